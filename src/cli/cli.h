@@ -1,0 +1,20 @@
+/* The command-line commands of the zeues binary; main.c only parses argv and calls these. */
+#ifndef ZEUES_CLI_CLI_H
+#define ZEUES_CLI_CLI_H
+#include <stddef.h>
+
+struct store;
+
+/** Imports dir/{Operaciones,Trabajadores,Roles}.csv (and Metadata.csv if present). 0 or 1. */
+int cli_import(struct store *st, const char *dir);
+/** Writes the four sheets as CSV into dir (created if missing), each file replaced atomically. */
+int cli_export(struct store *st, const char *dir);
+/** Creates a demo plant of n spools and ~30 workers (seeded, reproducible). 0 or 1. */
+int cli_demo(struct store *st, int n_spools, unsigned seed);
+/** Runs the server until SIGINT/SIGTERM; argc/argv are the serve options. Exit code. */
+int cli_serve(int argc, char **argv);
+
+/** Reads a whole file (caller frees); NULL on error, *missing set when it does not exist. */
+char *cli__read_file(const char *path, size_t *len, int *missing);
+
+#endif

@@ -1,0 +1,86 @@
+/* Spool and worker JSON objects. */
+#include "core/json_map.h"
+
+#include "core/dates.h"
+
+const char *json_action_status(zstate_t st)
+{
+    switch (st) {
+    case ZST_PENDIENTE: return "PENDIENTE";
+    case ZST_EN_PROGRESO:
+    case ZST_PAUSADO: return "EN_PROGRESO";
+    case ZST_COMPLETADO: return "COMPLETADO";
+    }
+    return "PENDIENTE";
+}
+
+const char *json_repair_id(zrepair_t r)
+{
+    switch (r) {
+    case ZREP_NONE: return "";
+    case ZREP_RECHAZADO: return "rechazado";
+    case ZREP_EN_REPARACION: return "en_reparacion";
+    case ZREP_PAUSADA: return "reparacion_pausada";
+    case ZREP_PENDIENTE_METROLOGIA: return "pendiente_metrologia";
+    case ZREP_BLOQUEADO: return "bloqueado";
+    }
+    return "";
+}
+
+static json_t *str_or_null(const char *s) { return s && *s ? json_string(s) : json_null(); }
+
+static json_t *date_or_null(zdate_t d)
+{
+    if (d == ZDATE_NONE) return json_null();
+    char buf[16];
+    zdate_format_iso(d, buf, sizeof buf);
+    return json_string(buf);
+}
+
+json_t *json_spool(const spool_t *s, const char *fecha_ocupacion)
+{
+    json_t *o = json_object();
+    zstate_t arm = spool_arm_state(s), sold = spool_sold_state(s);
+    json_object_set_new(o, "tag_spool", json_string(s->tag));
+    json_object_set_new(o, "nv", str_or_null(s->nv));
+    json_object_set_new(o, "arm", json_string(json_action_status(arm)));
+    json_object_set_new(o, "sold", json_string(json_action_status(sold)));
+    json_object_set_new(o, "fecha_materiales", date_or_null(s->fecha_materiales));
+    json_object_set_new(o, "fecha_armado", date_or_null(s->fecha_armado));
+    json_object_set_new(o, "fecha_soldadura", date_or_null(s->fecha_soldadura));
+    json_object_set_new(o, "fecha_qc_metrologia", date_or_null(s->fecha_qc));
+    json_object_set_new(o, "armador", str_or_null(s->armador));
+    json_object_set_new(o, "soldador", str_or_null(s->soldador));
+    json_object_set_new(o, "proyecto", json_null());
+    json_object_set_new(o, "ocupado_por", str_or_null(s->ocupado_por));
+    json_object_set_new(o, "fecha_ocupacion", str_or_null(fecha_ocupacion));
+    json_object_set_new(o, "version", json_integer(s->version));
+    json_object_set_new(o, "estado_detalle", str_or_null(s->estado_detalle));
+    json_object_set_new(o, "operacion_actual", str_or_null(zop_name(s->ocupado_op)));
+    json_object_set_new(o, "arm_estado", json_string(zstate_id(arm)));
+    json_object_set_new(o, "sold_estado", json_string(zstate_id(sold)));
+    const char *met = s->metrologia == ZMET_APROBADO    ? "APROBADO"
+                      : s->metrologia == ZMET_RECHAZADO ? "RECHAZADO"
+                                                        : NULL;
+    json_object_set_new(o, "metrologia", str_or_null(met));
+    json_object_set_new(o, "reparacion", str_or_null(json_repair_id(s->repair)));
+    json_object_set_new(o, "cycle", json_integer(s->repair_cycle));
+    json_object_set_new(o, "bloqueado", json_boolean(s->repair == ZREP_BLOQUEADO));
+    return o;
+}
+
+json_t *json_worker(const worker_t *w)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(w->id));
+    json_object_set_new(o, "nombre", json_string(w->nombre));
+    json_object_set_new(o, "apellido", json_string(w->apellido));
+    json_object_set_new(o, "rol", json_string(w->rol[0] ? w->rol : "Ayudante"));
+    json_t *roles = json_array();
+    for (int i = 0; i < w->roles_count; i++)
+        json_array_append_new(roles, json_string(zrole_name(w->roles_order[i])));
+    json_object_set_new(o, "roles", roles);
+    json_object_set_new(o, "activo", json_boolean(w->activo));
+    json_object_set_new(o, "nombre_completo", json_string(w->display));
+    return o;
+}

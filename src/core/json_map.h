@@ -1,0 +1,20 @@
+/* JSON shapes of the wire contract for spools and workers (keys in the contract's order). */
+#ifndef ZEUES_CORE_JSON_MAP_H
+#define ZEUES_CORE_JSON_MAP_H
+#include <jansson.h>
+
+#include "core/spool.h"
+
+/** The Spool object of api-v3.md §1.5 with real values (arm/sold derived, occupation and
+ *  Estado_Detalle filled), followed by the combined state: arm_estado, sold_estado,
+ *  metrologia, reparacion, cycle, bloqueado. fecha_ocupacion is passed formatted
+ *  ("DD-MM-YYYY HH:MM:SS" in the plant's zone, or NULL). New reference, caller decrefs. */
+json_t *json_spool(const spool_t *s, const char *fecha_ocupacion);
+/** The Worker object of api-v3.md §1.5. New reference. */
+json_t *json_worker(const worker_t *w);
+/** ActionStatus of a machine state: PENDIENTE, EN_PROGRESO (en progreso or pausado), COMPLETADO. */
+const char *json_action_status(zstate_t st);
+/** Lower-case id of a repair state ("en_reparacion"), "" for none. */
+const char *json_repair_id(zrepair_t r);
+
+#endif

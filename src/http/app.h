@@ -1,0 +1,21 @@
+/* The application context every handler receives: configuration and the live subsystems.
+ * Built once by main.c; immutable pointers afterwards (the objects behind them are thread-safe). */
+#ifndef ZEUES_HTTP_APP_H
+#define ZEUES_HTTP_APP_H
+#include <stdint.h>
+
+#include "util/config.h"
+
+struct store;
+struct rpool;
+struct live;
+
+typedef struct app {
+    const config_t *cfg;
+    struct store *store;
+    struct rpool *redis;   /* NULL when Redis is not configured */
+    struct live *live;     /* SSE hub and publisher; may be NULL in tests */
+    int64_t started_at;    /* unix seconds */
+} app_t;
+
+#endif

@@ -1,0 +1,175 @@
+/* Spool lists per operation and action (SPEC "Lists") and one spool's detail. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/errors.h"
+#include "core/json_map.h"
+#include "core/lists.h"
+#include "http/body.h"
+#include "http/handlers/handlers.h"
+#include "store/store.h"
+#include "util/tz.h"
+
+typedef enum { FILTER_TAKE, FILTER_HELD_ID, FILTER_HELD_NAME, FILTER_REPAIR, FILTER_REPAIR_HELD } filter_t;
+
+typedef struct list_ctx {
+    filter_t filter;
+    zop_t op;
+    int64_t worker_id;
+    const char *worker_nombre;
+    json_t *items;
+    int bloqueados;
+} list_ctx_t;
+
+json_t *spools__json(const spool_t *s);
+
+json_t *spools__json(const spool_t *s)
+{
+    char fo[32] = "";
+    if (s->fecha_ocupacion) tz_format_dmy_hms(s->fecha_ocupacion, fo, sizeof fo);
+    return json_spool(s, fo[0] ? fo : NULL);
+}
+
+static json_t *repair_item(const spool_t *s)
+{
+    json_t *o = json_object();
+    char fecha[16];
+    json_object_set_new(o, "tag_spool", json_string(s->tag));
+    json_object_set_new(o, "estado_detalle", json_string(s->estado_detalle));
+    if (s->fecha_qc) {
+        zdate_format_iso(s->fecha_qc, fecha, sizeof fecha);
+        json_object_set_new(o, "fecha_rechazo", json_string(fecha));
+    } else {
+        json_object_set_new(o, "fecha_rechazo", json_null());
+    }
+    json_object_set_new(o, "cycle", json_integer(s->repair_cycle));
+    json_object_set_new(o, "bloqueado", json_boolean(s->repair == ZREP_BLOQUEADO));
+    json_object_set_new(o, "nv", s->nv[0] ? json_string(s->nv) : json_null());
+    json_object_set_new(o, "ocupado_por", s->ocupado_por[0] ? json_string(s->ocupado_por) : json_null());
+    return o;
+}
+
+static int visit(void *ud, const spool_t *s)
+{
+    list_ctx_t *c = ud;
+    int keep = 0;
+    switch (c->filter) {
+    case FILTER_TAKE: keep = lists_can_take(s, c->op); break;
+    case FILTER_HELD_ID: keep = lists_held_by(s, c->op, c->worker_id); break;
+    case FILTER_HELD_NAME:
+        keep = spool_is_occupied(s) && s->ocupado_op == c->op &&
+               strcmp(s->ocupado_por, c->worker_nombre) == 0;
+        break;
+    case FILTER_REPAIR: keep = lists_in_repair_queue(s); break;
+    case FILTER_REPAIR_HELD: keep = lists_held_by(s, ZOP_REPARACION, c->worker_id); break;
+    }
+    if (!keep) return 0;
+    if (c->filter == FILTER_REPAIR || c->filter == FILTER_REPAIR_HELD) {
+        json_array_append_new(c->items, repair_item(s));
+        if (s->repair == ZREP_BLOQUEADO) c->bloqueados++;
+    } else {
+        json_array_append_new(c->items, spools__json(s));
+    }
+    return 0;
+}
+
+static int run_list(req_t *r, list_ctx_t *c)
+{
+    c->items = json_array();
+    if (r->app->store->ops->spool_foreach(r->app->store, visit, c) != ZE_OK) {
+        json_decref(c->items);
+        reply_error(r, ZE_STORE_UNAVAILABLE, NULL, "No se pudo leer la hoja Operaciones");
+        return -1;
+    }
+    return 0;
+}
+
+/* The original upper-cases the query value before matching it. */
+static int query_op_or_reply(req_t *r, zop_t *op, const char *expected)
+{
+    const char *v;
+    if (query_string_or_reply(r, "operacion", &v) != 0) return -1;
+    char up[32];
+    size_t n = strlen(v);
+    if (n < sizeof up) {
+        for (size_t i = 0; i <= n; i++) up[i] = (char)toupper((unsigned char)v[i]);
+        *op = zop_parse(up);
+    } else {
+        *op = ZOP_NONE;
+    }
+    if (*op == ZOP_NONE) {
+        json_t *data = json_object();
+        json_object_set_new(data, "operacion", json_string(v));
+        reply_error(r, ZE_BAD_REQUEST, data, "Operación inválida '%s'. Debe ser %s.", v, expected);
+        return -1;
+    }
+    return 0;
+}
+
+static int reply_list(req_t *r, list_ctx_t *c, const char *label)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "spools", c->items);
+    json_object_set_new(o, "total", json_integer((json_int_t)json_array_size(c->items)));
+    if (c->filter == FILTER_REPAIR || c->filter == FILTER_REPAIR_HELD)
+        json_object_set_new(o, "bloqueados", json_integer(c->bloqueados));
+    json_object_set_new(o, "filtro_aplicado", json_string(label));
+    return reply_json(r, 200, o);
+}
+
+int h_spools_iniciar(req_t *r)
+{
+    list_ctx_t c = {.filter = FILTER_TAKE};
+    if (query_op_or_reply(r, &c.op, "ARM, SOLD, METROLOGIA o REPARACION") != 0) return 0;
+    if (run_list(r, &c) != 0) return 0;
+    return reply_list(r, &c, lists_label_take(c.op));
+}
+
+int h_spools_completar(req_t *r)
+{
+    list_ctx_t c = {.filter = FILTER_HELD_NAME};
+    if (query_op_or_reply(r, &c.op, "ARM, SOLD, METROLOGIA o REPARACION") != 0) return 0;
+    if (query_string_or_reply(r, "worker_nombre", &c.worker_nombre) != 0) return 0;
+    if (run_list(r, &c) != 0) return 0;
+    char label[160];
+    snprintf(label, sizeof label, "%s - ocupado por %s", zop_name(c.op), c.worker_nombre);
+    return reply_list(r, &c, label);
+}
+
+int h_spools_cancelar(req_t *r)
+{
+    list_ctx_t c = {.filter = FILTER_HELD_ID};
+    if (query_op_or_reply(r, &c.op, "ARM, SOLD, METROLOGIA o REPARACION") != 0) return 0;
+    if (query_int_or_reply(r, "worker_id", 1, &c.worker_id) != 0) return 0;
+    if (run_list(r, &c) != 0) return 0;
+    char label[96];
+    snprintf(label, sizeof label, "%s - ocupado por worker_id=%lld", zop_name(c.op),
+             (long long)c.worker_id);
+    return reply_list(r, &c, label);
+}
+
+int h_spools_reparacion(req_t *r)
+{
+    list_ctx_t c = {.filter = FILTER_REPAIR, .op = ZOP_REPARACION};
+    if (query_int_or_reply(r, "worker_id", 0, &c.worker_id) != 0) return 0;
+    if (c.worker_id) c.filter = FILTER_REPAIR_HELD;
+    if (run_list(r, &c) != 0) return 0;
+    return reply_list(r, &c, c.worker_id ? "REPARACION - ocupados por el trabajador"
+                                          : "RECHAZADO + BLOQUEADO visibles (no ocupados)");
+}
+
+int h_spool_detail(req_t *r)
+{
+    const char *tag;
+    if (query_string_or_reply(r, "tag", &tag) != 0 || tag_or_reply(r, "tag", tag) != 0) return 0;
+    spool_t s;
+    int rc = r->app->store->ops->spool_get(r->app->store, tag, &s);
+    if (rc == ZE_SPOOL_NO_ENCONTRADO) {
+        json_t *data = json_object();
+        json_object_set_new(data, "tag_spool", json_string(tag));
+        return reply_error(r, rc, data, "Spool '%s' no encontrado en hoja Operaciones", tag);
+    }
+    if (rc != ZE_OK) return reply_error(r, ZE_STORE_UNAVAILABLE, NULL, "No se pudo leer el spool");
+    return reply_json(r, 200, spools__json(&s));
+}

@@ -1,0 +1,25 @@
+/* GET /api/workers: the active roster with roles. */
+#include "core/errors.h"
+#include "core/json_map.h"
+#include "http/handlers/handlers.h"
+#include "store/store.h"
+
+static int collect(void *ud, const worker_t *w)
+{
+    if (w->activo) json_array_append_new(ud, json_worker(w));
+    return 0;
+}
+
+int h_workers(req_t *r)
+{
+    json_t *arr = json_array();
+    int rc = r->app->store->ops->worker_foreach(r->app->store, collect, arr);
+    if (rc != ZE_OK) {
+        json_decref(arr);
+        return reply_error(r, ZE_STORE_UNAVAILABLE, NULL, "No se pudo leer Trabajadores");
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "workers", arr);
+    json_object_set_new(o, "total", json_integer((json_int_t)json_array_size(arr)));
+    return reply_json(r, 200, o);
+}

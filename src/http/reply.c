@@ -1,0 +1,66 @@
+/* JSON and error replies; the one place where the error body is built. */
+#include "http/reply.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/errors.h"
+
+int reply_json(req_t *r, int status, json_t *v)
+{
+    r->status = status;
+    r->out_type = "application/json";
+    buf_reset(&r->out);
+    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(v);
+    if (s) {
+        buf_puts(&r->out, s);
+        free(s);
+    }
+    return 0;
+}
+
+int reply_error_status(req_t *r, int status, int code, json_t *data, const char *msg)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "success", json_false());
+    json_object_set_new(o, "error", json_string(zerr_name(code)));
+    json_object_set_new(o, "message", json_string(msg));
+    if (data && json_object_size(data) == 0) {
+        json_decref(data);
+        data = NULL;
+    }
+    json_object_set_new(o, "data", data ? data : json_null());
+    json_object_set_new(o, "detail", json_string(msg));
+    r->log_note = zerr_name(code);
+    return reply_json(r, status, o);
+}
+
+int reply_error(req_t *r, int code, json_t *data, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return reply_error_status(r, zerr_status(code), code, data, msg);
+}
+
+int reply_bytes(req_t *r, int status, const char *type, const char *bytes, size_t n)
+{
+    r->status = status;
+    r->out_type = type;
+    buf_reset(&r->out);
+    buf_append(&r->out, bytes, n);
+    return 0;
+}
+
+void reply_header(req_t *r, const char *name, const char *value)
+{
+    if (r->n_out_headers >= REQ_MAX_HEADERS) return;
+    r->out_headers[r->n_out_headers][0] = name;
+    r->out_headers[r->n_out_headers][1] = value;
+    r->n_out_headers++;
+}

@@ -1,0 +1,56 @@
+/* A request as handlers see it, and the ways to answer it. Handlers never touch libmicrohttpd:
+ * they read req_t fields and call reply_* functions; the server turns the result into bytes. */
+#ifndef ZEUES_HTTP_REPLY_H
+#define ZEUES_HTTP_REPLY_H
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http/app.h"
+#include "util/buf.h"
+
+#define REQ_MAX_HEADERS 8
+
+typedef struct req {
+    app_t *app;
+    const char *method;
+    const char *path;
+    const char *body;      /* NUL-terminated copy of the body, NULL when none */
+    size_t body_len;
+    char param[256];       /* the {tag} path segment, decoded */
+    void *conn;            /* server-private */
+    const char *content_type; /* request Content-Type or NULL */
+    const char *last_event_id;
+    int64_t now;           /* unix seconds when the request arrived */
+    /* Response */
+    int status;
+    buf_t out;
+    const char *out_type;
+    const char *out_headers[REQ_MAX_HEADERS][2];
+    int n_out_headers;
+    struct sse_client *stream; /* set by the SSE handler: the response is a live stream */
+    char scratch[512];     /* storage for a computed response header value */
+    const char *log_note;  /* short context for the access log line (error code) */
+} req_t;
+
+/** Looks up a query parameter (decoded); NULL when absent. Borrowed. */
+const char *req_query(req_t *r, const char *name);
+
+/** Looks up a request header (case-insensitive); NULL when absent. Borrowed. */
+const char *req_header(req_t *r, const char *name);
+
+/** Answers status with the JSON value (takes ownership of v). Returns 0. */
+int reply_json(req_t *r, int status, json_t *v);
+/** Answers with the single error body of the SPEC:
+ *  {"success":false,"error":CODE,"message":msg,"data":data|null,"detail":msg}.
+ *  code is a zerr_t; the status comes from the error table. Takes ownership of data. Returns 0. */
+int reply_error(req_t *r, int code, json_t *data, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/** Same with an explicit status (used for errors whose status depends on the route). */
+int reply_error_status(req_t *r, int status, int code, json_t *data, const char *msg);
+/** Answers raw bytes with a content type (borrowed static strings). Returns 0. */
+int reply_bytes(req_t *r, int status, const char *type, const char *bytes, size_t n);
+/** Adds a response header (both strings must outlive the request: static or arena). */
+void reply_header(req_t *r, const char *name, const char *value);
+
+#endif

@@ -1,0 +1,65 @@
+/* Route matching over the declarative table of routes.c. */
+#include "http/router.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Returns 1 when path matches pattern; copies the {tag} segment raw into seg. */
+static int match_one(const char *pattern, const char *path, size_t plen, const char **seg,
+                     size_t *seglen)
+{
+    const char *brace = strstr(pattern, "{tag}");
+    if (!brace) return strlen(pattern) == plen && strncmp(pattern, path, plen) == 0;
+    size_t prefix = (size_t)(brace - pattern);
+    if (plen <= prefix || strncmp(pattern, path, prefix) != 0) return 0;
+    const char *rest = path + prefix;
+    size_t restlen = plen - prefix;
+    if (memchr(rest, '/', restlen)) return 0;
+    *seg = rest;
+    *seglen = restlen;
+    return 1;
+}
+
+route_result_t router_match(const char *method, const char *path, const route_t **out,
+                            char *param, size_t param_len, char *allow, size_t allow_len,
+                            char *location, size_t location_len)
+{
+    size_t plen = strlen(path);
+    int any = 0;
+    allow[0] = '\0';
+    for (int pass = 0; pass < 2; pass++) {
+        /* Pass 0: the path as given. Pass 1: without a trailing slash (redirect). */
+        size_t len = plen;
+        if (pass == 1) {
+            if (plen < 2 || path[plen - 1] != '/') break;
+            len = plen - 1;
+        }
+        for (size_t i = 0; i < routes_count; i++) {
+            const char *seg = NULL;
+            size_t seglen = 0;
+            if (!match_one(routes[i].pattern, path, len, &seg, &seglen)) continue;
+            if (pass == 1) {
+                snprintf(location, location_len, "%.*s", (int)len, path);
+                return ROUTE_REDIRECT;
+            }
+            any = 1;
+            if (strcmp(routes[i].method, method) == 0) {
+                param[0] = '\0';
+                if (seg) {
+                    /* The server hands over the path already percent-decoded. */
+                    if (seglen == 0 || seglen >= param_len) continue;
+                    memcpy(param, seg, seglen);
+                    param[seglen] = '\0';
+                }
+                *out = &routes[i];
+                return ROUTE_FOUND;
+            }
+            if (!strstr(allow, routes[i].method)) {
+                size_t a = strlen(allow);
+                snprintf(allow + a, allow_len - a, "%s%s", a ? ", " : "", routes[i].method);
+            }
+        }
+        if (any) return ROUTE_BAD_METHOD;
+    }
+    return ROUTE_NOT_FOUND;
+}

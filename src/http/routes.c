@@ -1,0 +1,20 @@
+/* The route table: the whole HTTP surface of ZEUES in one place. The router (not handlers)
+ * answers 404 / 405 / 307; tests check that openapi.json lists exactly these routes. */
+#include "http/handlers/handlers.h"
+#include "http/router.h"
+
+const route_t routes[] = {
+    {"GET", "/", h_root, 0, "API information"},
+    {"GET", "/openapi.json", h_openapi, 0, "OpenAPI document"},
+    {"GET", "/app", h_app_redirect, 0, "Tablet UI entry"},
+    {"GET", "/app/{tag}", h_app_file, 0, "Tablet UI and dashboard files"},
+    {"GET", "/api/health", h_health, 0, "Store and Redis status"},
+    {"GET", "/api/redis-health", h_redis_health, 0, "Redis status"},
+    {"GET", "/api/workers", h_workers, 0, "Active workers with roles"},
+    {"GET", "/api/spools/iniciar", h_spools_iniciar, 0, "Spools an operation can take now"},
+    {"GET", "/api/spools/completar", h_spools_completar, 0, "Spools a worker can complete"},
+    {"GET", "/api/spools/cancelar", h_spools_cancelar, 0, "Spools a worker occupies"},
+    {"GET", "/api/spools/reparacion", h_spools_reparacion, 0, "Repair queue"},
+    {"GET", "/api/spools/detail", h_spool_detail, 0, "One spool with its combined state"},
+};
+const size_t routes_count = sizeof routes / sizeof routes[0];

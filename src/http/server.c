@@ -1,0 +1,304 @@
+/* libmicrohttpd glue: request bodies, routing, CORS, responses and the access log. This file and
+ * sse.c are the only ones that include microhttpd.h. */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/errors.h"
+#include "core/names.h"
+#include "http/cors.h"
+#include "http/router.h"
+#include "http/sse.h"
+#include "util/alloc.h"
+#include "util/log.h"
+#include "util/tz.h"
+
+#define LOG_MODULE "http"
+
+struct server {
+    struct MHD_Daemon *d;
+    app_t *app;
+    cors_t cors;
+    int port;
+};
+
+typedef struct conn_ctx {
+    req_t req;
+    buf_t body;
+    int too_large;
+    int64_t started_ns;
+} conn_ctx_t;
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+const char *req_query(req_t *r, const char *name)
+{
+    return MHD_lookup_connection_value((struct MHD_Connection *)r->conn, MHD_GET_ARGUMENT_KIND,
+                                       name);
+}
+
+const char *req_header(req_t *r, const char *name)
+{
+    return MHD_lookup_connection_value((struct MHD_Connection *)r->conn, MHD_HEADER_KIND, name);
+}
+
+static const char *header(struct MHD_Connection *c, const char *name)
+{
+    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+static void add_cors(server_t *s, struct MHD_Connection *c, struct MHD_Response *resp)
+{
+    const char *origin = header(c, "Origin");
+    if (!origin) return;
+    MHD_add_response_header(resp, "access-control-allow-credentials", "true");
+    if (!cors_allowed(&s->cors, origin)) return;
+    if (s->cors.wildcard && !header(c, "Cookie")) {
+        MHD_add_response_header(resp, "access-control-allow-origin", "*");
+    } else {
+        MHD_add_response_header(resp, "access-control-allow-origin", origin);
+        MHD_add_response_header(resp, "vary", "Origin");
+    }
+}
+
+static enum MHD_Result answer_preflight(server_t *s, struct MHD_Connection *c, conn_ctx_t *ctx)
+{
+    const char *origin = header(c, "Origin");
+    const char *acrm = header(c, "Access-Control-Request-Method");
+    const char *acrh = header(c, "Access-Control-Request-Headers");
+    cors_preflight_t p = cors_preflight(&s->cors, origin, acrm);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(p.body), (void *)p.body,
+                                                                MHD_RESPMEM_PERSISTENT);
+    MHD_add_response_header(resp, "content-type", "text/plain; charset=utf-8");
+    if (p.allow_origin) {
+        MHD_add_response_header(resp, "access-control-allow-origin", origin);
+        MHD_add_response_header(resp, "vary", "Origin");
+    }
+    MHD_add_response_header(resp, "access-control-allow-methods", "GET, POST, OPTIONS");
+    MHD_add_response_header(resp, "access-control-max-age", "600");
+    MHD_add_response_header(resp, "access-control-allow-credentials", "true");
+    if (acrh) MHD_add_response_header(resp, "access-control-allow-headers", acrh);
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned)p.status, resp);
+    MHD_destroy_response(resp);
+    ctx->req.status = p.status;
+    return ret;
+}
+
+static int content_type_ok(const char *ct)
+{
+    if (!ct) return 1;
+    while (*ct == ' ') ct++;
+    size_t n = strcspn(ct, ";");
+    while (n > 0 && ct[n - 1] == ' ') n--;
+    if (n == 16 && strncasecmp(ct, "application/json", 16) == 0) return 1;
+    /* application/<anything>+json */
+    return n > 17 && strncasecmp(ct, "application/", 12) == 0 &&
+           strncasecmp(ct + n - 5, "+json", 5) == 0;
+}
+
+/* Routes the request and runs the handler; fills ctx->req's response fields. */
+static void dispatch(server_t *s, conn_ctx_t *ctx)
+{
+    req_t *r = &ctx->req;
+    const route_t *route = NULL;
+    char allow[64], location[512];
+    route_result_t m = router_match(r->method, r->path, &route, r->param, sizeof r->param, allow,
+                                    sizeof allow, location, sizeof location);
+    if (m == ROUTE_NOT_FOUND) {
+        reply_error(r, ZE_NOT_FOUND, NULL, "Not Found");
+        return;
+    }
+    if (m == ROUTE_BAD_METHOD) {
+        reply_error(r, ZE_METHOD_NOT_ALLOWED, NULL, "Method Not Allowed");
+        snprintf(r->scratch, sizeof r->scratch, "%s", allow);
+        reply_header(r, "allow", r->scratch);
+        return;
+    }
+    if (m == ROUTE_REDIRECT) {
+        r->status = 307;
+        r->out_type = "text/plain; charset=utf-8";
+        snprintf(r->scratch, sizeof r->scratch, "%s", location);
+        reply_header(r, "location", r->scratch);
+        return;
+    }
+    if (ctx->too_large) {
+        reply_error(r, ZE_PAYLOAD_TOO_LARGE, NULL,
+                    "El cuerpo de la solicitud supera el máximo de %d bytes",
+                    s->app->cfg->max_body_bytes);
+        return;
+    }
+    if (strcmp(r->method, "POST") == 0) {
+        if (!content_type_ok(r->content_type)) {
+            reply_error(r, ZE_VALIDATION_ERROR, NULL,
+                        "Content-Type debe ser application/json (recibido '%s')",
+                        r->content_type);
+            return;
+        }
+        if (r->body && !names_utf8_valid(r->body, r->body_len)) {
+            reply_error(r, ZE_VALIDATION_ERROR, NULL,
+                        "El cuerpo de la solicitud no es UTF-8 válido");
+            return;
+        }
+    }
+    route->handler(r);
+    if (r->status == 0) reply_error(r, ZE_INTERNAL_SERVER_ERROR, NULL,
+                                    "Error interno del servidor. Contacta al administrador.");
+}
+
+static enum MHD_Result send_reply(server_t *s, struct MHD_Connection *c, conn_ctx_t *ctx)
+{
+    req_t *r = &ctx->req;
+    struct MHD_Response *resp = NULL;
+    if (r->stream) resp = sse_response(r);
+    if (!resp) {
+        resp = MHD_create_response_from_buffer(r->out.len, r->out.data ? r->out.data : (void *)"",
+                                               MHD_RESPMEM_MUST_COPY);
+        if (r->out_type) MHD_add_response_header(resp, "content-type", r->out_type);
+    }
+    for (int i = 0; i < r->n_out_headers; i++)
+        MHD_add_response_header(resp, r->out_headers[i][0], r->out_headers[i][1]);
+    add_cors(s, c, resp);
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)version;
+    server_t *s = cls;
+    conn_ctx_t *ctx = *con_cls;
+    if (!ctx) {
+        ctx = xcalloc(1, sizeof *ctx);
+        ctx->started_ns = now_ns();
+        ctx->req.app = s->app;
+        ctx->req.method = method;
+        ctx->req.path = url;
+        ctx->req.conn = c;
+        ctx->req.now = tz_now();
+        ctx->req.content_type = header(c, "Content-Type");
+        ctx->req.last_event_id = header(c, "Last-Event-ID");
+        *con_cls = ctx;
+        const char *cl = header(c, "Content-Length");
+        if (cl && strtoull(cl, NULL, 10) > (unsigned long long)s->app->cfg->max_body_bytes)
+            ctx->too_large = 1;
+        if (strcmp(method, "OPTIONS") == 0 && header(c, "Origin") &&
+            header(c, "Access-Control-Request-Method"))
+            return answer_preflight(s, c, ctx);
+        if (ctx->too_large) {
+            /* Answer at once; MHD closes the connection instead of reading the body. */
+            dispatch(s, ctx);
+            return send_reply(s, c, ctx);
+        }
+        return MHD_YES;
+    }
+    if (ctx->req.status) {
+        /* Already answered (preflight or early 413): discard any remaining upload. */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (ctx->body.len + *upload_data_size > (size_t)s->app->cfg->max_body_bytes)
+            ctx->too_large = 1;
+        else buf_append(&ctx->body, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (ctx->body.len) {
+        ctx->req.body = ctx->body.data;
+        ctx->req.body_len = ctx->body.len;
+    }
+    dispatch(s, ctx);
+    return send_reply(s, c, ctx);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    conn_ctx_t *ctx = *con_cls;
+    if (!ctx) return;
+    req_t *r = &ctx->req;
+    long long us = (now_ns() - ctx->started_ns) / 1000;
+    LOG_INFO("%s %s %d %lldus%s%s%s", r->method, r->path, r->status, us,
+             r->log_note && r->status >= 400 ? " " : "",
+             r->log_note && r->status >= 400 ? r->log_note : "",
+             toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+    buf_deinit(&r->out);
+    buf_deinit(&ctx->body);
+    free(ctx);
+    *con_cls = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && msg[n - 1] == '\n') msg[--n] = '\0';
+    LOG_WARN("libmicrohttpd: %s", msg);
+}
+
+server_t *server_start(app_t *app, char *err, size_t errlen)
+{
+    server_t *s = xcalloc(1, sizeof *s);
+    s->app = app;
+    cors_init(&s->cors, app->cfg->allowed_origins);
+    struct sockaddr_in addr = {0};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((uint16_t)app->cfg->port);
+    if (inet_pton(AF_INET, app->cfg->bind, &addr.sin_addr) != 1) {
+        snprintf(err, errlen, "ZEUES_BIND: '%s' is not an IPv4 address", app->cfg->bind);
+        goto fail;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_ERROR_LOG;
+    s->d = MHD_start_daemon(
+        flags, (uint16_t)app->cfg->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &addr,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->cfg->threads, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)app->cfg->conn_timeout_seconds, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)app->cfg->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
+        MHD_OPTION_END);
+    if (!s->d) {
+        snprintf(err, errlen, "cannot listen on %s:%d (port in use?)", app->cfg->bind,
+                 app->cfg->port);
+        goto fail;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info ? info->port : app->cfg->port;
+    return s;
+fail:
+    cors_deinit(&s->cors);
+    free(s);
+    return NULL;
+}
+
+int server_port(const server_t *s) { return s->port; }
+
+void server_stop(server_t *s)
+{
+    if (!s) return;
+    /* Stop accepting first; MHD_stop_daemon then waits for the pool threads, which finish the
+     * requests they are running. Live streams are ended by the SSE hub before this call. */
+    MHD_socket fd = MHD_quiesce_daemon(s->d);
+    (void)fd;
+    MHD_stop_daemon(s->d);
+    cors_deinit(&s->cors);
+    free(s);
+}

@@ -1,0 +1,89 @@
+/* The zeues binary: parses the command and its options and hands over to src/cli/. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "store/store.h"
+#include "util/tz.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage:\n"
+            "  zeues serve [--port N] [--db FILE] [options]   run the server (--help lists options)\n"
+            "  zeues import --db FILE --dir DIR                import DIR/{Operaciones,Trabajadores,Roles,Metadata}.csv\n"
+            "  zeues export --db FILE --dir DIR                write the four sheets as CSV into DIR\n"
+            "  zeues demo --db FILE [--spools N] [--seed S]    create a demo plant (default 2000 spools)\n");
+}
+
+/* Options of the store commands: --db, --dir, --spools, --seed. */
+typedef struct opts {
+    const char *db, *dir;
+    int spools;
+    unsigned seed;
+} opts_t;
+
+static int parse_opts(int argc, char **argv, opts_t *o)
+{
+    const char *env_db = getenv("ZEUES_DB");
+    *o = (opts_t){.db = env_db && *env_db ? env_db : "./zeues.db", .spools = 2000, .seed = 2026};
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v) {
+            fprintf(stderr, "zeues: option %s needs a value\n", a);
+            return -1;
+        }
+        if (strcmp(a, "--db") == 0) o->db = v;
+        else if (strcmp(a, "--dir") == 0) o->dir = v;
+        else if (strcmp(a, "--spools") == 0) o->spools = atoi(v);
+        else if (strcmp(a, "--seed") == 0) o->seed = (unsigned)strtoul(v, NULL, 10);
+        else {
+            fprintf(stderr, "zeues: unknown option %s\n", a);
+            return -1;
+        }
+        i++;
+    }
+    if (o->spools < 1 || o->spools > 1000000) {
+        fprintf(stderr, "zeues: --spools must be between 1 and 1000000\n");
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "serve") == 0) return cli_serve(argc - 2, argv + 2);
+
+    opts_t o;
+    if (parse_opts(argc - 2, argv + 2, &o) != 0) return 2;
+    const char *tzname = getenv("TIMEZONE");
+    tz_init(tzname && *tzname ? tzname : "America/Santiago");
+    int need_dir = strcmp(cmd, "import") == 0 || strcmp(cmd, "export") == 0;
+    if (!need_dir && strcmp(cmd, "demo") != 0) {
+        fprintf(stderr, "zeues: unknown command '%s'\n", cmd);
+        usage(stderr);
+        return 2;
+    }
+    if (need_dir && !o.dir) {
+        fprintf(stderr, "zeues %s: --dir is required\n", cmd);
+        return 2;
+    }
+    char err[512];
+    store_t *st = store_sqlite_open(o.db, err, sizeof err);
+    if (!st) {
+        fprintf(stderr, "zeues %s: %s\n", cmd, err);
+        return 1;
+    }
+    int rc;
+    if (strcmp(cmd, "import") == 0) rc = cli_import(st, o.dir);
+    else if (strcmp(cmd, "export") == 0) rc = cli_export(st, o.dir);
+    else rc = cli_demo(st, o.spools, o.seed);
+    store_close(st);
+    return rc;
+}

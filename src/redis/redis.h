@@ -1,0 +1,108 @@
+/* Redis access for ZEUES: a bounded pool of connections with timeouts and self-reconnect,
+ * per-spool locks, publishing, server info and a subscriber thread. This directory is the only
+ * place that includes hiredis; its types never appear here.
+ *
+ * Thread affinity: every rpool_ and rlock_ function may be called from any thread; a hiredis
+ * context is used by one thread at a time (checked out of the pool). No call blocks longer than
+ * the pool's timeout (default 500 ms) per Redis round trip; while Redis is down calls fail fast
+ * with ZE_REDIS_UNAVAILABLE and a background reconnect is attempted at most once per second.
+ *
+ * How that works (implementation in rpool.c): the pool is marked down by the first failure of
+ * any connection (connect error, I/O error, EOF or timeout). While down, checkouts fail at once,
+ * except that once a second one caller makes the reconnect attempt inline (bounded by the
+ * timeout; a refused connection fails immediately) and, if it connects, the pool is up again.
+ * In hiredis 0.14 a timeout surfaces as an I/O error ("Resource temporarily unavailable") that
+ * leaves the context unusable, so a slow command (> timeout) also marks the pool down for ~1 s.
+ * Host names are resolved with getaddrinfo, which no timeout bounds.
+ * While a connection is in use SIGPIPE is blocked on the calling thread and a SIGPIPE raised by
+ * a write to a dead server is discarded, so the process need not ignore SIGPIPE for Redis's sake.
+ * When all `size` connections are busy a call waits up to the timeout for one, then fails with
+ * ZE_REDIS_UNAVAILABLE ("pool exhausted"), so Redis never sees more than `size` connections.
+ * Invalid arguments (NULL or empty tag, NULL value, ttl_ms <= 0) return ZE_BAD_REQUEST. */
+#ifndef ZEUES_REDIS_REDIS_H
+#define ZEUES_REDIS_REDIS_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/errors.h"
+
+typedef struct rpool rpool_t;
+
+/** Server facts for GET /api/redis-health. */
+typedef struct rinfo {
+    char version[32];
+    long long connected_clients;
+    char used_memory_human[32];
+    long long uptime_in_seconds;
+} rinfo_t;
+
+/**
+ * Creates a pool for url (redis://host:port[/db], host may be an IPv4 address or a name) with at
+ * most `size` connections and `timeout_ms` for connect and each command. Never connects here:
+ * connections are made on first use, so start-up never waits for Redis.
+ * Returns NULL only for an unparsable url. Caller frees with rpool_free.
+ * Also accepted: redis://:password@host..., redis://user:password@host... (AUTH on connect;
+ * percent-escapes decoded) and [v6]:port. Query options and rediss:// are refused (NULL).
+ * size < 1 is taken as 1 and timeout_ms < 1 as 500.
+ */
+rpool_t *rpool_new(const char *url, int size, int timeout_ms);
+/** Closes every connection and frees the pool; NULL is allowed. Callers must be finished. */
+void rpool_free(rpool_t *p);
+/** 1 if the last command on any connection succeeded (or a PING now succeeds), else 0.
+ *  It sends a PING when a connection is free and falls back to "the last command succeeded"
+ *  only when every connection is busy. err (may be NULL) says why on 0 and is "" on 1. */
+int rpool_ping(rpool_t *p, char *err, size_t errlen);
+/** Fills *out from INFO; ZE_OK or ZE_REDIS_UNAVAILABLE (message in err). Fields INFO lacks
+ *  are left "" (strings) or -1 (numbers). */
+int rpool_info(rpool_t *p, rinfo_t *out, char *err, size_t errlen);
+/** Host and port of the pool's url (borrowed strings). */
+const char *rpool_host(const rpool_t *p);
+int rpool_port(const rpool_t *p);
+
+/* ---- Per-spool locks: key "spool_lock:{tag}", value "{worker_id}:{token}". ---- */
+
+/** SET key value NX PX ttl_ms. ZE_OK when acquired, ZE_SPOOL_OCCUPIED when the key exists,
+ *  ZE_REDIS_UNAVAILABLE on any Redis failure. */
+int rlock_acquire(rpool_t *p, const char *tag, const char *value, int64_t ttl_ms);
+/** GET key into value (n bytes). ZE_OK, ZE_NOT_FOUND when absent, ZE_REDIS_UNAVAILABLE.
+ *  value is always NUL-terminated; a longer stored value is truncated to n - 1 bytes. */
+int rlock_get(rpool_t *p, const char *tag, char *value, size_t n);
+/** Atomic compare-and-delete (Lua). ZE_OK when deleted, ZE_NOT_FOUND when the key was absent or
+ *  held another value (nothing deleted), ZE_REDIS_UNAVAILABLE. */
+int rlock_release(rpool_t *p, const char *tag, const char *value);
+/** Atomic compare-and-PEXPIRE (Lua). ZE_OK, ZE_NOT_FOUND (absent or other value), ZE_REDIS_UNAVAILABLE. */
+int rlock_extend(rpool_t *p, const char *tag, const char *value, int64_t ttl_ms);
+/** Deletes the key whatever its value (supervisor release, reconciliation). ZE_OK or ZE_REDIS_UNAVAILABLE. */
+int rlock_force_delete(rpool_t *p, const char *tag);
+
+/** Visits every spool lock (SCAN spool_lock:*): tag, value and remaining ttl in ms (-1 none).
+ *  The callback returns 0 to go on. ZE_OK or ZE_REDIS_UNAVAILABLE.
+ *  Strings are borrowed for the call. Callbacks run with no connection held, so they may call
+ *  rlock_ functions on the same pool. As with SCAN itself, a key may be visited twice, and a
+ *  non-string key under the prefix is skipped. Returns ZE_OK also when the callback stops. */
+typedef int (*rlock_visit_fn)(void *ud, const char *tag, const char *value, int64_t pttl_ms);
+int rlock_scan(rpool_t *p, rlock_visit_fn fn, void *ud);
+
+/** PUBLISH channel msg. ZE_OK or ZE_REDIS_UNAVAILABLE. */
+int rpool_publish(rpool_t *p, const char *channel, const char *msg, size_t len);
+
+/* ---- Subscriber: one dedicated connection and thread per process. ---- */
+
+typedef struct rsub rsub_t;
+/** Called on the subscriber thread for each message (msg is borrowed, not NUL-terminated). */
+typedef void (*rsub_message_fn)(void *ud, const char *msg, size_t len);
+/** Called on the subscriber thread when the subscription is (re)established (1) or lost (0).
+ *  0 is reported once per loss (not per failed retry) and never at start-up or rsub_stop.
+ *  A connection silent for about 5 s is PINGed and declared lost when that PING stays
+ *  unanswered for about 5 s more (TCP keep-alive alone would take about a minute). */
+typedef void (*rsub_state_fn)(void *ud, int connected);
+
+/** Starts a thread subscribed to channel on url, reconnecting by itself (at most once a second).
+ *  Returns NULL for an unparsable url. Caller stops it with rsub_stop. */
+rsub_t *rsub_start(const char *url, const char *channel, rsub_message_fn on_message,
+                   rsub_state_fn on_state, void *ud);
+/** Stops and joins the thread within about one second; frees everything. NULL is allowed.
+ *  Must not be called from a callback (it joins the thread that runs them). */
+void rsub_stop(rsub_t *s);
+
+#endif

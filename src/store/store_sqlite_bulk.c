@@ -1,0 +1,387 @@
+/* Bulk paths of the SQLite backend: importing the four sheets in one transaction and reading
+ * them back for export. The caller holds the store's write mutex during import. */
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/errors.h"
+#include "store/store.h"
+#include "util/alloc.h"
+#include "util/log.h"
+
+#define LOG_MODULE "store"
+
+int store_sqlite__import(sqlite3 *db, const sheets_t *in, char *err, size_t errlen);
+int store_sqlite__export(sqlite3 *db, sheets_t *out);
+
+static int run(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
+        sqlite3_free(msg);
+        return ZE_STORE_UNAVAILABLE;
+    }
+    return ZE_OK;
+}
+
+static int prep(sqlite3 *db, const char *sql, sqlite3_stmt **q, char *err, size_t errlen)
+{
+    if (sqlite3_prepare_v2(db, sql, -1, q, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+        return ZE_STORE_UNAVAILABLE;
+    }
+    return ZE_OK;
+}
+
+static int step_done(sqlite3 *db, sqlite3_stmt *q, char *err, size_t errlen)
+{
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+        return ZE_STORE_UNAVAILABLE;
+    }
+    return ZE_OK;
+}
+
+static int save_headers(sqlite3 *db, const char *sheet, char **headers, size_t n, char *err,
+                        size_t errlen)
+{
+    sqlite3_stmt *del = NULL, *ins = NULL;
+    int ret = prep(db, "DELETE FROM sheet_headers WHERE sheet = ?1", &del, err, errlen);
+    if (ret == ZE_OK)
+        ret = prep(db, "INSERT INTO sheet_headers(sheet, pos, header) VALUES(?1, ?2, ?3)", &ins,
+                   err, errlen);
+    if (ret == ZE_OK) {
+        sqlite3_bind_text(del, 1, sheet, -1, SQLITE_STATIC);
+        ret = step_done(db, del, err, errlen);
+    }
+    for (size_t i = 0; ret == ZE_OK && i < n; i++) {
+        sqlite3_bind_text(ins, 1, sheet, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(ins, 2, (sqlite3_int64)i);
+        sqlite3_bind_text(ins, 3, headers[i], -1, SQLITE_STATIC);
+        ret = step_done(db, ins, err, errlen);
+    }
+    sqlite3_finalize(del);
+    sqlite3_finalize(ins);
+    return ret;
+}
+
+static char *extra_json(char **extra, size_t n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, extra && extra[i] ? json_string(extra[i]) : json_null());
+    char *s = json_dumps(arr, JSON_COMPACT);
+    json_decref(arr);
+    return s ? s : xstrdup("[]");
+}
+
+static int import_spools(sqlite3 *db, const sheets_t *in, char *err, size_t errlen)
+{
+    sqlite3_stmt *upd = NULL, *ins = NULL;
+    int ret = prep(db,
+                   "UPDATE spools SET row=?2, nv=?3, fecha_materiales=?4, extra=?5 WHERE tag=?1",
+                   &upd, err, errlen);
+    if (ret == ZE_OK)
+        ret = prep(db,
+                   "INSERT INTO spools(row, tag, nv, fecha_materiales, fecha_armado,"
+                   " fecha_soldadura, fecha_qc, armador, soldador, ocupado_por,"
+                   " ocupado_worker_id, ocupado_op, fecha_ocupacion, lock_token, version,"
+                   " metrologia, repair, repair_cycle, estado_detalle, extra)"
+                   " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)",
+                   &ins, err, errlen);
+    /* Spools that the sheet no longer lists keep their data, after the listed ones. */
+    if (ret == ZE_OK) ret = run(db, "UPDATE spools SET row = row + 1000000000", err, errlen);
+    for (size_t i = 0; ret == ZE_OK && i < in->n_spools; i++) {
+        const spool_t *s = &in->spools[i].spool;
+        char *extra = extra_json(in->spools[i].extra, in->n_op_headers);
+        sqlite3_bind_text(upd, 1, s->tag, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(upd, 2, s->row);
+        sqlite3_bind_text(upd, 3, s->nv, -1, SQLITE_STATIC);
+        sqlite3_bind_int(upd, 4, s->fecha_materiales);
+        sqlite3_bind_text(upd, 5, extra, -1, SQLITE_TRANSIENT);
+        ret = step_done(db, upd, err, errlen);
+        if (ret == ZE_OK && sqlite3_changes(db) == 0) {
+            sqlite3_bind_int64(ins, 1, s->row);
+            sqlite3_bind_text(ins, 2, s->tag, -1, SQLITE_STATIC);
+            sqlite3_bind_text(ins, 3, s->nv, -1, SQLITE_STATIC);
+            sqlite3_bind_int(ins, 4, s->fecha_materiales);
+            sqlite3_bind_int(ins, 5, s->fecha_armado);
+            sqlite3_bind_int(ins, 6, s->fecha_soldadura);
+            sqlite3_bind_int(ins, 7, s->fecha_qc);
+            sqlite3_bind_text(ins, 8, s->armador, -1, SQLITE_STATIC);
+            sqlite3_bind_text(ins, 9, s->soldador, -1, SQLITE_STATIC);
+            sqlite3_bind_text(ins, 10, s->ocupado_por, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(ins, 11, s->ocupado_worker_id);
+            sqlite3_bind_int(ins, 12, (int)s->ocupado_op);
+            sqlite3_bind_int64(ins, 13, s->fecha_ocupacion);
+            sqlite3_bind_text(ins, 14, s->lock_token, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(ins, 15, s->version);
+            sqlite3_bind_int(ins, 16, (int)s->metrologia);
+            sqlite3_bind_int(ins, 17, (int)s->repair);
+            sqlite3_bind_int(ins, 18, s->repair_cycle);
+            sqlite3_bind_text(ins, 19, s->estado_detalle, -1, SQLITE_STATIC);
+            sqlite3_bind_text(ins, 20, extra, -1, SQLITE_TRANSIENT);
+            ret = step_done(db, ins, err, errlen);
+        }
+        free(extra);
+    }
+    sqlite3_finalize(upd);
+    sqlite3_finalize(ins);
+    return ret;
+}
+
+static int import_workers(sqlite3 *db, const sheets_t *in, char *err, size_t errlen)
+{
+    sqlite3_stmt *q = NULL;
+    int ret = run(db, "DELETE FROM workers", err, errlen);
+    if (ret == ZE_OK)
+        ret = prep(db,
+                   "INSERT INTO workers(pos, id, nombre, apellido, rol, activo)"
+                   " VALUES(?1,?2,?3,?4,?5,?6)",
+                   &q, err, errlen);
+    for (size_t i = 0; ret == ZE_OK && i < in->n_workers; i++) {
+        const sheet_worker_t *w = &in->workers[i];
+        sqlite3_bind_int64(q, 1, (sqlite3_int64)i);
+        sqlite3_bind_int64(q, 2, w->worker.id);
+        sqlite3_bind_text(q, 3, w->worker.nombre, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 4, w->worker.apellido, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 5, w->worker.rol, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 6, w->activo, -1, SQLITE_STATIC);
+        ret = step_done(db, q, err, errlen);
+        if (ret != ZE_OK) snprintf(err, errlen, "Trabajadores: duplicate Id %lld", (long long)w->worker.id);
+    }
+    sqlite3_finalize(q);
+    if (ret == ZE_OK)
+        ret = save_headers(db, "Trabajadores", in->worker_headers, in->n_worker_headers, err,
+                           errlen);
+    return ret;
+}
+
+static int import_roles(sqlite3 *db, const sheets_t *in, char *err, size_t errlen)
+{
+    sqlite3_stmt *q = NULL;
+    int ret = run(db, "DELETE FROM roles", err, errlen);
+    if (ret == ZE_OK)
+        ret = prep(db, "INSERT INTO roles(pos, worker_id, rol, activo) VALUES(?1,?2,?3,?4)", &q,
+                   err, errlen);
+    for (size_t i = 0; ret == ZE_OK && i < in->n_roles; i++) {
+        sqlite3_bind_int64(q, 1, (sqlite3_int64)i);
+        sqlite3_bind_int64(q, 2, in->roles[i].worker_id);
+        sqlite3_bind_text(q, 3, in->roles[i].rol, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 4, in->roles[i].activo, -1, SQLITE_STATIC);
+        ret = step_done(db, q, err, errlen);
+    }
+    sqlite3_finalize(q);
+    if (ret == ZE_OK)
+        ret = save_headers(db, "Roles", in->role_headers, in->n_role_headers, err, errlen);
+    return ret;
+}
+
+static int import_events(sqlite3 *db, const sheets_t *in, char *err, size_t errlen)
+{
+    sqlite3_stmt *q = NULL;
+    /* Re-importing a Metadata export must not duplicate it: events are keyed by their id. */
+    int ret = prep(db,
+                   "INSERT OR IGNORE INTO events(id, ts, tipo, tag, worker_id, worker_nombre,"
+                   " operacion, accion, fecha_operacion, metadata_json, live_json)"
+                   " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,'')",
+                   &q, err, errlen);
+    for (size_t i = 0; ret == ZE_OK && i < in->n_events; i++) {
+        const event_rec_t *e = &in->events[i];
+        if (e->id[0]) sqlite3_bind_text(q, 1, e->id, -1, SQLITE_STATIC);
+        else sqlite3_bind_null(q, 1);
+        sqlite3_bind_int64(q, 2, e->ts);
+        sqlite3_bind_text(q, 3, e->tipo, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 4, e->tag, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 5, e->worker_id);
+        sqlite3_bind_text(q, 6, e->worker_nombre, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 7, e->operacion, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 8, e->accion, -1, SQLITE_STATIC);
+        sqlite3_bind_int(q, 9, e->fecha_operacion);
+        sqlite3_bind_text(q, 10, e->metadata_json, -1, SQLITE_STATIC);
+        ret = step_done(db, q, err, errlen);
+    }
+    sqlite3_finalize(q);
+    return ret;
+}
+
+int store_sqlite__import(sqlite3 *db, const sheets_t *in, char *err, size_t errlen)
+{
+    int ret = run(db, "BEGIN IMMEDIATE", err, errlen);
+    if (ret != ZE_OK) return ret;
+    if (in->n_op_headers) {
+        ret = save_headers(db, "Operaciones", in->op_headers, in->n_op_headers, err, errlen);
+        if (ret == ZE_OK) ret = import_spools(db, in, err, errlen);
+    }
+    if (ret == ZE_OK && in->n_worker_headers) ret = import_workers(db, in, err, errlen);
+    if (ret == ZE_OK && in->n_role_headers) ret = import_roles(db, in, err, errlen);
+    if (ret == ZE_OK && in->has_events) ret = import_events(db, in, err, errlen);
+    if (ret == ZE_OK) ret = run(db, "COMMIT", err, errlen);
+    if (ret != ZE_OK) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return ret;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Export                                                                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+static char **load_headers(sqlite3 *db, const char *sheet, size_t *n)
+{
+    sqlite3_stmt *q = NULL;
+    size_t cap = 16;
+    char **v = xmalloc(cap * sizeof *v);
+    *n = 0;
+    if (sqlite3_prepare_v2(db, "SELECT header FROM sheet_headers WHERE sheet = ?1 ORDER BY pos",
+                           -1, &q, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, sheet, -1, SQLITE_STATIC);
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            if (*n == cap) v = xrealloc(v, (cap *= 2) * sizeof *v);
+            v[(*n)++] = xstrdup((const char *)sqlite3_column_text(q, 0));
+        }
+    }
+    sqlite3_finalize(q);
+    return v;
+}
+
+static void col_copy(char *dst, size_t n, sqlite3_stmt *q, int col)
+{
+    const unsigned char *t = sqlite3_column_text(q, col);
+    snprintf(dst, n, "%s", t ? (const char *)t : "");
+}
+
+static int export_spools(sqlite3 *db, sheets_t *out)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT row, tag, nv, fecha_materiales, fecha_armado, fecha_soldadura,"
+                           " fecha_qc, armador, soldador, ocupado_por, ocupado_worker_id,"
+                           " ocupado_op, fecha_ocupacion, lock_token, version, metrologia, repair,"
+                           " repair_cycle, estado_detalle, extra FROM spools ORDER BY row, tag",
+                           -1, &q, NULL) != SQLITE_OK)
+        return ZE_STORE_UNAVAILABLE;
+    size_t cap = 256;
+    out->spools = xmalloc(cap * sizeof *out->spools);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        if (out->n_spools == cap) out->spools = xrealloc(out->spools, (cap *= 2) * sizeof *out->spools);
+        sheet_spool_t *r = &out->spools[out->n_spools++];
+        memset(r, 0, sizeof *r);
+        spool_t *s = &r->spool;
+        s->row = sqlite3_column_int64(q, 0);
+        col_copy(s->tag, sizeof s->tag, q, 1);
+        col_copy(s->nv, sizeof s->nv, q, 2);
+        s->fecha_materiales = sqlite3_column_int(q, 3);
+        s->fecha_armado = sqlite3_column_int(q, 4);
+        s->fecha_soldadura = sqlite3_column_int(q, 5);
+        s->fecha_qc = sqlite3_column_int(q, 6);
+        col_copy(s->armador, sizeof s->armador, q, 7);
+        col_copy(s->soldador, sizeof s->soldador, q, 8);
+        col_copy(s->ocupado_por, sizeof s->ocupado_por, q, 9);
+        s->ocupado_worker_id = sqlite3_column_int64(q, 10);
+        s->ocupado_op = (zop_t)sqlite3_column_int(q, 11);
+        s->fecha_ocupacion = sqlite3_column_int64(q, 12);
+        col_copy(s->lock_token, sizeof s->lock_token, q, 13);
+        s->version = sqlite3_column_int64(q, 14);
+        s->metrologia = (zmetro_t)sqlite3_column_int(q, 15);
+        s->repair = (zrepair_t)sqlite3_column_int(q, 16);
+        s->repair_cycle = sqlite3_column_int(q, 17);
+        col_copy(s->estado_detalle, sizeof s->estado_detalle, q, 18);
+        r->extra = xcalloc(out->n_op_headers ? out->n_op_headers : 1, sizeof(char *));
+        json_t *arr = json_loads((const char *)sqlite3_column_text(q, 19), 0, NULL);
+        for (size_t i = 0; arr && i < out->n_op_headers && i < json_array_size(arr); i++) {
+            const char *v = json_string_value(json_array_get(arr, i));
+            if (v) r->extra[i] = xstrdup(v);
+        }
+        json_decref(arr);
+    }
+    sqlite3_finalize(q);
+    return ZE_OK;
+}
+
+static int export_workers(sqlite3 *db, sheets_t *out)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT id, nombre, apellido, rol, activo FROM workers ORDER BY pos",
+                           -1, &q, NULL) != SQLITE_OK)
+        return ZE_STORE_UNAVAILABLE;
+    size_t cap = 64;
+    out->workers = xmalloc(cap * sizeof *out->workers);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        if (out->n_workers == cap) out->workers = xrealloc(out->workers, (cap *= 2) * sizeof *out->workers);
+        sheet_worker_t *w = &out->workers[out->n_workers++];
+        memset(w, 0, sizeof *w);
+        w->worker.id = sqlite3_column_int64(q, 0);
+        col_copy(w->worker.nombre, sizeof w->worker.nombre, q, 1);
+        col_copy(w->worker.apellido, sizeof w->worker.apellido, q, 2);
+        col_copy(w->worker.rol, sizeof w->worker.rol, q, 3);
+        col_copy(w->activo, sizeof w->activo, q, 4);
+    }
+    sqlite3_finalize(q);
+    if (sqlite3_prepare_v2(db, "SELECT worker_id, rol, activo FROM roles ORDER BY pos", -1, &q,
+                           NULL) != SQLITE_OK)
+        return ZE_STORE_UNAVAILABLE;
+    cap = 64;
+    out->roles = xmalloc(cap * sizeof *out->roles);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        if (out->n_roles == cap) out->roles = xrealloc(out->roles, (cap *= 2) * sizeof *out->roles);
+        sheet_role_t *r = &out->roles[out->n_roles++];
+        memset(r, 0, sizeof *r);
+        r->worker_id = sqlite3_column_int64(q, 0);
+        col_copy(r->rol, sizeof r->rol, q, 1);
+        col_copy(r->activo, sizeof r->activo, q, 2);
+    }
+    sqlite3_finalize(q);
+    return ZE_OK;
+}
+
+static int export_events(sqlite3 *db, sheets_t *out)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT seq, id, ts, tipo, tag, worker_id, worker_nombre, operacion,"
+                           " accion, fecha_operacion, metadata_json FROM events ORDER BY seq",
+                           -1, &q, NULL) != SQLITE_OK)
+        return ZE_STORE_UNAVAILABLE;
+    size_t cap = 256;
+    out->events = xmalloc(cap * sizeof *out->events);
+    out->has_events = 1;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        if (out->n_events == cap) out->events = xrealloc(out->events, (cap *= 2) * sizeof *out->events);
+        event_rec_t *e = &out->events[out->n_events++];
+        memset(e, 0, sizeof *e);
+        e->seq = sqlite3_column_int64(q, 0);
+        col_copy(e->id, sizeof e->id, q, 1);
+        e->ts = sqlite3_column_int64(q, 2);
+        col_copy(e->tipo, sizeof e->tipo, q, 3);
+        col_copy(e->tag, sizeof e->tag, q, 4);
+        e->worker_id = sqlite3_column_int64(q, 5);
+        col_copy(e->worker_nombre, sizeof e->worker_nombre, q, 6);
+        col_copy(e->operacion, sizeof e->operacion, q, 7);
+        col_copy(e->accion, sizeof e->accion, q, 8);
+        e->fecha_operacion = sqlite3_column_int(q, 9);
+        col_copy(e->metadata_json, sizeof e->metadata_json, q, 10);
+    }
+    sqlite3_finalize(q);
+    return ZE_OK;
+}
+
+int store_sqlite__export(sqlite3 *db, sheets_t *out)
+{
+    memset(out, 0, sizeof *out);
+    /* One read transaction: the four sheets are one consistent snapshot. */
+    if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) return ZE_STORE_UNAVAILABLE;
+    out->op_headers = load_headers(db, "Operaciones", &out->n_op_headers);
+    out->worker_headers = load_headers(db, "Trabajadores", &out->n_worker_headers);
+    out->role_headers = load_headers(db, "Roles", &out->n_role_headers);
+    int ret = export_spools(db, out);
+    if (ret == ZE_OK) ret = export_workers(db, out);
+    if (ret == ZE_OK) ret = export_events(db, out);
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    if (ret != ZE_OK) sheets_free(out);
+    return ret;
+}

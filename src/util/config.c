@@ -1,0 +1,144 @@
+/* The configuration table and its single parser (see config.h). */
+#include "util/config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum { CFG_INT, CFG_STR } cfg_type_t;
+
+typedef struct cfg_row {
+    const char *flag; /* without the leading -- */
+    const char *env;
+    cfg_type_t type;
+    const char *def;
+    size_t offset;
+    size_t size; /* buffer size for strings */
+    long min, max;
+    const char *help;
+} cfg_row_t;
+
+#define INT_ROW(flag, env, def, field, lo, hi, help) \
+    {flag, env, CFG_INT, def, offsetof(config_t, field), 0, lo, hi, help}
+#define STR_ROW(flag, env, def, field, help) \
+    {flag, env, CFG_STR, def, offsetof(config_t, field), sizeof(((config_t *)0)->field), 0, 0, help}
+
+static const cfg_row_t rows[] = {
+    INT_ROW("port", "PORT", "8000", port, 0, 65535, "TCP port to listen on (0 = any free port)"),
+    STR_ROW("bind", "ZEUES_BIND", "0.0.0.0", bind, "IPv4 address to listen on"),
+    STR_ROW("db", "ZEUES_DB", "./zeues.db", db, "SQLite database file"),
+    STR_ROW("redis-url", "REDIS_URL", "redis://127.0.0.1:6379", redis_url, "Redis server"),
+    INT_ROW("lock-ttl", "REDIS_LOCK_TTL_SECONDS", "3600", lock_ttl_seconds, 30, 30 * 86400,
+            "expiry of a spool lock in seconds (renewed while occupied)"),
+    STR_ROW("allowed-origins", "ALLOWED_ORIGINS", "http://localhost:3000", allowed_origins,
+            "CORS origins, comma separated"),
+    STR_ROW("timezone", "TIMEZONE", "America/Santiago", timezone, "time zone of the plant"),
+    INT_ROW("threads", "ZEUES_THREADS", "4", threads, 1, 64, "HTTP worker threads"),
+    INT_ROW("max-body", "ZEUES_MAX_BODY", "65536", max_body_bytes, 1024, 16 * 1024 * 1024,
+            "largest accepted request body in bytes"),
+    INT_ROW("redis-pool", "REDIS_MAX_CONNECTIONS", "8", redis_pool, 1, 256,
+            "Redis connections of this process (plus one subscriber)"),
+    INT_ROW("redis-timeout-ms", "REDIS_TIMEOUT_MS", "500", redis_timeout_ms, 10, 10000,
+            "timeout of each Redis connect and command"),
+    INT_ROW("conn-timeout", "ZEUES_CONN_TIMEOUT", "30", conn_timeout_seconds, 1, 3600,
+            "seconds an idle or slow HTTP connection is kept"),
+    INT_ROW("max-connections", "ZEUES_MAX_CONNECTIONS", "4096", max_connections, 16, 60000,
+            "simultaneous HTTP connections"),
+    INT_ROW("sse-max-clients", "ZEUES_SSE_MAX_CLIENTS", "2000", sse_max_clients, 1, 50000,
+            "simultaneous live streams"),
+    STR_ROW("environment", "ENVIRONMENT", "development", environment,
+            "name reported by /api/health"),
+    STR_ROW("log-level", "LOG_LEVEL", "INFO", log_level, "DEBUG, INFO, WARN or ERROR"),
+};
+#define NROWS (sizeof rows / sizeof rows[0])
+
+static int set_value(config_t *cfg, const cfg_row_t *r, const char *val, const char *source,
+                     char *err, size_t errlen)
+{
+    char *field = (char *)cfg + r->offset;
+    if (r->type == CFG_STR) {
+        if (strlen(val) >= r->size) {
+            snprintf(err, errlen, "%s: value too long (max %zu bytes)", source, r->size - 1);
+            return -1;
+        }
+        memcpy(field, val, strlen(val) + 1);
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    long v = strtol(val, &end, 10);
+    if (errno || end == val || *end || v < r->min || v > r->max) {
+        snprintf(err, errlen, "%s: '%s' is not an integer between %ld and %ld", source, val,
+                 r->min, r->max);
+        return -1;
+    }
+    *(int *)(void *)field = (int)v;
+    return 0;
+}
+
+static const cfg_row_t *find_flag(const char *name, size_t len)
+{
+    for (size_t i = 0; i < NROWS; i++)
+        if (strlen(rows[i].flag) == len && strncmp(rows[i].flag, name, len) == 0) return &rows[i];
+    return NULL;
+}
+
+int config_load(config_t *cfg, int argc, char **argv, char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof *cfg);
+    char source[128];
+    for (size_t i = 0; i < NROWS; i++) {
+        snprintf(source, sizeof source, "default of --%s", rows[i].flag);
+        if (set_value(cfg, &rows[i], rows[i].def, source, err, errlen)) return -1;
+        const char *env = getenv(rows[i].env);
+        if (env && *env) {
+            snprintf(source, sizeof source, "environment variable %s", rows[i].env);
+            if (set_value(cfg, &rows[i], env, source, err, errlen)) return -1;
+        }
+    }
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strncmp(a, "--", 2) != 0) {
+            snprintf(err, errlen, "unexpected argument '%s'", a);
+            return -1;
+        }
+        const char *name = a + 2, *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        const cfg_row_t *r = find_flag(name, len);
+        if (!r) {
+            snprintf(err, errlen, "unknown option '--%.*s' (see --help)", (int)len, name);
+            return -1;
+        }
+        const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+        if (!val) {
+            snprintf(err, errlen, "option --%s needs a value", r->flag);
+            return -1;
+        }
+        snprintf(source, sizeof source, "option --%s", r->flag);
+        if (set_value(cfg, r, val, source, err, errlen)) return -1;
+    }
+    return 0;
+}
+
+void config_print_help(FILE *out)
+{
+    fprintf(out, "Options of 'zeues serve' (flags override environment variables):\n");
+    for (size_t i = 0; i < NROWS; i++)
+        fprintf(out, "  --%-18s %-24s default %-24s %s\n", rows[i].flag, rows[i].env, rows[i].def,
+                rows[i].help);
+}
+
+void config_dump(const config_t *cfg, FILE *out)
+{
+    for (size_t i = 0; i < NROWS; i++) {
+        const char *field = (const char *)cfg + rows[i].offset;
+        if (rows[i].type == CFG_INT) {
+            fprintf(out, "  %s=%d\n", rows[i].env, *(const int *)(const void *)field);
+        } else if (strcmp(rows[i].env, "REDIS_URL") == 0 && strchr(field, '@')) {
+            const char *at = strrchr(field, '@');
+            fprintf(out, "  %s=redis://***%s\n", rows[i].env, at);
+        } else {
+            fprintf(out, "  %s=%s\n", rows[i].env, field);
+        }
+    }
+}

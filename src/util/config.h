@@ -1,0 +1,37 @@
+/* Server configuration: one table drives flag parsing, environment variables, defaults,
+ * validation, --help and the redacted dump. Parsed once at start-up into an immutable struct. */
+#ifndef ZEUES_UTIL_CONFIG_H
+#define ZEUES_UTIL_CONFIG_H
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct config {
+    int port;
+    char db[512];
+    char redis_url[512];
+    int lock_ttl_seconds;
+    char allowed_origins[1024];
+    char timezone[64];
+    int threads;
+    int max_body_bytes;
+    int redis_pool;
+    int redis_timeout_ms;
+    int conn_timeout_seconds;
+    int max_connections;
+    int sse_max_clients;
+    char environment[32];
+    char bind[64];
+    char log_level[16];
+} config_t;
+
+/**
+ * Fills cfg from defaults, then the environment, then flags in argv (--name value or
+ * --name=value; flags win). Returns 0, or -1 with a message naming the offending key in err.
+ */
+int config_load(config_t *cfg, int argc, char **argv, char *err, size_t errlen);
+/** Prints every option with its flag, environment variable and default. */
+void config_print_help(FILE *out);
+/** Prints the effective configuration, secrets (password in REDIS_URL) redacted. */
+void config_dump(const config_t *cfg, FILE *out);
+
+#endif
