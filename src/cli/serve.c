@@ -7,9 +7,11 @@
 
 #include "cli/cli.h"
 #include "http/app.h"
+#include "http/live.h"
 #include "http/server.h"
 #include "redis/redis.h"
 #include "store/store.h"
+#include "sync/reconcile.h"
 #include "util/config.h"
 #include "util/log.h"
 #include "util/tz.h"
@@ -61,10 +63,12 @@ int cli_serve(int argc, char **argv)
         goto close_store;
     }
     app_t app = {.cfg = &cfg, .store = st, .redis = redis, .started_at = tz_now()};
+    app.live = live_new(&app);
+    reconciler_t *recon = reconciler_start(&app, 10000);
     server_t *srv = server_start(&app, err, sizeof err);
     if (!srv) {
         fprintf(stderr, "zeues serve: %s\n", err);
-        goto close_redis;
+        goto stop_live;
     }
     printf("zeues: listening on http://%s:%d (db %s, redis %s:%d, tz %s)\n", cfg.bind,
            server_port(srv), cfg.db, rpool_host(redis), rpool_port(redis), cfg.timezone);
@@ -75,9 +79,14 @@ int cli_serve(int argc, char **argv)
     int sig = 0;
     sigwait(&set, &sig);
     LOG_INFO("signal %d: shutting down", sig);
+    /* Streams end first so the server can stop without waiting for them. */
+    live_free(app.live);
+    app.live = NULL;
     server_stop(srv);
     rc = 0;
-close_redis:
+stop_live:
+    reconciler_stop(recon);
+    live_free(app.live);
     rpool_free(redis);
 close_store:
     store_close(st);

@@ -16,5 +16,9 @@ const route_t routes[] = {
     {"GET", "/api/spools/cancelar", h_spools_cancelar, 0, "Spools a worker occupies"},
     {"GET", "/api/spools/reparacion", h_spools_reparacion, 0, "Repair queue"},
     {"GET", "/api/spools/detail", h_spool_detail, 0, "One spool with its combined state"},
+    {"POST", "/api/occupation/tomar", h_occ_tomar, ROUTE_MUTATES, "Take a spool"},
+    {"POST", "/api/occupation/pausar", h_occ_pausar, ROUTE_MUTATES, "Pause work on a spool"},
+    {"POST", "/api/occupation/completar", h_occ_completar, ROUTE_MUTATES, "Complete an operation"},
+    {"POST", "/api/occupation/batch-tomar", h_occ_batch_tomar, ROUTE_MUTATES, "Take up to 50 spools"},
 };
 const size_t routes_count = sizeof routes / sizeof routes[0];

@@ -67,6 +67,8 @@ int rlock_acquire(rpool_t *p, const char *tag, const char *value, int64_t ttl_ms
 /** GET key into value (n bytes). ZE_OK, ZE_NOT_FOUND when absent, ZE_REDIS_UNAVAILABLE.
  *  value is always NUL-terminated; a longer stored value is truncated to n - 1 bytes. */
 int rlock_get(rpool_t *p, const char *tag, char *value, size_t n);
+/** PTTL of the key in ms (-1 when it never expires). ZE_OK, ZE_NOT_FOUND, ZE_REDIS_UNAVAILABLE. */
+int rlock_pttl(rpool_t *p, const char *tag, int64_t *pttl_ms);
 /** Atomic compare-and-delete (Lua). ZE_OK when deleted, ZE_NOT_FOUND when the key was absent or
  *  held another value (nothing deleted), ZE_REDIS_UNAVAILABLE. */
 int rlock_release(rpool_t *p, const char *tag, const char *value);

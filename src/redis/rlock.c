@@ -254,3 +254,20 @@ int rlock_scan(rpool_t *p, rlock_visit_fn fn, void *ud)
     } while (!stop && strcmp(cursor, "0") != 0);
     return ZE_OK;
 }
+
+int rlock_pttl(rpool_t *p, const char *tag, int64_t *pttl_ms)
+{
+    redisReply *r;
+    size_t klen;
+    if (!tag || !*tag || !pttl_ms) return ZE_BAD_REQUEST;
+    char *key = lock_key(tag, &klen);
+    int rc = rpool__command(p, &r, NULL, 0, "PTTL %b", key, klen);
+    if (rc == ZE_OK) {
+        if (r->type != REDIS_REPLY_INTEGER) rc = ZE_REDIS_UNAVAILABLE;
+        else if (r->integer == -2) rc = ZE_NOT_FOUND;
+        else *pttl_ms = r->integer;
+        freeReplyObject(r);
+    }
+    free(key);
+    return rc;
+}

@@ -28,7 +28,7 @@ static const cfg_row_t rows[] = {
     STR_ROW("bind", "ZEUES_BIND", "0.0.0.0", bind, "IPv4 address to listen on"),
     STR_ROW("db", "ZEUES_DB", "./zeues.db", db, "SQLite database file"),
     STR_ROW("redis-url", "REDIS_URL", "redis://127.0.0.1:6379", redis_url, "Redis server"),
-    INT_ROW("lock-ttl", "REDIS_LOCK_TTL_SECONDS", "3600", lock_ttl_seconds, 30, 30 * 86400,
+    INT_ROW("lock-ttl", "REDIS_LOCK_TTL_SECONDS", "3600", lock_ttl_seconds, 60, 30 * 86400,
             "expiry of a spool lock in seconds (renewed while occupied)"),
     STR_ROW("allowed-origins", "ALLOWED_ORIGINS", "http://localhost:3000", allowed_origins,
             "CORS origins, comma separated"),

@@ -22,4 +22,10 @@ int h_spools_cancelar(req_t *r);
 int h_spools_reparacion(req_t *r);
 int h_spool_detail(req_t *r);
 
+/* occupation.c */
+int h_occ_tomar(req_t *r);
+int h_occ_pausar(req_t *r);
+int h_occ_completar(req_t *r);
+int h_occ_batch_tomar(req_t *r);
+
 #endif

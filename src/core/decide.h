@@ -1,0 +1,72 @@
+/* The decisions of the core: given a spool as stored and a command (clock, ids and the acting
+ * worker passed in), either a failure (code + Spanish message + data) or the spool as it must
+ * be stored afterwards, the audit event to append in the same transaction, what to do with the
+ * Redis lock, and the live payloads to publish after commit. No I/O, no clock, no randomness. */
+#ifndef ZEUES_CORE_DECIDE_H
+#define ZEUES_CORE_DECIDE_H
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/event.h"
+#include "core/spool.h"
+
+typedef enum zaction {
+    ZACT_TOMAR = 0,
+    ZACT_PAUSAR,
+    ZACT_COMPLETAR,
+    ZACT_CANCELAR,
+} zaction_t;
+
+/** What the caller must do with the spool's Redis lock around the commit. */
+typedef enum zlock_op {
+    ZLOCK_NONE = 0, /* no occupation involved (metrología, v2.1 on a free spool) */
+    ZLOCK_ACQUIRE,  /* take the lock before committing (TOMAR) */
+    ZLOCK_RELEASE,  /* the occupant's lock must be held; release it after commit */
+} zlock_op_t;
+
+typedef struct zcmd {
+    zaction_t action;
+    zop_t op;                 /* ZOP_NONE: COMPLETAR takes it from the worker's occupation */
+    const worker_t *worker;   /* the acting worker (active, looked up by id) */
+    int64_t now;              /* unix seconds */
+    zdate_t today;            /* the plant's local date at now */
+    const char *now_text;     /* now as "DD-MM-YYYY HH:MM:SS" in the plant's zone */
+    zdate_t fecha;            /* COMPLETAR date; ZDATE_NONE = today */
+    const char *lock_token;   /* token for a new lock (TOMAR) */
+    const char *event_id;     /* uuid of the audit event */
+    int resultado_aprobado;   /* metrología: 1 APROBADO, 0 RECHAZADO */
+} zcmd_t;
+
+typedef struct zfail {
+    int code;           /* negative zerr_t */
+    char message[512];
+    json_t *data;       /* owned; NULL for none */
+} zfail_t;
+
+typedef struct zoutcome {
+    spool_t after;
+    int noop;             /* a repeated request: answer success, change nothing */
+    zlock_op_t lock;
+    zop_t op;             /* the operation acted on (COMPLETAR resolves ZOP_NONE) */
+    event_rec_t event;    /* tipo..metadata_json and live_json filled; seq by the store */
+    char shown[ZTEXT_MAX]; /* Estado_Detalle as the response shows it (metrología suffix) */
+} zoutcome_t;
+
+/** Releases fail->data. */
+void zfail_clear(zfail_t *fail);
+
+/** TOMAR / PAUSAR / COMPLETAR / CANCELAR on ARM, SOLD or REPARACION (occupation endpoints and
+ *  the reparación endpoints). Returns ZE_OK with *out filled, or a negative code with *fail. */
+int decide_occupation(const spool_t *s, const zcmd_t *cmd, zoutcome_t *out, zfail_t *fail);
+
+/** Instant metrología inspection (APROBADO / RECHAZADO). */
+int decide_metrologia(const spool_t *s, const zcmd_t *cmd, zoutcome_t *out, zfail_t *fail);
+
+/** v2.1 INICIAR / COMPLETAR / CANCELAR (action ZACT_TOMAR means INICIAR here). */
+int decide_v21(const spool_t *s, const zcmd_t *cmd, zoutcome_t *out, zfail_t *fail);
+
+/** Fails with a formatted message (helper shared by the decision files). Returns code. */
+int zfail_set(zfail_t *fail, int code, json_t *data, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#endif

@@ -1,0 +1,214 @@
+/* The mutation pipeline (see mutation.h for the protocol and its crash analysis). */
+#include "http/mutation.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/errors.h"
+#include "core/names.h"
+#include "http/live.h"
+#include "redis/redis.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "util/tz.h"
+#include "util/uuid.h"
+
+#define LOG_MODULE "mutation"
+#define MAX_ATTEMPTS 3
+
+static int redis_down(zfail_t *fail)
+{
+    return zfail_set(fail, ZE_REDIS_UNAVAILABLE, NULL,
+                     "Redis no está disponible: no se puede cambiar la ocupación ahora. Nada fue "
+                     "modificado; intenta nuevamente en unos segundos.");
+}
+
+static int store_down(zfail_t *fail)
+{
+    return zfail_set(fail, ZE_STORE_UNAVAILABLE, NULL,
+                     "La base de datos no está disponible: nada fue modificado. Intenta "
+                     "nuevamente.");
+}
+
+static int spool_missing(const char *tag, zfail_t *fail)
+{
+    json_t *d = json_object();
+    json_object_set_new(d, "tag_spool", json_string(tag));
+    return zfail_set(fail, ZE_SPOOL_NO_ENCONTRADO, d, "Spool '%s' no encontrado en hoja Operaciones",
+                     tag);
+}
+
+/* SPOOL_OCCUPIED naming whoever holds the lock right now. */
+static int held_by_lock(app_t *app, const spool_t *s, zfail_t *fail)
+{
+    char value[128] = "";
+    int64_t owner = 0;
+    if (rlock_get(app->redis, s->tag, value, sizeof value) == ZE_OK)
+        owner = strtoll(value, NULL, 10);
+    char name[ZNAME_MAX];
+    worker_t w;
+    if (owner > 0 && app->store->ops->worker_get(app->store, owner, &w) == ZE_OK)
+        snprintf(name, sizeof name, "%s", w.display);
+    else
+        snprintf(name, sizeof name, "Worker %lld", (long long)owner);
+    json_t *d = json_object();
+    json_object_set_new(d, "tag_spool", json_string(s->tag));
+    json_object_set_new(d, "owner_id", json_integer(owner));
+    json_object_set_new(d, "owner_name", json_string(name));
+    return zfail_set(fail, ZE_SPOOL_OCCUPIED, d,
+                     "El spool '%s' ya está ocupado por %s (ID: %lld). Espera a que termine o "
+                     "elige otro spool.",
+                     s->tag, name, (long long)owner);
+}
+
+/* A lock on a spool the store shows free is either a TOMAR in flight (its short pending TTL)
+ * or a stale lock left by a release that failed after its commit (full TTL). Only the second is
+ * dropped, and only if the spool is still unchanged in the store: a TOMAR that committed is
+ * visible there before its lock is extended. Returns 1 when a stale lock was removed. */
+static int drop_stale_lock(app_t *app, const spool_t *s)
+{
+    char value[160];
+    int64_t pttl = 0;
+    if (rlock_get(app->redis, s->tag, value, sizeof value) != ZE_OK) return 0;
+    if (rlock_pttl(app->redis, s->tag, &pttl) != ZE_OK) return 0;
+    if (pttl >= 0 && pttl <= MUTATION_PENDING_TTL_MS) return 0;
+    spool_t now;
+    if (app->store->ops->spool_get(app->store, s->tag, &now) != ZE_OK) return 0;
+    if (spool_is_occupied(&now) || now.version != s->version) return 0;
+    if (rlock_release(app->redis, s->tag, value) != ZE_OK) return 0;
+    LOG_WARN("dropped stale lock of %s (%s) on a free spool", s->tag, value);
+    return 1;
+}
+
+static int lock_gone(const spool_t *s, zfail_t *fail)
+{
+    json_t *d = json_object();
+    json_object_set_new(d, "tag_spool", json_string(s->tag));
+    return zfail_set(fail, ZE_LOCK_EXPIRED, d,
+                     "El lock del spool '%s' expiró durante la operación. La operación tardó "
+                     "demasiado. Intenta nuevamente.",
+                     s->tag);
+}
+
+/* Makes sure the occupant's lock is held before a change that ends the occupation. A lock
+ * that vanished (expiry, Redis flush or restart) is restored from the store, which is the
+ * record of who occupies the spool; a lock held by anyone else is a 410. *taken tells the
+ * caller it restored one (to drop it again if the commit fails). */
+static int check_holder_lock(app_t *app, const spool_t *s, char *value, size_t n, int *taken,
+                             zfail_t *fail)
+{
+    *taken = 0;
+    snprintf(value, n, "%lld:%s", (long long)s->ocupado_worker_id, s->lock_token);
+    char cur[160];
+    int rc = rlock_get(app->redis, s->tag, cur, sizeof cur);
+    if (rc == ZE_REDIS_UNAVAILABLE) return redis_down(fail);
+    if (rc == ZE_OK) return strcmp(cur, value) == 0 ? ZE_OK : lock_gone(s, fail);
+    rc = rlock_acquire(app->redis, s->tag, value, MUTATION_PENDING_TTL_MS);
+    if (rc == ZE_REDIS_UNAVAILABLE) return redis_down(fail);
+    if (rc != ZE_OK) return lock_gone(s, fail);
+    LOG_WARN("lock of %s was missing; restored for %s", s->tag, s->ocupado_por);
+    *taken = 1;
+    return ZE_OK;
+}
+
+int mutation_apply(app_t *app, const char *tag, zcmd_t *cmd, decide_fn decide, zoutcome_t *out,
+                   zfail_t *fail)
+{
+    char token[UUID_STR_LEN], event_id[UUID_STR_LEN], now_text[32];
+    cmd->now = tz_now();
+    cmd->today = tz_date(cmd->now);
+    tz_format_dmy_hms(cmd->now, now_text, sizeof now_text);
+    cmd->now_text = now_text;
+    uuid4(token);
+    uuid4(event_id);
+    cmd->lock_token = token;
+    cmd->event_id = event_id;
+    int64_t ttl_ms = (int64_t)app->cfg->lock_ttl_seconds * 1000;
+
+    for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+        spool_t s;
+        int rc = app->store->ops->spool_get(app->store, tag, &s);
+        if (rc == ZE_SPOOL_NO_ENCONTRADO) return spool_missing(tag, fail);
+        if (rc != ZE_OK) return store_down(fail);
+        rc = decide(&s, cmd, out, fail);
+        if (rc != ZE_OK || out->noop) return rc;
+
+        char value[160] = "";
+        int locked = 0;
+        if (out->lock == ZLOCK_ACQUIRE || out->lock == ZLOCK_RELEASE) {
+            if (!app->redis) return redis_down(fail);
+            if (out->lock == ZLOCK_ACQUIRE) {
+                snprintf(value, sizeof value, "%lld:%s", (long long)cmd->worker->id, token);
+                rc = rlock_acquire(app->redis, tag, value, MUTATION_PENDING_TTL_MS);
+                if (rc == ZE_SPOOL_OCCUPIED && drop_stale_lock(app, &s))
+                    rc = rlock_acquire(app->redis, tag, value, MUTATION_PENDING_TTL_MS);
+                if (rc == ZE_REDIS_UNAVAILABLE) return redis_down(fail);
+                if (rc != ZE_OK) return held_by_lock(app, &s, fail);
+                locked = 1;
+            } else {
+                rc = check_holder_lock(app, &s, value, sizeof value, &locked, fail);
+                if (rc != ZE_OK) return rc;
+            }
+        }
+
+        rc = app->store->ops->spool_commit(app->store, &out->after, s.version, &out->event, 1);
+        if (rc != ZE_OK) {
+            if (locked && rlock_release(app->redis, tag, value) == ZE_REDIS_UNAVAILABLE)
+                LOG_WARN("could not release the lock of %s after a failed commit; it expires "
+                         "in %d s",
+                         tag, MUTATION_PENDING_TTL_MS / 1000);
+            if (rc == ZE_VERSION_CONFLICT) continue; /* someone changed the spool: decide again */
+            if (rc == ZE_SPOOL_NO_ENCONTRADO) return spool_missing(tag, fail);
+            return store_down(fail);
+        }
+
+        /* Committed: from here on the change stands whatever Redis does. */
+        if (out->lock == ZLOCK_ACQUIRE &&
+            rlock_extend(app->redis, tag, value, ttl_ms) != ZE_OK)
+            LOG_WARN("lock of %s not extended; reconciliation restores it", tag);
+        if (out->lock == ZLOCK_RELEASE && rlock_release(app->redis, tag, value) != ZE_OK)
+            LOG_WARN("lock of %s not released; reconciliation removes it", tag);
+        live_committed(app->live, &out->event);
+        return ZE_OK;
+    }
+    json_t *d = json_object();
+    json_object_set_new(d, "tag_spool", json_string(tag));
+    return zfail_set(fail, ZE_VERSION_CONFLICT, d,
+                     "Conflicto de versión: el spool '%s' cambió %d veces mientras se procesaba. "
+                     "El spool fue modificado por otro proceso. Intenta nuevamente.",
+                     tag, MAX_ATTEMPTS);
+}
+
+int worker_or_reply(req_t *r, int64_t id, const char *nombre, worker_t *out)
+{
+    int rc = r->app->store->ops->worker_get(r->app->store, id, out);
+    if (rc == ZE_STORE_UNAVAILABLE) {
+        reply_error(r, ZE_STORE_UNAVAILABLE, NULL, "No se pudo leer Trabajadores");
+        return -1;
+    }
+    if (rc != ZE_OK || !out->activo) {
+        json_t *d = json_object();
+        json_object_set_new(d, "worker_id", json_integer(id));
+        reply_error(r, ZE_WORKER_NO_ENCONTRADO, d, "Trabajador '%lld' no encontrado o inactivo",
+                    (long long)id);
+        return -1;
+    }
+    if (nombre && strcmp(nombre, out->display) != 0) {
+        json_t *d = json_object();
+        json_object_set_new(d, "worker_id", json_integer(id));
+        json_object_set_new(d, "worker_nombre", json_string(nombre));
+        json_object_set_new(d, "worker_nombre_esperado", json_string(out->display));
+        reply_error(r, ZE_WORKER_NOMBRE_NO_COINCIDE, d,
+                    "worker_nombre '%s' no corresponde al trabajador %lld (%s)", nombre,
+                    (long long)id, out->display);
+        return -1;
+    }
+    return 0;
+}
+
+int reply_fail(req_t *r, zfail_t *fail)
+{
+    json_t *data = fail->data;
+    fail->data = NULL;
+    return reply_error_status(r, zerr_status(fail->code), fail->code, data, fail->message);
+}
