@@ -28,4 +28,26 @@ int h_occ_pausar(req_t *r);
 int h_occ_completar(req_t *r);
 int h_occ_batch_tomar(req_t *r);
 
+/* actions.c (v2.1) */
+int h_iniciar_accion(req_t *r);
+int h_completar_accion(req_t *r);
+int h_cancelar_accion(req_t *r);
+int h_iniciar_accion_batch(req_t *r);
+int h_completar_accion_batch(req_t *r);
+int h_cancelar_accion_batch(req_t *r);
+/* reparacion.c */
+int h_tomar_reparacion(req_t *r);
+int h_pausar_reparacion(req_t *r);
+int h_completar_reparacion(req_t *r);
+int h_cancelar_reparacion(req_t *r);
+/* metrologia.c */
+int h_metrologia_completar(req_t *r);
+/* history.c */
+int h_history(req_t *r);
+/* dashboard.c */
+int h_dashboard_occupied(req_t *r);
+int h_dashboard_summary(req_t *r);
+/* sse_stream.c */
+int h_sse_stream(req_t *r);
+
 #endif
