@@ -14,12 +14,15 @@ static void usage(FILE *out)
             "  zeues serve [--port N] [--db FILE] [options]   run the server (--help lists options)\n"
             "  zeues import --db FILE --dir DIR                import DIR/{Operaciones,Trabajadores,Roles,Metadata}.csv\n"
             "  zeues export --db FILE --dir DIR                write the four sheets as CSV into DIR\n"
-            "  zeues demo --db FILE [--spools N] [--seed S]    create a demo plant (default 2000 spools)\n");
+            "  zeues demo --db FILE [--spools N] [--seed S]    create a demo plant (default 2000 spools)\n"
+            "  zeues unblock TAG --db FILE --by NAME --reason TEXT   supervisor: BLOQUEADO back to repair\n"
+            "  zeues release TAG --db FILE --by NAME --reason TEXT   supervisor: end a stuck occupation\n"
+            "  zeues log TAG --db FILE                         the spool's full audit trail\n");
 }
 
 /* Options of the store commands: --db, --dir, --spools, --seed. */
 typedef struct opts {
-    const char *db, *dir;
+    const char *db, *dir, *by, *reason;
     int spools;
     unsigned seed;
 } opts_t;
@@ -38,6 +41,8 @@ static int parse_opts(int argc, char **argv, opts_t *o)
         else if (strcmp(a, "--dir") == 0) o->dir = v;
         else if (strcmp(a, "--spools") == 0) o->spools = atoi(v);
         else if (strcmp(a, "--seed") == 0) o->seed = (unsigned)strtoul(v, NULL, 10);
+        else if (strcmp(a, "--by") == 0) o->by = v;
+        else if (strcmp(a, "--reason") == 0) o->reason = v;
         else {
             fprintf(stderr, "zeues: unknown option %s\n", a);
             return -1;
@@ -60,12 +65,25 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "serve") == 0) return cli_serve(argc - 2, argv + 2);
 
+    /* Supervisor commands take the TAG right after the command. */
+    const char *tag = NULL;
+    int supervisor = strcmp(cmd, "unblock") == 0 || strcmp(cmd, "release") == 0 ||
+                     strcmp(cmd, "log") == 0;
+    if (supervisor) {
+        if (argc < 3 || strncmp(argv[2], "--", 2) == 0) {
+            fprintf(stderr, "zeues %s: TAG is required\n", cmd);
+            return 2;
+        }
+        tag = argv[2];
+        argv++;
+        argc--;
+    }
     opts_t o;
     if (parse_opts(argc - 2, argv + 2, &o) != 0) return 2;
     const char *tzname = getenv("TIMEZONE");
     tz_init(tzname && *tzname ? tzname : "America/Santiago");
     int need_dir = strcmp(cmd, "import") == 0 || strcmp(cmd, "export") == 0;
-    if (!need_dir && strcmp(cmd, "demo") != 0) {
+    if (!need_dir && !supervisor && strcmp(cmd, "demo") != 0) {
         fprintf(stderr, "zeues: unknown command '%s'\n", cmd);
         usage(stderr);
         return 2;
@@ -83,6 +101,8 @@ int main(int argc, char **argv)
     int rc;
     if (strcmp(cmd, "import") == 0) rc = cli_import(st, o.dir);
     else if (strcmp(cmd, "export") == 0) rc = cli_export(st, o.dir);
+    else if (strcmp(cmd, "log") == 0) rc = cli_log(st, tag);
+    else if (supervisor) rc = cli_supervise(st, cmd, tag, o.by, o.reason);
     else rc = cli_demo(st, o.spools, o.seed);
     store_close(st);
     return rc;

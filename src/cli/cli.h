@@ -14,6 +14,12 @@ int cli_demo(struct store *st, int n_spools, unsigned seed);
 /** Runs the server until SIGINT/SIGTERM; argc/argv are the serve options. Exit code. */
 int cli_serve(int argc, char **argv);
 
+/** Supervisor action "unblock" or "release" on tag, audited with by and reason. 0, 1 or 2. */
+int cli_supervise(struct store *st, const char *action, const char *tag, const char *by,
+                  const char *reason);
+/** Prints the spool's full audit trail. */
+int cli_log(struct store *st, const char *tag);
+
 /** Reads a whole file (caller frees); NULL on error, *missing set when it does not exist. */
 char *cli__read_file(const char *path, size_t *len, int *missing);
 

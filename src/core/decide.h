@@ -35,6 +35,7 @@ typedef struct zcmd {
     const char *lock_token;   /* token for a new lock (TOMAR) */
     const char *event_id;     /* uuid of the audit event */
     int resultado_aprobado;   /* metrología: 1 APROBADO, 0 RECHAZADO */
+    const char *reason;       /* supervisor actions: why */
 } zcmd_t;
 
 typedef struct zfail {
@@ -64,6 +65,12 @@ int decide_metrologia(const spool_t *s, const zcmd_t *cmd, zoutcome_t *out, zfai
 
 /** v2.1 INICIAR / COMPLETAR / CANCELAR (action ZACT_TOMAR means INICIAR here). */
 int decide_v21(const spool_t *s, const zcmd_t *cmd, zoutcome_t *out, zfail_t *fail);
+
+/** Supervisor: a BLOQUEADO spool goes back to the repair queue (one more rejection allowed).
+ *  cmd->worker is the supervisor (id 0, display = the name given); reason is recorded. */
+int decide_unblock(const spool_t *s, const zcmd_t *cmd, zoutcome_t *out, zfail_t *fail);
+/** Supervisor: ends a stuck occupation (the work stays paused, resumable by anyone qualified). */
+int decide_release(const spool_t *s, const zcmd_t *cmd, zoutcome_t *out, zfail_t *fail);
 
 /** Fails with a formatted message (helper shared by the decision files). Returns code. */
 int zfail_set(zfail_t *fail, int code, json_t *data, const char *fmt, ...)

@@ -8,6 +8,7 @@
 #include "core/decide_int.h"
 #include "core/errors.h"
 #include "core/estado.h"
+#include "core/json_map.h"
 #include "core/machines.h"
 
 void zfail_clear(zfail_t *fail)
@@ -60,7 +61,7 @@ void decide__event(zoutcome_t *out, const char *tipo, const char *operacion, con
     e->metadata_json[0] = '\0';
     if (metadata) {
         /* Python json.dumps defaults: ", " and ": " separators, non-ASCII escaped. */
-        char *m = json_dumps(metadata, JSON_ENSURE_ASCII);
+        char *m = json_map_dumps_python(metadata);
         if (m) snprintf(e->metadata_json, sizeof e->metadata_json, "%s", m);
         free(m);
         json_decref(metadata);

@@ -1,6 +1,8 @@
 /* Spool and worker JSON objects. */
 #include "core/json_map.h"
 
+#include <stdlib.h>
+
 #include "core/dates.h"
 
 const char *json_action_status(zstate_t st)
@@ -83,4 +85,23 @@ json_t *json_worker(const worker_t *w)
     json_object_set_new(o, "activo", json_boolean(w->activo));
     json_object_set_new(o, "nombre_completo", json_string(w->display));
     return o;
+}
+
+char *json_map_dumps_python(const json_t *v)
+{
+    char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+    if (!s) return NULL;
+    /* jansson writes \u00F3; Python writes \u00f3. Escapes are the only place a backslash is
+     * followed by 'u' in the output, and an escaped backslash is skipped as a pair. */
+    for (char *p = s; *p; p++) {
+        if (*p != '\\') continue;
+        if (p[1] == 'u') {
+            for (int i = 2; i < 6 && p[i]; i++)
+                if (p[i] >= 'A' && p[i] <= 'F') p[i] = (char)(p[i] - 'A' + 'a');
+            p += 5;
+        } else if (p[1]) {
+            p++;
+        }
+    }
+    return s;
 }

@@ -17,4 +17,8 @@ const char *json_action_status(zstate_t st);
 /** Lower-case id of a repair state ("en_reparacion"), "" for none. */
 const char *json_repair_id(zrepair_t r);
 
+/** Serialises v as Python's json.dumps does by default: ", " and ": " separators, non-ASCII as
+ *  lower-case \uXXXX escapes. Caller frees with free(); NULL only for an invalid value. */
+char *json_map_dumps_python(const json_t *v);
+
 #endif

@@ -1,0 +1,91 @@
+/* Supervisor tools: `zeues unblock|release TAG --by NAME --reason TEXT` and `zeues log TAG`.
+ * They use the same pipeline as the API (decision, one transaction with its audit event), so a
+ * running server sees the change at once; release also removes the spool's Redis lock. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/decide.h"
+#include "core/errors.h"
+#include "http/mutation.h"
+#include "redis/redis.h"
+#include "store/store.h"
+#include "util/config.h"
+#include "util/tz.h"
+
+int cli_supervise(store_t *st, const char *action, const char *tag, const char *by,
+                  const char *reason)
+{
+    if (!by || !*by || !reason || !*reason) {
+        fprintf(stderr, "zeues %s: --by NAME and --reason TEXT are required (they go to the audit log)\n",
+                action);
+        return 2;
+    }
+    config_t cfg;
+    char err[256];
+    if (config_load(&cfg, 0, NULL, err, sizeof err) != 0) {
+        fprintf(stderr, "zeues %s: %s\n", action, err);
+        return 2;
+    }
+    int release = strcmp(action, "release") == 0;
+    rpool_t *redis = release ? rpool_new(cfg.redis_url, 1, cfg.redis_timeout_ms) : NULL;
+    app_t app = {.cfg = &cfg, .store = st, .redis = redis};
+    worker_t sup = {.id = 0, .activo = 1};
+    snprintf(sup.display, sizeof sup.display, "%s", by);
+    snprintf(sup.nombre, sizeof sup.nombre, "%s", by);
+    zcmd_t cmd = {.worker = &sup, .reason = reason};
+    zoutcome_t out;
+    zfail_t fail = {0};
+    int rc = mutation_apply(&app, tag, &cmd, release ? decide_release : decide_unblock, &out, &fail);
+    if (rc != ZE_OK) {
+        fprintf(stderr, "zeues %s: %s: %s\n", action, zerr_name(rc), fail.message);
+        zfail_clear(&fail);
+        rpool_free(redis);
+        return 1;
+    }
+    if (release && rlock_force_delete(redis, tag) != ZE_OK)
+        fprintf(stderr, "zeues release: Redis unreachable; the server's reconciliation removes the "
+                        "lock within seconds\n");
+    printf("%s: %s (evento %lld %s)\n", tag, out.after.estado_detalle, (long long)out.event.seq,
+           out.event.tipo);
+    rpool_free(redis);
+    return 0;
+}
+
+static int print_event(void *ud, const event_rec_t *e)
+{
+    int *n = ud;
+    char ts[32], fecha[16];
+    tz_format_dmy_hms(e->ts, ts, sizeof ts);
+    zdate_format_dmy(e->fecha_operacion, fecha, sizeof fecha);
+    printf("#%-6lld %s  %-22s %-10s %-9s %-14s (id %lld)  fecha %s\n", (long long)e->seq, ts,
+           e->tipo, e->operacion, e->accion, e->worker_nombre, (long long)e->worker_id,
+           fecha[0] ? fecha : "-");
+    if (e->metadata_json[0]) printf("        %s\n", e->metadata_json);
+    (*n)++;
+    return 0;
+}
+
+int cli_log(store_t *st, const char *tag)
+{
+    spool_t s;
+    int rc = st->ops->spool_get(st, tag, &s);
+    if (rc != ZE_OK) {
+        fprintf(stderr, "zeues log: Spool '%s' no encontrado en hoja Operaciones\n", tag);
+        return 1;
+    }
+    printf("Spool %s  (NV %s)  estado: %s\n", s.tag, s.nv[0] ? s.nv : "-", s.estado_detalle);
+    if (s.ocupado_por[0]) {
+        char since[32];
+        tz_format_dmy_hms(s.fecha_ocupacion, since, sizeof since);
+        printf("Ocupado por %s desde %s (%s)\n", s.ocupado_por, since, zop_name(s.ocupado_op));
+    }
+    int n = 0;
+    if (st->ops->event_foreach_tag(st, tag, print_event, &n) != ZE_OK) {
+        fprintf(stderr, "zeues log: no se pudo leer Metadata\n");
+        return 1;
+    }
+    printf("%d eventos\n", n);
+    return 0;
+}
