@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "http/app.h"
+#include "http/list_cache.h"
 #include "http/live.h"
 #include "http/server.h"
 #include "redis/redis.h"
@@ -63,6 +64,7 @@ int cli_serve(int argc, char **argv)
         goto close_store;
     }
     app_t app = {.cfg = &cfg, .store = st, .redis = redis, .started_at = tz_now()};
+    app.lists = list_cache_new((size_t)16 * 1024 * 1024);
     app.live = live_new(&app);
     reconciler_t *recon = reconciler_start(&app, 10000);
     server_t *srv = server_start(&app, err, sizeof err);
@@ -88,6 +90,7 @@ stop_live:
     reconciler_stop(recon);
     live_free(app.live);
     rpool_free(redis);
+    list_cache_free(app.lists);
 close_store:
     store_close(st);
     LOG_INFO("stopped");

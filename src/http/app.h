@@ -9,12 +9,14 @@
 struct store;
 struct rpool;
 struct live;
+struct list_cache;
 
 typedef struct app {
     const config_t *cfg;
     struct store *store;
     struct rpool *redis;   /* NULL when Redis is not configured */
     struct live *live;     /* SSE hub and publisher; may be NULL in tests */
+    struct list_cache *lists; /* cached list responses; may be NULL (no caching) */
     int64_t started_at;    /* unix seconds */
 } app_t;
 

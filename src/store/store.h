@@ -88,6 +88,9 @@ struct store_ops {
     int (*export)(store_t *st, sheets_t *out);
     /** 1 when the backend answers a trivial query now. */
     int (*ping)(store_t *st);
+    /** A number that changes with every committed write (any process): cached answers derived
+     *  from the store are current while it is unchanged. */
+    int (*generation)(store_t *st, int64_t *out);
 };
 
 struct store {

@@ -15,7 +15,7 @@
 #include "util/log.h"
 
 #define LOG_MODULE "store"
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 /* ------------------------------------------------------------------------------------------ */
 /* Schema                                                                                      */
@@ -66,6 +66,12 @@ static const char *const schema_v1 =
     "CREATE TRIGGER IF NOT EXISTS events_append_only_d BEFORE DELETE ON events"
     " BEGIN SELECT RAISE(ABORT, 'Metadata is append-only'); END;";
 
+/* v2: a generation counter bumped by every write transaction, so readers can cache derived
+ * answers (spool lists) and know at the cost of one row read whether they are still current. */
+static const char *const schema_v2 =
+    "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v INTEGER NOT NULL);"
+    "INSERT OR IGNORE INTO meta(k, v) VALUES('generation', 0);";
+
 #define SPOOL_COLS                                                                          \
     "row, tag, nv, fecha_materiales, fecha_armado, fecha_soldadura, fecha_qc, armador,"     \
     " soldador, ocupado_por, ocupado_worker_id, ocupado_op, fecha_ocupacion, lock_token,"   \
@@ -91,6 +97,8 @@ enum {
     STMT_WORKER_GET,
     STMT_WORKER_ALL,
     STMT_ROLES_OF,
+    STMT_GEN_BUMP,
+    STMT_GEN_GET,
     STMT_COUNT
 };
 
@@ -112,6 +120,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_WORKER_GET] = "SELECT id, nombre, apellido, rol, activo FROM workers WHERE id = ?1",
     [STMT_WORKER_ALL] = "SELECT id, nombre, apellido, rol, activo FROM workers ORDER BY pos",
     [STMT_ROLES_OF] = "SELECT rol, activo FROM roles WHERE worker_id = ?1 ORDER BY pos",
+    [STMT_GEN_BUMP] = "UPDATE meta SET v = v + 1 WHERE k = 'generation'",
+    [STMT_GEN_GET] = "SELECT v FROM meta WHERE k = 'generation'",
 };
 
 typedef struct conn {
@@ -334,6 +344,27 @@ static int update_spool(conn_t *c, const spool_t *s)
     return sqlite3_changes(c->db) == 1 ? ZE_OK : ZE_SPOOL_NO_ENCONTRADO;
 }
 
+static int bump_generation(conn_t *c)
+{
+    sqlite3_stmt *q = stmt_get(c, STMT_GEN_BUMP);
+    if (!q) return ZE_STORE_UNAVAILABLE;
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? ZE_OK : ZE_STORE_UNAVAILABLE;
+}
+
+static int ss_generation(store_t *st, int64_t *out)
+{
+    conn_t *c = conn_get((sqlite_store_t *)st);
+    if (!c) return ZE_STORE_UNAVAILABLE;
+    sqlite3_stmt *q = stmt_get(c, STMT_GEN_GET);
+    if (!q) return ZE_STORE_UNAVAILABLE;
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) *out = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW ? ZE_OK : ZE_STORE_UNAVAILABLE;
+}
+
 static int ss_spool_commit(store_t *st, spool_t *s, int64_t expected_version, event_rec_t *ev,
                            size_t nev)
 {
@@ -370,6 +401,10 @@ static int ss_spool_commit(store_t *st, spool_t *s, int64_t expected_version, ev
             s->version = old_version;
             goto rollback;
         }
+    }
+    if ((ret = bump_generation(c)) != ZE_OK) {
+        s->version = old_version;
+        goto rollback;
     }
     if (exec_sql(c->db, "COMMIT") != ZE_OK) {
         s->version = old_version;
@@ -612,6 +647,7 @@ static const struct store_ops sqlite_ops = {
     .import = ss_import,
     .export = ss_export,
     .ping = ss_ping,
+    .generation = ss_generation,
 };
 
 static int migrate(sqlite3 *db, char *err, size_t errlen)
@@ -631,7 +667,8 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
     /* Each step migrates from version N to N+1 inside one transaction. */
     if (exec_sql(db, "BEGIN IMMEDIATE") != ZE_OK) goto fail;
     if (version < 1 && exec_sql(db, schema_v1) != ZE_OK) goto fail_rollback;
-    if (exec_sql(db, "PRAGMA user_version = 1; COMMIT") != ZE_OK) goto fail_rollback;
+    if (version < 2 && exec_sql(db, schema_v2) != ZE_OK) goto fail_rollback;
+    if (exec_sql(db, "PRAGMA user_version = 2; COMMIT") != ZE_OK) goto fail_rollback;
     return ZE_OK;
 fail_rollback:
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);

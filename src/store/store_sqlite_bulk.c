@@ -222,6 +222,8 @@ int store_sqlite__import(sqlite3 *db, const sheets_t *in, char *err, size_t errl
     if (ret == ZE_OK && in->n_worker_headers) ret = import_workers(db, in, err, errlen);
     if (ret == ZE_OK && in->n_role_headers) ret = import_roles(db, in, err, errlen);
     if (ret == ZE_OK && in->has_events) ret = import_events(db, in, err, errlen);
+    if (ret == ZE_OK)
+        ret = run(db, "UPDATE meta SET v = v + 1 WHERE k = 'generation'", err, errlen);
     if (ret == ZE_OK) ret = run(db, "COMMIT", err, errlen);
     if (ret != ZE_OK) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     return ret;

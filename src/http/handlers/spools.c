@@ -8,6 +8,7 @@
 #include "core/lists.h"
 #include "http/body.h"
 #include "http/handlers/handlers.h"
+#include "http/list_cache.h"
 #include "store/store.h"
 #include "util/tz.h"
 
@@ -107,6 +108,23 @@ static int query_op_or_reply(req_t *r, zop_t *op, const char *expected)
     return 0;
 }
 
+/* Serves a cached body for key when the store has not changed since it was built. Sets *gen
+ * for the later list_cache_put. Returns 1 when the request was answered. */
+static int cached(req_t *r, const char *key, int64_t *gen)
+{
+    *gen = -1;
+    if (!r->app->lists || r->app->store->ops->generation(r->app->store, gen) != ZE_OK) return 0;
+    if (!list_cache_get(r->app->lists, key, *gen, &r->out)) return 0;
+    r->status = 200;
+    r->out_type = "application/json";
+    return 1;
+}
+
+static void remember(req_t *r, const char *key, int64_t gen)
+{
+    if (gen >= 0 && r->status == 200) list_cache_put(r->app->lists, key, gen, r->out.data, r->out.len);
+}
+
 static int reply_list(req_t *r, list_ctx_t *c, const char *label)
 {
     json_t *o = json_object();
@@ -122,8 +140,14 @@ int h_spools_iniciar(req_t *r)
 {
     list_ctx_t c = {.filter = FILTER_TAKE};
     if (query_op_or_reply(r, &c.op, "ARM, SOLD, METROLOGIA o REPARACION") != 0) return 0;
+    char key[64];
+    int64_t gen;
+    snprintf(key, sizeof key, "iniciar|%s", zop_name(c.op));
+    if (cached(r, key, &gen)) return 0;
     if (run_list(r, &c) != 0) return 0;
-    return reply_list(r, &c, lists_label_take(c.op));
+    reply_list(r, &c, lists_label_take(c.op));
+    remember(r, key, gen);
+    return 0;
 }
 
 int h_spools_completar(req_t *r)
@@ -142,11 +166,17 @@ int h_spools_cancelar(req_t *r)
     list_ctx_t c = {.filter = FILTER_HELD_ID};
     if (query_op_or_reply(r, &c.op, "ARM, SOLD, METROLOGIA o REPARACION") != 0) return 0;
     if (query_int_or_reply(r, "worker_id", 1, &c.worker_id) != 0) return 0;
+    char key[64];
+    int64_t gen;
+    snprintf(key, sizeof key, "cancelar|%s|%lld", zop_name(c.op), (long long)c.worker_id);
+    if (cached(r, key, &gen)) return 0;
     if (run_list(r, &c) != 0) return 0;
     char label[96];
     snprintf(label, sizeof label, "%s - ocupado por worker_id=%lld", zop_name(c.op),
              (long long)c.worker_id);
-    return reply_list(r, &c, label);
+    reply_list(r, &c, label);
+    remember(r, key, gen);
+    return 0;
 }
 
 int h_spools_reparacion(req_t *r)
@@ -154,9 +184,15 @@ int h_spools_reparacion(req_t *r)
     list_ctx_t c = {.filter = FILTER_REPAIR, .op = ZOP_REPARACION};
     if (query_int_or_reply(r, "worker_id", 0, &c.worker_id) != 0) return 0;
     if (c.worker_id) c.filter = FILTER_REPAIR_HELD;
+    char key[64];
+    int64_t gen;
+    snprintf(key, sizeof key, "reparacion|%lld", (long long)c.worker_id);
+    if (cached(r, key, &gen)) return 0;
     if (run_list(r, &c) != 0) return 0;
-    return reply_list(r, &c, c.worker_id ? "REPARACION - ocupados por el trabajador"
-                                          : "RECHAZADO + BLOQUEADO visibles (no ocupados)");
+    reply_list(r, &c, c.worker_id ? "REPARACION - ocupados por el trabajador"
+                                  : "RECHAZADO + BLOQUEADO visibles (no ocupados)");
+    remember(r, key, gen);
+    return 0;
 }
 
 int h_spool_detail(req_t *r)

@@ -2,6 +2,7 @@
 #include "core/errors.h"
 #include "core/json_map.h"
 #include "http/handlers/handlers.h"
+#include "http/list_cache.h"
 #include "store/store.h"
 
 static int collect(void *ud, const worker_t *w)
@@ -12,6 +13,13 @@ static int collect(void *ud, const worker_t *w)
 
 int h_workers(req_t *r)
 {
+    int64_t gen = -1;
+    if (r->app->lists && r->app->store->ops->generation(r->app->store, &gen) == ZE_OK &&
+        list_cache_get(r->app->lists, "workers", gen, &r->out)) {
+        r->status = 200;
+        r->out_type = "application/json";
+        return 0;
+    }
     json_t *arr = json_array();
     int rc = r->app->store->ops->worker_foreach(r->app->store, collect, arr);
     if (rc != ZE_OK) {
@@ -21,5 +29,7 @@ int h_workers(req_t *r)
     json_t *o = json_object();
     json_object_set_new(o, "workers", arr);
     json_object_set_new(o, "total", json_integer((json_int_t)json_array_size(arr)));
-    return reply_json(r, 200, o);
+    reply_json(r, 200, o);
+    if (gen >= 0) list_cache_put(r->app->lists, "workers", gen, r->out.data, r->out.len);
+    return 0;
 }
