@@ -43,7 +43,6 @@ static int run_single(req_t *r, zaction_t action, const char *const *fields)
     zcmd_t cmd = {.action = action};
     if (parse_single(r, &q, fields, action != ZACT_COMPLETAR) != 0) goto out;
     if (action == ZACT_COMPLETAR) {
-        const char *fecha = NULL;
         json_t *f = json_object_get(q.body, "fecha_operacion");
         if (f && !json_is_null(f) && !(json_is_string(f) && json_string_length(f) == 0)) {
             if (!json_is_string(f) || zdate_parse_request(json_string_value(f), &cmd.fecha) != 0) {
@@ -53,9 +52,7 @@ static int run_single(req_t *r, zaction_t action, const char *const *fields)
                             "Campo 'fecha_operacion': debe ser una fecha YYYY-MM-DD o DD-MM-YYYY");
                 goto out;
             }
-            fecha = json_string_value(f);
         }
-        (void)fecha;
     }
     cmd.op = q.op;
     cmd.worker = &q.worker;
