@@ -73,6 +73,12 @@ static int decide_op(const spool_t *s, const zcmd_t *cmd, zop_t op, zoutcome_t *
             out->noop = 1; /* double tap: the worker already holds it for this operation */
             return ZE_OK;
         }
+        if (held_by_me) {
+            /* One operation at a time: the worker must pause or complete the other first. */
+            char state[48];
+            snprintf(state, sizeof state, "ocupado para %s", zop_name(s->ocupado_op));
+            return bad_transition(s, cmd, op, state, fail);
+        }
         if (spool_is_occupied(s)) return decide__occupied_fail(s, fail);
     } else if (!held_by_me) {
         /* Only the occupant pauses, completes or cancels, whatever the timing: a second tap
@@ -201,6 +207,7 @@ static int decide_repair(const spool_t *s, const zcmd_t *cmd, zoutcome_t *out, z
         if (s->repair == ZREP_BLOQUEADO)
             return zfail_set(fail, ZE_SPOOL_BLOQUEADO, decide__tag_data(s, ZOP_NONE),
                              "Spool bloqueado después de 3 rechazos. Contactar supervisor.");
+        if (spool_is_occupied(s) && !held_by_me) return decide__occupied_fail(s, fail);
         if (s->repair != ZREP_RECHAZADO && s->repair != ZREP_PAUSADA)
             return zfail_set(fail, ZE_OPERACION_NO_DISPONIBLE,
                              decide__tag_data(s, ZOP_REPARACION),

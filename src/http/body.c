@@ -191,8 +191,10 @@ int query_int_or_reply(req_t *r, const char *name, int required, int64_t *out)
     const char *v = req_query(r, name);
     *out = 0;
     if (!v) return required ? invalid(r, name, "es obligatorio") : 0;
-    if (parse_pos_int(v, out) != 0) return invalid(r, name, "debe ser un número entero");
-    if (*out <= 0 || *out > 2147483647) return invalid(r, name, "debe ser mayor que 0");
+    int negative = v[0] == '-';
+    if (parse_pos_int(v + negative, out) != 0) return invalid(r, name, "debe ser un número entero");
+    if (negative || *out == 0) return invalid(r, name, "debe ser mayor que 0");
+    if (*out > 2147483647) return invalid(r, name, "es demasiado grande");
     return 0;
 }
 

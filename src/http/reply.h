@@ -20,6 +20,7 @@ typedef struct req {
     char param[256];       /* the {tag} path segment, decoded */
     void *conn;            /* server-private */
     const char *content_type; /* request Content-Type or NULL */
+    const char *raw_query;    /* query string as sent (percent-encoded), NULL when none */
     const char *last_event_id;
     int64_t now;           /* unix seconds when the request arrived */
     /* Response */

@@ -28,6 +28,8 @@ struct server {
 
 typedef struct conn_ctx {
     req_t req;
+    int started;    /* the access handler has seen this request */
+    char *raw_uri;  /* the request target as sent (path and query, still percent-encoded) */
     buf_t body;
     int too_large;
     int64_t started_ns;
@@ -79,10 +81,8 @@ static enum MHD_Result answer_preflight(server_t *s, struct MHD_Connection *c, c
     struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(p.body), (void *)p.body,
                                                                 MHD_RESPMEM_PERSISTENT);
     MHD_add_response_header(resp, "content-type", "text/plain; charset=utf-8");
-    if (p.allow_origin) {
-        MHD_add_response_header(resp, "access-control-allow-origin", origin);
-        MHD_add_response_header(resp, "vary", "Origin");
-    }
+    if (p.allow_origin) MHD_add_response_header(resp, "access-control-allow-origin", origin);
+    MHD_add_response_header(resp, "vary", "Origin");
     MHD_add_response_header(resp, "access-control-allow-methods", "GET, POST, OPTIONS");
     MHD_add_response_header(resp, "access-control-max-age", "600");
     MHD_add_response_header(resp, "access-control-allow-credentials", "true");
@@ -126,7 +126,9 @@ static void dispatch(server_t *s, conn_ctx_t *ctx)
     if (m == ROUTE_REDIRECT) {
         r->status = 307;
         r->out_type = "text/plain; charset=utf-8";
-        snprintf(r->scratch, sizeof r->scratch, "%s", location);
+        /* The redirect keeps the query string, as the original did. */
+        snprintf(r->scratch, sizeof r->scratch, "%.200s%s%.300s", location, r->raw_query ? "?" : "",
+                 r->raw_query ? r->raw_query : "");
         reply_header(r, "location", r->scratch);
         return;
     }
@@ -172,6 +174,24 @@ static enum MHD_Result send_reply(server_t *s, struct MHD_Connection *c, conn_ct
     return ret;
 }
 
+/* Called by MHD with the raw request target before anything else: the context is created here
+ * so the handler can see what the client really sent (MHD decodes path and query itself). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)cls;
+    (void)c;
+    conn_ctx_t *ctx = xcalloc(1, sizeof *ctx);
+    ctx->raw_uri = xstrdup(uri ? uri : "");
+    return ctx;
+}
+
+static int has_encoded_nul(const char *raw)
+{
+    for (const char *p = raw; (p = strchr(p, '%')) != NULL; p++)
+        if (p[1] == '0' && p[2] == '0') return 1;
+    return 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -180,8 +200,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     (void)version;
     server_t *s = cls;
     conn_ctx_t *ctx = *con_cls;
-    if (!ctx) {
-        ctx = xcalloc(1, sizeof *ctx);
+    if (!ctx) *con_cls = ctx = on_uri(NULL, url, c);
+    if (!ctx->started) {
+        ctx->started = 1;
         ctx->started_ns = now_ns();
         ctx->req.app = s->app;
         ctx->req.method = method;
@@ -190,13 +211,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         ctx->req.now = tz_now();
         ctx->req.content_type = header(c, "Content-Type");
         ctx->req.last_event_id = header(c, "Last-Event-ID");
-        *con_cls = ctx;
+        const char *q = strchr(ctx->raw_uri, '?');
+        ctx->req.raw_query = q ? q + 1 : NULL;
         const char *cl = header(c, "Content-Length");
         if (cl && strtoull(cl, NULL, 10) > (unsigned long long)s->app->cfg->max_body_bytes)
             ctx->too_large = 1;
         if (strcmp(method, "OPTIONS") == 0 && header(c, "Origin") &&
             header(c, "Access-Control-Request-Method"))
             return answer_preflight(s, c, ctx);
+        if (has_encoded_nul(ctx->raw_uri)) {
+            /* MHD decodes %00 into a NUL that would silently cut the path or a value short. */
+            reply_error(&ctx->req, ZE_BAD_REQUEST, NULL, "La URL contiene un byte nulo (%%00)");
+            return send_reply(s, c, ctx);
+        }
         if (ctx->too_large) {
             /* Answer at once; MHD closes the connection instead of reading the body. */
             dispatch(s, ctx);
@@ -239,6 +266,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
              toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
     buf_deinit(&r->out);
     buf_deinit(&ctx->body);
+    free(ctx->raw_uri);
     free(ctx);
     *con_cls = NULL;
 }
@@ -273,7 +301,7 @@ server_t *server_start(app_t *app, char *err, size_t errlen)
         (unsigned)app->cfg->conn_timeout_seconds, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)app->cfg->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
         MHD_OPTION_END);
     if (!s->d) {
         snprintf(err, errlen, "cannot listen on %s:%d (port in use?)", app->cfg->bind,

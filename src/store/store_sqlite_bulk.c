@@ -211,13 +211,57 @@ static int import_events(sqlite3 *db, const sheets_t *in, char *err, size_t errl
     return ret;
 }
 
+static char **load_headers(sqlite3 *db, const char *sheet, size_t *n);
+
+static void free_headers(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) free(v[i]);
+    free(v);
+}
+
+/* Spools the new sheet no longer lists keep their untracked cells, moved from the old layout's
+ * positions to the new layout's by header name (a column the new sheet dropped is dropped). */
+static int remap_unlisted(sqlite3 *db, char **old_h, size_t n_old, const sheets_t *in, char *err,
+                          size_t errlen)
+{
+    sqlite3_stmt *sel = NULL, *upd = NULL;
+    int ret = prep(db, "SELECT tag, extra FROM spools WHERE row >= 1000000000", &sel, err, errlen);
+    if (ret == ZE_OK) ret = prep(db, "UPDATE spools SET extra = ?2 WHERE tag = ?1", &upd, err, errlen);
+    while (ret == ZE_OK && sqlite3_step(sel) == SQLITE_ROW) {
+        json_t *old = json_loads((const char *)sqlite3_column_text(sel, 1), 0, NULL);
+        char **cells = xcalloc(in->n_op_headers ? in->n_op_headers : 1, sizeof *cells);
+        for (size_t j = 0; j < in->n_op_headers; j++)
+            for (size_t i = 0; i < n_old && i < json_array_size(old); i++)
+                if (strcmp(old_h[i], in->op_headers[j]) == 0) {
+                    const char *v = json_string_value(json_array_get(old, i));
+                    if (v) cells[j] = xstrdup(v);
+                    break;
+                }
+        char *extra = extra_json(cells, in->n_op_headers);
+        for (size_t j = 0; j < in->n_op_headers; j++) free(cells[j]);
+        free(cells);
+        json_decref(old);
+        sqlite3_bind_text(upd, 1, (const char *)sqlite3_column_text(sel, 0), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(upd, 2, extra, -1, SQLITE_TRANSIENT);
+        free(extra);
+        ret = step_done(db, upd, err, errlen);
+    }
+    sqlite3_finalize(sel);
+    sqlite3_finalize(upd);
+    return ret;
+}
+
 int store_sqlite__import(sqlite3 *db, const sheets_t *in, char *err, size_t errlen)
 {
     int ret = run(db, "BEGIN IMMEDIATE", err, errlen);
     if (ret != ZE_OK) return ret;
     if (in->n_op_headers) {
+        size_t n_old = 0;
+        char **old_h = load_headers(db, "Operaciones", &n_old);
         ret = save_headers(db, "Operaciones", in->op_headers, in->n_op_headers, err, errlen);
         if (ret == ZE_OK) ret = import_spools(db, in, err, errlen);
+        if (ret == ZE_OK) ret = remap_unlisted(db, old_h, n_old, in, err, errlen);
+        free_headers(old_h, n_old);
     }
     if (ret == ZE_OK && in->n_worker_headers) ret = import_workers(db, in, err, errlen);
     if (ret == ZE_OK && in->n_role_headers) ret = import_roles(db, in, err, errlen);

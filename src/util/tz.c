@@ -40,13 +40,18 @@ int32_t tz_offset(int64_t t)
 
 int64_t tz_from_local(zdate_t d, int32_t sec_of_day)
 {
-    /* Guess with UTC, then correct by the offset in force at the guess, twice: this settles on
-     * the right instant everywhere except inside a gap, where the later instant is chosen. */
+    /* The wall time read as UTC, minus each offset in force around it: a candidate is right
+     * when the offset at the resulting instant is the one that was subtracted. Two right ones:
+     * the repeated hour of a fold (take the earlier); none: the skipped hour of a gap (take the
+     * later, i.e. the wall time shifted forward by the gap). */
     int64_t utc = zdate_to_days(d) * 86400 + sec_of_day;
-    int64_t t = utc - tz_offset(utc);
-    int64_t t2 = utc - tz_offset(t);
-    if (tz_offset(t2) == tz_offset(t)) return t2 < t ? t2 : t;
-    return t2 > t ? t2 : t;
+    int32_t o1 = tz_offset(utc - 86400), o2 = tz_offset(utc + 86400);
+    int64_t c1 = utc - o1, c2 = utc - o2;
+    int ok1 = tz_offset(c1) == o1, ok2 = tz_offset(c2) == o2;
+    if (ok1 && ok2) return c1 < c2 ? c1 : c2;
+    if (ok1) return c1;
+    if (ok2) return c2;
+    return c1 > c2 ? c1 : c2;
 }
 
 int64_t tz_from_datetime(const zdatetime_t *dt)

@@ -1,0 +1,600 @@
+"""Black-box harness for ZEUES-C: a real redis-server, the real binary on a loopback port, a temp
+SQLite file, and a tiny HTTP client. Python 3 standard library only.
+
+Environment:
+  ZEUES_BIN       the binary (default /work/main/build/zeues)
+  ZEUES_FIXTURES  the fixtures directory (default <repo>/tests/fixtures)
+  ZEUES_BUILD     the build directory (informative)
+
+Every child process is started with PR_SET_PDEATHSIG=SIGKILL (it dies with this process, even if
+this process is SIGKILLed by a ctest timeout) and is registered so that atexit and SIGTERM/SIGINT
+handlers kill whatever is still alive and remove the temp directories.
+"""
+import atexit
+import ctypes
+import functools
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+ZEUES_BIN = os.environ.get("ZEUES_BIN") or "/work/main/build/zeues"
+FIXTURES = os.environ.get("ZEUES_FIXTURES") or os.path.join(REPO, "tests", "fixtures")
+REDIS_BIN = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+PLANT = os.path.join(FIXTURES, "plant")
+
+# ------------------------------------------------------------------------------------------
+# Child and temp-dir bookkeeping
+# ------------------------------------------------------------------------------------------
+
+_children = []   # subprocess.Popen objects still possibly alive
+_tempdirs = []   # directories to remove at exit
+
+_PR_SET_PDEATHSIG = 1
+try:
+    _libc = ctypes.CDLL(None, use_errno=True)
+except OSError:  # pragma: no cover - not Linux
+    _libc = None
+
+
+def _child_preexec():
+    # Runs in the child between fork and exec: die when the parent dies.
+    if _libc is not None:
+        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def _spawn(argv, **kw):
+    p = subprocess.Popen(argv, preexec_fn=_child_preexec, **kw)
+    _children.append(p)
+    return p
+
+
+def _kill_all():
+    for p in list(_children):
+        if p.poll() is None:
+            try:
+                p.kill()
+                p.wait(timeout=5)
+            except Exception:
+                pass
+    _children.clear()
+    for d in list(_tempdirs):
+        shutil.rmtree(d, ignore_errors=True)
+    _tempdirs.clear()
+
+
+atexit.register(_kill_all)
+
+
+def _on_signal(signum, frame):
+    _kill_all()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+for _sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    try:
+        signal.signal(_sig, _on_signal)
+    except (ValueError, OSError):  # not the main thread
+        pass
+
+
+def make_tempdir(prefix="zeues-bb-"):
+    d = tempfile.mkdtemp(prefix=prefix)
+    _tempdirs.append(d)
+    return d
+
+
+def remove_tempdir(d):
+    shutil.rmtree(d, ignore_errors=True)
+    if d in _tempdirs:
+        _tempdirs.remove(d)
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _tail(path, n=40):
+    try:
+        with open(path, "rb") as f:
+            lines = f.read().decode("utf-8", "replace").splitlines()
+        return "\n".join(lines[-n:])
+    except OSError:
+        return "(no output)"
+
+
+# ------------------------------------------------------------------------------------------
+# Redis
+# ------------------------------------------------------------------------------------------
+
+class Redis:
+    """A private redis-server on a free loopback port, without persistence."""
+
+    def __init__(self, workdir=None):
+        self.workdir = workdir or make_tempdir("zeues-redis-")
+        self.port = free_port()
+        self.proc = None
+        self.log = os.path.join(self.workdir, "redis-%d.log" % self.port)
+
+    @property
+    def url(self):
+        return "redis://127.0.0.1:%d" % self.port
+
+    def start(self, timeout=10):
+        if self.proc is not None and self.proc.poll() is None:
+            return self
+        argv = [REDIS_BIN, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no", "--daemonize", "no", "--dir", self.workdir,
+                "--logfile", self.log]
+        self.proc = _spawn(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("redis-server exited with %s:\n%s" %
+                                   (self.proc.returncode, _tail(self.log)))
+            try:
+                if self.command("PING") == "PONG":
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.02)
+        raise RuntimeError("redis-server did not answer PING:\n" + _tail(self.log))
+
+    def command(self, *args, timeout=5):
+        """Sends one command over RESP and returns the decoded reply (str, int, list, None);
+        an error reply raises RuntimeError."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as s:
+            out = b"*%d\r\n" % len(args)
+            for a in args:
+                a = a if isinstance(a, bytes) else str(a).encode()
+                out += b"$%d\r\n%s\r\n" % (len(a), a)
+            s.sendall(out)
+            f = s.makefile("rb")
+            return _resp_read(f)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout=10):
+        if self.alive():
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def kill(self):
+        if self.alive():
+            self.proc.kill()
+            self.proc.wait()
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+
+def _resp_read(f):
+    line = f.readline()
+    if not line:
+        raise OSError("redis closed the connection")
+    kind, rest = line[:1], line[1:-2]
+    if kind == b"+":
+        return rest.decode()
+    if kind == b"-":
+        raise RuntimeError(rest.decode())
+    if kind == b":":
+        return int(rest)
+    if kind == b"$":
+        n = int(rest)
+        if n < 0:
+            return None
+        data = f.read(n + 2)[:-2]
+        return data.decode("utf-8", "replace")
+    if kind == b"*":
+        n = int(rest)
+        return None if n < 0 else [_resp_read(f) for _ in range(n)]
+    raise OSError("bad RESP reply %r" % line)
+
+
+# ------------------------------------------------------------------------------------------
+# HTTP
+# ------------------------------------------------------------------------------------------
+
+class Response:
+    """status (int), headers (dict, lower-case names; repeated headers joined with ', '),
+    body (bytes), json (parsed body or None), raw_headers (list of (name, value))."""
+
+    def __init__(self, status, headers, body, raw_headers=()):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.raw_headers = list(raw_headers)
+        self.json = None
+        try:
+            self.json = json.loads(body.decode("utf-8")) if body else None
+        except (UnicodeDecodeError, ValueError):
+            self.json = None
+
+    def __iter__(self):  # status, headers, body, json = resp
+        return iter((self.status, self.headers, self.body, self.json))
+
+    def __repr__(self):
+        b = self.body[:300].decode("utf-8", "replace")
+        return "<Response %d %s %r>" % (self.status, self.headers.get("content-type"), b)
+
+
+def http_request(host, port, method, path, body=None, headers=None, json_body=None,
+                 timeout=15, encode_chunked=False):
+    """One request on a fresh connection. body: bytes/str/iterable of bytes (with
+    encode_chunked=True and a Transfer-Encoding: chunked header, streamed in chunks)."""
+    hdrs = dict(headers or {})
+    if json_body is not None:
+        body = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
+        if not any(k.lower() == "content-type" for k in hdrs):
+            hdrs["Content-Type"] = "application/json"
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=hdrs, encode_chunked=encode_chunked)
+        r = conn.getresponse()
+        data = r.read()
+        raw = r.getheaders()
+        merged = {}
+        for k, v in raw:
+            k = k.lower()
+            merged[k] = merged[k] + ", " + v if k in merged else v
+        return Response(r.status, merged, data, raw)
+    finally:
+        conn.close()
+
+
+def _first_response_complete(buf):
+    """True once buf holds the status line, headers and (Content-Length) body of a response."""
+    end = buf.find(b"\r\n\r\n")
+    if end < 0:
+        return False
+    m = re.search(rb"(?im)^content-length:\s*(\d+)\s*$", buf[:end])
+    need = int(m.group(1)) if m else 0
+    return len(buf) >= end + 4 + need
+
+
+def raw_exchange(host, port, data, timeout=3.0, half_close=False, first_response=False):
+    """Sends raw bytes and returns what comes back until the server closes, goes quiet for
+    `timeout` seconds, or (first_response=True) one whole response has arrived."""
+    out = b""
+    with socket.create_connection((host, port), timeout=timeout) as s:
+        try:
+            s.sendall(data)
+            if half_close:
+                s.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                chunk = s.recv(65536)
+            except (socket.timeout, OSError):
+                break
+            if not chunk:
+                break
+            out += chunk
+            if first_response and _first_response_complete(out):
+                break
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# The binary
+# ------------------------------------------------------------------------------------------
+
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                     "SUMMARY: UndefinedBehaviorSanitizer", "ERROR: ThreadSanitizer")
+
+_LISTEN_RE = re.compile(r"zeues: listening on http://[^:\s]+:(\d+)")
+
+# Variables of the outer environment that would change what the server does.
+_SCRUB = ("PORT", "ZEUES_DB", "ZEUES_BIND", "REDIS_URL", "REDIS_LOCK_TTL_SECONDS",
+          "ALLOWED_ORIGINS", "TIMEZONE", "ZEUES_THREADS", "ZEUES_MAX_BODY", "REDIS_MAX_CONNECTIONS",
+          "REDIS_TIMEOUT_MS", "ZEUES_CONN_TIMEOUT", "ZEUES_MAX_CONNECTIONS",
+          "ZEUES_SSE_MAX_CLIENTS", "ENVIRONMENT", "LOG_LEVEL")
+
+
+def base_env(extra=None):
+    env = {k: v for k, v in os.environ.items() if k not in _SCRUB}
+    env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+    env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
+    env["TIMEZONE"] = "America/Santiago"
+    if extra:
+        for k, v in extra.items():
+            if v is None:
+                env.pop(k, None)
+            else:
+                env[k] = v
+    return env
+
+
+def run_cli(*args, env=None, timeout=120):
+    """Runs `zeues <args>`; returns CompletedProcess with text stdout/stderr."""
+    return subprocess.run([ZEUES_BIN] + [str(a) for a in args], env=base_env(env),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
+                          preexec_fn=_child_preexec, encoding="utf-8", errors="replace")
+
+
+def import_dir(db, d, check=True):
+    r = run_cli("import", "--db", db, "--dir", d)
+    if check and r.returncode != 0:
+        raise AssertionError("zeues import %s failed (%d):\n%s%s" % (d, r.returncode, r.stdout,
+                                                                  r.stderr))
+    return r
+
+
+def export_dir(db, d, check=True):
+    r = run_cli("export", "--db", db, "--dir", d)
+    if check and r.returncode != 0:
+        raise AssertionError("zeues export failed (%d):\n%s%s" % (r.returncode, r.stdout, r.stderr))
+    return r
+
+
+def import_fixture(db, name="plant"):
+    """Imports tests/fixtures/<name> into db (creating it)."""
+    return import_dir(db, os.path.join(FIXTURES, name))
+
+
+class Server:
+    """`zeues serve --port 0` with its own temp DB (or a given one)."""
+
+    def __init__(self, db=None, redis_url=None, env=None, args=(), workdir=None):
+        self.workdir = workdir or make_tempdir("zeues-srv-")
+        self.db = db or os.path.join(self.workdir, "zeues.db")
+        self.redis_url = redis_url
+        self.env = dict(env or {})
+        self.args = list(args)
+        self.proc = None
+        self.port = None
+        self.host = "127.0.0.1"
+        self.starts = 0
+        self.stdout_path = self.stderr_path = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def start(self, timeout=20):
+        if not os.access(ZEUES_BIN, os.X_OK):
+            raise RuntimeError("ZEUES_BIN %s is not an executable (build it first)" % ZEUES_BIN)
+        self.starts += 1
+        self.stdout_path = os.path.join(self.workdir, "stdout.%d.log" % self.starts)
+        self.stderr_path = os.path.join(self.workdir, "stderr.%d.log" % self.starts)
+        extra = dict(self.env)
+        if self.redis_url is not None:
+            extra.setdefault("REDIS_URL", self.redis_url)
+        extra.setdefault("ALLOWED_ORIGINS", "http://localhost:3000")
+        extra.setdefault("ENVIRONMENT", "blackbox")
+        argv = [ZEUES_BIN, "serve", "--port", "0", "--db", self.db, "--bind", "127.0.0.1"]
+        argv += self.args
+        with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
+            self.proc = _spawn(argv, env=base_env(extra), stdout=out, stderr=err,
+                               stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            m = _LISTEN_RE.search(self._read(self.stdout_path))
+            if m:
+                self.port = int(m.group(1))
+                return self
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.01)
+        rc = self.proc.poll()
+        if rc is None:
+            self.proc.kill()
+            self.proc.wait()
+        raise RuntimeError("zeues serve did not start (exit %s) argv=%s\n--- stdout ---\n%s\n"
+                           "--- stderr (tail) ---\n%s" % (rc, argv, self._read(self.stdout_path),
+                                                          _tail(self.stderr_path)))
+
+    @staticmethod
+    def _read(path):
+        try:
+            with open(path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout=15):
+        """SIGTERM and wait; returns the exit code (kills and raises if it hangs)."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise RuntimeError("zeues did not exit within %ss of SIGTERM:\n%s" %
+                                   (timeout, _tail(self.stderr_path)))
+        return self.proc.returncode
+
+    def kill(self):
+        if self.alive():
+            self.proc.kill()
+            self.proc.wait()
+
+    def restart(self, timeout=20):
+        self.stop()
+        return self.start(timeout=timeout)
+
+    def stderr(self):
+        return self._read(self.stderr_path) if self.stderr_path else ""
+
+    def stderr_tail(self, n=40):
+        return _tail(self.stderr_path, n) if self.stderr_path else ""
+
+    def sanitizer_report(self):
+        """Sanitizer findings in stderr of the current run ('' when clean)."""
+        text = self.stderr()
+        if any(m in text for m in SANITIZER_MARKERS):
+            return text[-6000:]
+        return ""
+
+    # -- HTTP ----------------------------------------------------------------------------
+    def request(self, method, path, body=None, headers=None, json_body=None, timeout=15,
+                encode_chunked=False):
+        return http_request(self.host, self.port, method, path, body=body, headers=headers,
+                            json_body=json_body, timeout=timeout, encode_chunked=encode_chunked)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, json_body=None, **kw):
+        return self.request("POST", path, json_body=json_body, **kw)
+
+    def options(self, path, **kw):
+        return self.request("OPTIONS", path, **kw)
+
+    def raw(self, data, timeout=3.0, half_close=False, first_response=False):
+        return raw_exchange(self.host, self.port, data, timeout=timeout, half_close=half_close,
+                            first_response=first_response)
+
+
+# ------------------------------------------------------------------------------------------
+# Route probing (for tests of routes that other engineers are still adding)
+# ------------------------------------------------------------------------------------------
+
+_route_cache = {}
+
+
+def route_exists(server, method, path):
+    """True when the server routes (method, path): anything but the router's own 404, whose
+    message is exactly 'Not Found'. POST probes send '{}' (answered 422, no side effect)."""
+    key = (server.port, server.starts, method, path)
+    if key not in _route_cache:
+        if method == "POST":
+            r = server.request("POST", path, body=b"{}",
+                               headers={"Content-Type": "application/json"})
+        else:
+            r = server.request(method, path)
+        j = r.json if isinstance(r.json, dict) else {}
+        _route_cache[key] = not (r.status == 404 and j.get("error") == "NOT_FOUND"
+                                 and j.get("message") == "Not Found")
+    return _route_cache[key]
+
+
+def skip_unless_route(method, path):
+    """Like @unittest.skipUnless(route_exists(...)), evaluated when the test runs (the server
+    starts in setUpClass): the test runs automatically once the route lands."""
+    def deco(fn):
+        @functools.wraps(fn)
+        def wrapper(self, *a, **kw):
+            if not route_exists(self.server, method, path):
+                self.skipTest("%s %s is not routed yet" % (method, path))
+            return fn(self, *a, **kw)
+        return wrapper
+    return deco
+
+
+# ------------------------------------------------------------------------------------------
+# Test base class
+# ------------------------------------------------------------------------------------------
+
+ERROR_KEYS = ["success", "error", "message", "data", "detail"]
+
+
+class ZeuesTestCase(unittest.TestCase):
+    """setUpClass starts redis + a server over a fresh DB holding FIXTURE (None = empty DB).
+    tearDownClass stops both and fails if the server did not exit 0 on SIGTERM or a sanitizer
+    reported anything."""
+
+    FIXTURE = "plant"
+    SERVER_ENV = {}
+    SERVER_ARGS = ()
+    maxDiff = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = make_tempdir()
+        try:
+            cls.redis = Redis(cls.tmp).start()
+            cls.db = os.path.join(cls.tmp, "zeues.db")
+            if cls.FIXTURE:
+                import_fixture(cls.db, cls.FIXTURE)
+            cls.server = Server(db=cls.db, redis_url=cls.redis.url, env=cls.SERVER_ENV,
+                                args=cls.SERVER_ARGS, workdir=cls.tmp).start()
+        except Exception:
+            cls._teardown_stack(check=False)
+            raise
+
+    @classmethod
+    def _teardown_stack(cls, check=True):
+        problems = []
+        srv = getattr(cls, "server", None)
+        try:
+            if srv is not None and srv.proc is not None:
+                was_alive = srv.alive()
+                rc = srv.stop()
+                if check and was_alive and rc != 0:
+                    problems.append("zeues exited %s on SIGTERM (expected 0):\n%s" %
+                                    (rc, srv.stderr_tail()))
+                elif check and not was_alive:
+                    problems.append("zeues died during the tests (exit %s):\n%s" %
+                                    (rc, srv.stderr_tail()))
+                rep = srv.sanitizer_report()
+                if check and rep:
+                    problems.append("sanitizer report:\n" + rep)
+        finally:
+            r = getattr(cls, "redis", None)
+            if r is not None:
+                r.kill()
+            if getattr(cls, "tmp", None):
+                remove_tempdir(cls.tmp)
+        if problems:
+            raise AssertionError("\n\n".join(problems))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls._teardown_stack(check=True)
+
+    # -- assertions ------------------------------------------------------------------------
+    def assertErrorBody(self, resp, status, code, message=None, message_prefix=None, data=...,
+                        msg=None):
+        """The single error body: keys in order, success false, detail == message."""
+        ctx = msg or repr(resp)
+        self.assertEqual(resp.status, status, ctx)
+        self.assertIsInstance(resp.json, dict, ctx)
+        self.assertEqual(list(resp.json.keys()), ERROR_KEYS, ctx)
+        self.assertIs(resp.json["success"], False, ctx)
+        self.assertEqual(resp.json["error"], code, ctx)
+        self.assertIsInstance(resp.json["message"], str, ctx)
+        self.assertEqual(resp.json["detail"], resp.json["message"], ctx)
+        self.assertTrue(resp.headers.get("content-type", "").startswith("application/json"), ctx)
+        if message is not None:
+            self.assertEqual(resp.json["message"], message, ctx)
+        if message_prefix is not None:
+            self.assertTrue(resp.json["message"].startswith(message_prefix),
+                            "%r does not start with %r" % (resp.json["message"], message_prefix))
+        if data is not ...:
+            self.assertEqual(resp.json["data"], data, ctx)
+        return resp.json
+
+    def assertHealthy(self, server=None):
+        server = server or self.server
+        self.assertTrue(server.alive(), "server process died:\n" + server.stderr_tail())
+        r = server.get("/api/health")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["store"], "ok", r)
