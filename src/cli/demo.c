@@ -132,6 +132,19 @@ static const worker_t *armador(demo_t *d) { return &d->sh.workers[pick(&d->seed,
 static const worker_t *soldador(demo_t *d) { return &d->sh.workers[10 + pick(&d->seed, 10)].worker; }
 static const worker_t *inspector(demo_t *d) { return &d->sh.workers[24 + pick(&d->seed, 3)].worker; }
 
+/* The spool's last event is the TOMAR of its current occupation: make it agree with the
+ * occupation's start so history and dashboard tell the same time. */
+static void occupied_since(demo_t *d, const spool_t *s)
+{
+    event_rec_t *e = &d->sh.events[d->sh.n_events - 1];
+    char fo[32];
+    tz_format_dmy_hms(s->fecha_ocupacion, fo, sizeof fo);
+    e->ts = s->fecha_ocupacion;
+    e->fecha_operacion = tz_date(s->fecha_ocupacion);
+    snprintf(e->metadata_json, sizeof e->metadata_json,
+             "{\"lock_token\": \"%s\", \"fecha_ocupacion\": \"%s\"}", s->lock_token, fo);
+}
+
 /* Walks one spool through its history up to `stage`, writing columns and events as it goes. */
 static void advance(demo_t *d, spool_t *s, int stage)
 {
@@ -156,6 +169,7 @@ static void advance(demo_t *d, spool_t *s, int stage)
         s->ocupado_op = ZOP_ARM;
         s->fecha_ocupacion = d->now - 600 - pick(&d->seed, 7200);
         snprintf(s->lock_token, sizeof s->lock_token, "demo-%08x", rng(&d->seed));
+        occupied_since(d, s);
         return;
     }
     s->fecha_armado = tz_date(t);
@@ -181,6 +195,7 @@ static void advance(demo_t *d, spool_t *s, int stage)
         s->ocupado_op = ZOP_SOLD;
         s->fecha_ocupacion = d->now - 300 - pick(&d->seed, 5400);
         snprintf(s->lock_token, sizeof s->lock_token, "demo-%08x", rng(&d->seed));
+        occupied_since(d, s);
         return;
     }
     s->fecha_soldadura = tz_date(t);

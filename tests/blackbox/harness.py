@@ -134,9 +134,23 @@ class Redis:
     def url(self):
         return "redis://127.0.0.1:%d" % self.port
 
-    def start(self, timeout=10):
+    def start(self, timeout=10, attempts=5):
+        """Starts redis-server and makes sure the server answering on the port is this one:
+        with tests running in parallel, a "free" port can be taken by another test's Redis
+        between the probe and the bind. A restart keeps the port (tests rely on it)."""
         if self.proc is not None and self.proc.poll() is None:
             return self
+        keep_port = self.proc is not None
+        for attempt in range(attempts):
+            if self._start_once(timeout):
+                return self
+            if keep_port:
+                break
+            self.port = free_port()
+            self.log = os.path.join(self.workdir, "redis-%d.log" % self.port)
+        raise RuntimeError("redis-server could not start on a port of its own:\n" + _tail(self.log))
+
+    def _start_once(self, timeout):
         argv = [REDIS_BIN, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
                 "--appendonly", "no", "--daemonize", "no", "--dir", self.workdir,
                 "--logfile", self.log]
@@ -144,12 +158,16 @@ class Redis:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError("redis-server exited with %s:\n%s" %
-                                   (self.proc.returncode, _tail(self.log)))
+                return False  # most likely the port was taken meanwhile
             try:
-                if self.command("PING") == "PONG":
-                    return self
-            except OSError:
+                info = self.command("INFO", "server")
+                if isinstance(info, str) and ("process_id:%d\r" % self.proc.pid) in info:
+                    return True
+                if isinstance(info, str):  # someone else's Redis answers on this port
+                    self.proc.kill()
+                    self.proc.wait()
+                    return False
+            except (OSError, RuntimeError):
                 pass
             time.sleep(0.02)
         raise RuntimeError("redis-server did not answer PING:\n" + _tail(self.log))
