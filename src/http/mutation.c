@@ -80,6 +80,23 @@ static int drop_stale_lock(app_t *app, const spool_t *s)
     return 1;
 }
 
+/* Takes the lock of a spool the store shows free. A lock in the way may be stale (dropped) or
+ * may vanish by itself (a TOMAR that lost its commit releases it): both are retried, so a
+ * conflict is only reported while someone really holds the lock. */
+static int acquire(app_t *app, const spool_t *s, const char *value)
+{
+    int rc = ZE_SPOOL_OCCUPIED;
+    for (int i = 0; i < 3 && rc == ZE_SPOOL_OCCUPIED; i++) {
+        rc = rlock_acquire(app->redis, s->tag, value, MUTATION_PENDING_TTL_MS);
+        if (rc != ZE_SPOOL_OCCUPIED) break;
+        char cur[160];
+        int g = rlock_get(app->redis, s->tag, cur, sizeof cur);
+        if (g == ZE_REDIS_UNAVAILABLE) return g;
+        if (g == ZE_OK && !drop_stale_lock(app, s)) break;
+    }
+    return rc;
+}
+
 static int lock_gone(const spool_t *s, zfail_t *fail)
 {
     json_t *d = json_object();
@@ -139,9 +156,7 @@ int mutation_apply(app_t *app, const char *tag, zcmd_t *cmd, decide_fn decide, z
             if (!app->redis) return redis_down(fail);
             if (out->lock == ZLOCK_ACQUIRE) {
                 snprintf(value, sizeof value, "%lld:%s", (long long)cmd->worker->id, token);
-                rc = rlock_acquire(app->redis, tag, value, MUTATION_PENDING_TTL_MS);
-                if (rc == ZE_SPOOL_OCCUPIED && drop_stale_lock(app, &s))
-                    rc = rlock_acquire(app->redis, tag, value, MUTATION_PENDING_TTL_MS);
+                rc = acquire(app, &s, value);
                 if (rc == ZE_REDIS_UNAVAILABLE) return redis_down(fail);
                 if (rc != ZE_OK) return held_by_lock(app, &s, fail);
                 locked = 1;

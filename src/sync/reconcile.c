@@ -28,40 +28,62 @@ static int lock_value(const spool_t *s, char *out, size_t n)
     return snprintf(out, n, "%lld:%s", (long long)s->ocupado_worker_id, s->lock_token);
 }
 
-static int on_spool(void *ud, const spool_t *s)
+/* Collects the tags of occupied spools; the locks are checked afterwards against a fresh read
+ * of each spool, never against this (possibly long) snapshot: a spool paused and taken again
+ * during the pass has a new lock that must not be mistaken for a stale one. */
+typedef struct tags {
+    char (*v)[ZTAG_MAX];
+    size_t n, cap;
+} tags_t;
+
+static int collect_occupied(void *ud, const spool_t *s)
 {
-    pass_t *p = ud;
+    tags_t *t = ud;
     if (!spool_is_occupied(s)) return 0;
+    if (t->n == t->cap) t->v = xrealloc(t->v, (t->cap = t->cap ? t->cap * 2 : 64) * sizeof *t->v);
+    memcpy(t->v[t->n++], s->tag, ZTAG_MAX);
+    return 0;
+}
+
+/* Gives an occupied spool its lock back, or renews it. Returns 1 when Redis failed. */
+static int check_spool(pass_t *p, const char *tag)
+{
     char want[160], cur[160];
-    lock_value(s, want, sizeof want);
-    int rc = rlock_acquire(p->app->redis, s->tag, want, p->ttl_ms);
-    if (rc == ZE_OK) {
-        p->stats->restored++;
-        LOG_WARN("restored the lock of %s for %s", s->tag, s->ocupado_por);
+    spool_t s;
+    int rc = rlock_get(p->app->redis, tag, cur, sizeof cur);
+    if (rc == ZE_REDIS_UNAVAILABLE) return 1;
+    int have_lock = rc == ZE_OK;
+    /* The lock is read before the spool, so the spool read is at least as new as the lock. */
+    if (p->app->store->ops->spool_get(p->app->store, tag, &s) != ZE_OK) {
+        p->stats->errors++;
         return 0;
     }
-    if (rc == ZE_REDIS_UNAVAILABLE) goto redis_fail;
-    rc = rlock_get(p->app->redis, s->tag, cur, sizeof cur);
-    if (rc == ZE_REDIS_UNAVAILABLE) goto redis_fail;
-    if (rc == ZE_OK && strcmp(cur, want) == 0) {
-        if (rlock_extend(p->app->redis, s->tag, want, p->ttl_ms) == ZE_OK) p->stats->renewed++;
+    if (!spool_is_occupied(&s)) return 0; /* freed meanwhile; on_lock handles its lock */
+    lock_value(&s, want, sizeof want);
+    if (have_lock && strcmp(cur, want) == 0) {
+        if (rlock_extend(p->app->redis, tag, want, p->ttl_ms) == ZE_OK) p->stats->renewed++;
         return 0;
     }
-    /* Held under another value: a pending TOMAR cannot be (the spool is occupied, so its decision
-     * failed); an old lock is wrong. Replace it with the occupant's. */
-    int64_t pttl = 0;
-    if (rc == ZE_OK && rlock_pttl(p->app->redis, s->tag, &pttl) == ZE_OK &&
-        (pttl < 0 || pttl > MUTATION_PENDING_TTL_MS)) {
-        if (rlock_release(p->app->redis, s->tag, cur) == ZE_OK &&
-            rlock_acquire(p->app->redis, s->tag, want, p->ttl_ms) == ZE_OK) {
+    if (!have_lock) {
+        rc = rlock_acquire(p->app->redis, tag, want, p->ttl_ms);
+        if (rc == ZE_REDIS_UNAVAILABLE) return 1;
+        if (rc == ZE_OK) {
             p->stats->restored++;
-            LOG_WARN("replaced the lock of %s (%s) by the occupant's (%s)", s->tag, cur, want);
+            LOG_WARN("restored the lock of %s for %s", tag, s.ocupado_por);
         }
+        return 0;
+    }
+    /* Held under another value while the store names this occupant: a pending TOMAR cannot be
+     * (the spool is occupied, so its decision fails); an old full-TTL lock is wrong. */
+    int64_t pttl = 0;
+    if (rlock_pttl(p->app->redis, tag, &pttl) == ZE_OK &&
+        (pttl < 0 || pttl > MUTATION_PENDING_TTL_MS) &&
+        rlock_release(p->app->redis, tag, cur) == ZE_OK &&
+        rlock_acquire(p->app->redis, tag, want, p->ttl_ms) == ZE_OK) {
+        p->stats->restored++;
+        LOG_WARN("replaced the lock of %s (%s) by the occupant's (%s)", tag, cur, want);
     }
     return 0;
-redis_fail:
-    p->redis_failed = 1;
-    return 1;
 }
 
 static int on_lock(void *ud, const char *tag, const char *value, int64_t pttl_ms)
@@ -89,7 +111,11 @@ int reconcile_once(app_t *app, reconcile_stats_t *stats)
     memset(stats, 0, sizeof *stats);
     if (!app->redis) return ZE_REDIS_UNAVAILABLE;
     pass_t p = {app, stats, (int64_t)app->cfg->lock_ttl_seconds * 1000, 0};
-    int rc = app->store->ops->spool_foreach(app->store, on_spool, &p);
+    tags_t t = {0};
+    int rc = app->store->ops->spool_foreach(app->store, collect_occupied, &t);
+    for (size_t i = 0; rc == ZE_OK && i < t.n && !p.redis_failed; i++)
+        p.redis_failed = check_spool(&p, t.v[i]);
+    free(t.v);
     if (p.redis_failed) return ZE_REDIS_UNAVAILABLE;
     if (rc != ZE_OK) return ZE_STORE_UNAVAILABLE;
     if (rlock_scan(app->redis, on_lock, &p) != ZE_OK) return ZE_REDIS_UNAVAILABLE;
