@@ -81,9 +81,9 @@ int cli_serve(int argc, char **argv)
     int sig = 0;
     sigwait(&set, &sig);
     LOG_INFO("signal %d: shutting down", sig);
-    /* Streams end first so the server can stop without waiting for them. */
-    live_free(app.live);
-    app.live = NULL;
+    /* Streams end first so the server can stop without waiting for them; the hub itself is
+     * freed below, after the server, so a request still running never sees it freed. */
+    live_stop(app.live);
     server_stop(srv);
     rc = 0;
 stop_live:

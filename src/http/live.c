@@ -1,43 +1,570 @@
-/* Live fan-out: publishing committed events on Redis. The SSE hub that streams them to
- * browsers (in durable-sequence order, with replay) is built on live_committed's wake-up. */
+/* Live fan-out: the SSE hub, and publishing committed events on Redis.
+ *
+ * The hub is one thread that owns a position in the store's event sequence (`last_seq`).
+ * Whenever it is woken (a local commit, any message on Redis channel `spools:updates` from any
+ * instance, or a timer: 0.5 s while the subscription is down, 5 s as a safety net otherwise) it
+ * reads the events after last_seq from the store, renders each payload once as an SSE frame
+ * whose id is the event's sequence number, and queues the frames on every stream.
+ *
+ * Every stream has a cursor: the sequence of the last event queued to it. An event N that
+ * follows stored event P is queued to the streams whose cursor c satisfies P <= c < N (they
+ * are in step with the hub); a stream with c < P is lagging (it reconnected with
+ * Last-Event-ID) and catches up from the store on its own, up to last_seq, before joining;
+ * c >= N means it started after N was stored. Cursors only move forward, and only over events
+ * that were queued, so every stream sees each stored event exactly once and in order.
+ *
+ * Locks: `mu` guards the stream list, the cursors and last_seq; `wake_mu` only the wake-up
+ * flags and is taken last. Store reads happen with no lock held. A stream node is freed when
+ * its HTTP connection has finished with it (sse on_close) and the hub no longer pins it; the
+ * shared struct lives until live_free has run and the last node is freed. */
 #include "http/live.h"
 
 #include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "core/errors.h"
+#include "core/json_map.h"
+#include "http/sse.h"
 #include "redis/redis.h"
+#include "store/store.h"
 #include "util/alloc.h"
+#include "util/buf.h"
 #include "util/log.h"
 
 #define LOG_MODULE "live"
 
+/* Events read from the store per query. */
+#define BATCH_EVENTS 500
+/* Store polling while the Redis subscription is down (other instances' events still reach
+ * every stream within a second) and, as a safety net against a lost wake-up, while it is up. */
+#define POLL_DOWN_MS 500
+#define POLL_UP_MS 5000
+/* Lagging streams served per hub step (the rest on the next step, at once). */
+#define CATCHUP_PER_STEP 64
+/* The hub's frame buffer is given back after a step that needed more than this. */
+#define BATCH_KEEP_BYTES (64 * 1024)
+
+typedef struct node {
+    struct node *prev, *next;
+    live_t *l;
+    sse_client_t *c; /* the node holds the owner's reference */
+    int64_t cursor;  /* sequence of the last event queued (or skipped) for this stream */
+    int pins;        /* hub references while it works without the lock */
+    int linked;      /* on the list; cleared by on_close */
+    int dead;        /* dropped or ended: nothing more is queued */
+} node_t;
+
+typedef struct batch_ev {
+    int64_t seq;
+    size_t off, len; /* this event's frames in batch.frames */
+} batch_ev_t;
+
+typedef struct batch {
+    buf_t frames;
+    batch_ev_t *ev;
+    size_t n, cap;
+    int64_t upto;  /* the read stops before the first event with seq > upto (-1: no bound) */
+    int bounded;   /* the read stopped there */
+} batch_t;
+
 struct live {
     app_t *app;
+    int ping_ms;
+    rsub_t *sub;
+    pthread_t hub;
+    int hub_running;
+    int stopped; /* live_stop has run (owner thread only) */
+    atomic_int redis_up;
+
+    pthread_mutex_t wake_mu;
+    pthread_cond_t wake_cv;
+    int wake_pending;
+    int stop;
+
+    pthread_mutex_t mu;
+    node_t *head;
+    size_t n_linked; /* streams counted against sse_max_clients */
+    size_t n_nodes;  /* nodes not yet freed */
+    int64_t last_seq; /* the hub's position; -1 until the store has been read once */
+    int closing;      /* live_stop has run: no new streams */
+    int owner_gone;   /* live_free has run: the last node frees the struct */
 };
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void wake(live_t *l)
+{
+    pthread_mutex_lock(&l->wake_mu);
+    l->wake_pending = 1;
+    pthread_cond_signal(&l->wake_cv);
+    pthread_mutex_unlock(&l->wake_mu);
+}
+
+static void core_destroy(live_t *l)
+{
+    pthread_cond_destroy(&l->wake_cv);
+    pthread_mutex_destroy(&l->wake_mu);
+    pthread_mutex_destroy(&l->mu);
+    free(l);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Stream nodes                                                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Frees n once it is off the list and unpinned. Called with l->mu held. */
+static void node_maybe_free_locked(node_t *n)
+{
+    if (n->linked || n->pins) return;
+    n->l->n_nodes--;
+    sse_client_release(n->c);
+    free(n);
+}
+
+/* sse on_close: the connection is finished with the stream (HTTP thread). */
+static void on_stream_close(void *ud)
+{
+    node_t *n = ud;
+    live_t *l = n->l;
+    pthread_mutex_lock(&l->mu);
+    if (n->prev) n->prev->next = n->next;
+    else l->head = n->next;
+    if (n->next) n->next->prev = n->prev;
+    n->prev = n->next = NULL;
+    n->linked = 0;
+    n->dead = 1;
+    l->n_linked--;
+    node_maybe_free_locked(n);
+    int last = l->owner_gone && l->n_nodes == 0;
+    pthread_mutex_unlock(&l->mu);
+    if (last) core_destroy(l);
+}
+
+/* sse on_drain: a lagging stream has room again for its catch-up (HTTP thread). */
+static void on_stream_drain(void *ud)
+{
+    node_t *n = ud;
+    wake(n->l);
+}
+
+/* Drops a stream that fell LIVE_MAX_BACKLOG behind: its connection is closed at once and the
+ * browser reconnects with Last-Event-ID. Called with l->mu held. */
+static void node_drop_locked(node_t *n)
+{
+    n->dead = 1;
+    sse_client_end(n->c, 1);
+    LOG_WARN("dropped a live stream %lld bytes behind at event %lld; it catches up on reconnect",
+             (long long)LIVE_MAX_BACKLOG, (long long)n->cursor);
+}
+
+/* Queues bytes on an in-step stream; a full backlog drops it. Called with l->mu held. */
+static void node_deliver_locked(node_t *n, const char *p, size_t len)
+{
+    int rc = sse_client_push(n->c, p, len);
+    if (rc == SSE_FULL) node_drop_locked(n);
+    else if (rc == SSE_CLOSED) n->dead = 1;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Reading and rendering events                                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Appends one frame per payload of e: the payload with "seq" added, as Python's json.dumps
+ * would write it (the original's wire format). */
+static void render_event(buf_t *out, const event_rec_t *e)
+{
+    if (!e->live_json[0]) return;
+    json_error_t jerr;
+    json_t *v = json_loads(e->live_json, 0, &jerr);
+    if (!v) {
+        LOG_WARN("event %lld: unreadable live payload (%s); not streamed", (long long)e->seq,
+                 jerr.text);
+        return;
+    }
+    if (json_is_object(v)) {
+        json_t *arr = json_array();
+        json_array_append_new(arr, v);
+        v = arr;
+    }
+    size_t i;
+    json_t *p;
+    json_array_foreach(v, i, p) {
+        if (!json_is_object(p)) continue;
+        json_object_set_new(p, "seq", json_integer(e->seq));
+        char *s = json_map_dumps_python(p);
+        if (s) sse_frame_append(out, e->seq, "spool_update", s);
+        free(s);
+    }
+    json_decref(v);
+}
+
+static int on_event(void *ud, const event_rec_t *e)
+{
+    batch_t *b = ud;
+    if (b->upto >= 0 && e->seq > b->upto) {
+        b->bounded = 1;
+        return 1;
+    }
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 64;
+        b->ev = xrealloc(b->ev, b->cap * sizeof *b->ev);
+    }
+    batch_ev_t *ev = &b->ev[b->n++];
+    ev->seq = e->seq;
+    ev->off = b->frames.len;
+    render_event(&b->frames, e);
+    ev->len = b->frames.len - ev->off;
+    return 0;
+}
+
+/* Reads up to BATCH_EVENTS events after `after` (and not past upto when upto >= 0). Returns
+ * ZE_OK or ZE_STORE_UNAVAILABLE. */
+static int batch_read(live_t *l, batch_t *b, int64_t after, int64_t upto)
+{
+    store_t *st = l->app->store;
+    buf_reset(&b->frames);
+    b->n = 0;
+    b->upto = upto;
+    b->bounded = 0;
+    int rc = st->ops->event_foreach_since(st, after, BATCH_EVENTS, on_event, b);
+    return rc < 0 ? rc : ZE_OK;
+}
+
+/* The read saw every event after its start (up to its bound). */
+static int batch_complete(const batch_t *b)
+{
+    return b->bounded || b->n < BATCH_EVENTS;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The hub                                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Lagging streams (Last-Event-ID replay) catch up from the store, up to last_seq, as fast as
+ * they drain. Returns 1 when more catch-up work is ready right away. */
+static int hub_catch_up(live_t *l, batch_t *b)
+{
+    node_t *work[CATCHUP_PER_STEP];
+    int64_t from[CATCHUP_PER_STEP];
+    size_t nw = 0;
+    int more = 0;
+
+    pthread_mutex_lock(&l->mu);
+    const int64_t upto = l->last_seq;
+    for (node_t *n = l->head; n; n = n->next) {
+        if (n->dead || n->cursor >= upto || sse_client_waiting(n->c)) continue;
+        if (nw == CATCHUP_PER_STEP) {
+            more = 1;
+            break;
+        }
+        n->pins++;
+        work[nw] = n;
+        from[nw] = n->cursor;
+        nw++;
+    }
+    pthread_mutex_unlock(&l->mu);
+
+    /* Streams that reconnected with the same Last-Event-ID share one read: sort by cursor. */
+    for (size_t i = 1; i < nw; i++) {
+        for (size_t j = i; j > 0 && from[j - 1] > from[j]; j--) {
+            node_t *tn = work[j];
+            int64_t tf = from[j];
+            work[j] = work[j - 1];
+            from[j] = from[j - 1];
+            work[j - 1] = tn;
+            from[j - 1] = tf;
+        }
+    }
+    int rc = ZE_OK;
+    for (size_t i = 0; i < nw; i++) {
+        node_t *n = work[i];
+        /* After a failed read the rest are only unpinned; the poll timer retries. */
+        if (rc == ZE_OK && (i == 0 || from[i] != from[i - 1]))
+            rc = batch_read(l, b, from[i], upto);
+        pthread_mutex_lock(&l->mu);
+        if (rc == ZE_OK && !n->dead && n->cursor == from[i]) {
+            int prc = SSE_OK;
+            for (size_t j = 0; j < b->n && prc == SSE_OK; j++) {
+                if (b->ev[j].len)
+                    prc = sse_client_push(n->c, b->frames.data + b->ev[j].off, b->ev[j].len);
+                if (prc == SSE_OK) n->cursor = b->ev[j].seq;
+            }
+            if (prc == SSE_CLOSED) n->dead = 1;
+            else if (prc == SSE_OK && batch_complete(b)) n->cursor = upto; /* in step now */
+            else if (prc == SSE_OK) more = 1;
+            /* SSE_FULL: on_stream_drain wakes the hub when the backlog has been sent. */
+        }
+        n->pins--;
+        node_maybe_free_locked(n);
+        pthread_mutex_unlock(&l->mu);
+    }
+    return more;
+}
+
+/* Streams the events stored after last_seq to the in-step streams. Returns 1 when a full batch
+ * was read (more may be waiting). */
+static int hub_fan_out(live_t *l, batch_t *b)
+{
+    store_t *st = l->app->store;
+    pthread_mutex_lock(&l->mu);
+    int64_t prev = l->last_seq;
+    pthread_mutex_unlock(&l->mu);
+    if (prev < 0) {
+        int64_t s;
+        if (st->ops->event_last_seq(st, &s) != ZE_OK) return 0;
+        pthread_mutex_lock(&l->mu);
+        l->last_seq = s;
+        pthread_mutex_unlock(&l->mu);
+        return 0;
+    }
+    if (batch_read(l, b, prev, -1) != ZE_OK || b->n == 0) return 0;
+
+    pthread_mutex_lock(&l->mu);
+    for (size_t j = 0; j < b->n; j++) {
+        const batch_ev_t *ev = &b->ev[j];
+        for (node_t *n = l->head; n; n = n->next) {
+            if (n->dead || n->cursor < prev || n->cursor >= ev->seq) continue;
+            if (ev->len) node_deliver_locked(n, b->frames.data + ev->off, ev->len);
+            n->cursor = ev->seq;
+        }
+        prev = ev->seq;
+    }
+    l->last_seq = prev;
+    pthread_mutex_unlock(&l->mu);
+    return b->n == BATCH_EVENTS;
+}
+
+/* Queues the keep-alive comment on every stream. */
+static void hub_ping(live_t *l)
+{
+    struct timespec ts;
+    buf_t p = BUF_INIT;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    sse_ping_append(&p, (int64_t)ts.tv_sec, ts.tv_nsec / 1000);
+    pthread_mutex_lock(&l->mu);
+    for (node_t *n = l->head; n; n = n->next) {
+        if (n->dead) continue;
+        int rc = sse_client_push(n->c, p.data, p.len);
+        /* A lagging stream with a full backlog is busy catching up: no ping needed. */
+        if (rc == SSE_FULL && n->cursor >= l->last_seq) node_drop_locked(n);
+        else if (rc == SSE_CLOSED) n->dead = 1;
+    }
+    pthread_mutex_unlock(&l->mu);
+    buf_deinit(&p);
+}
+
+static void *hub_main(void *arg)
+{
+    live_t *l = arg;
+    batch_t b = {0};
+    int64_t now = mono_ms(), next_ping = now + l->ping_ms, next_poll = now;
+    for (;;) {
+        pthread_mutex_lock(&l->wake_mu);
+        while (!l->stop && !l->wake_pending) {
+            now = mono_ms();
+            int64_t due = next_ping < next_poll ? next_ping : next_poll;
+            if (now >= due) break;
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            int64_t ns = (int64_t)ts.tv_nsec + (due - now) * 1000000;
+            ts.tv_sec += (time_t)(ns / 1000000000);
+            ts.tv_nsec = (long)(ns % 1000000000);
+            pthread_cond_timedwait(&l->wake_cv, &l->wake_mu, &ts);
+        }
+        int stop = l->stop;
+        l->wake_pending = 0;
+        pthread_mutex_unlock(&l->wake_mu);
+        if (stop) break;
+
+        int more = hub_catch_up(l, &b);
+        more |= hub_fan_out(l, &b);
+        if (b.frames.cap > BATCH_KEEP_BYTES) buf_deinit(&b.frames);
+        now = mono_ms();
+        next_poll = now + (atomic_load(&l->redis_up) ? POLL_UP_MS : POLL_DOWN_MS);
+        if (now >= next_ping) {
+            hub_ping(l);
+            next_ping = now + l->ping_ms;
+        }
+        if (more) wake(l);
+    }
+    buf_deinit(&b.frames);
+    free(b.ev);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Redis subscriber callbacks (subscriber thread)                                              */
+/* ------------------------------------------------------------------------------------------ */
+
+static void on_redis_message(void *ud, const char *msg, size_t len)
+{
+    (void)msg;
+    (void)len;
+    wake(ud); /* the payload itself is read from the store, in sequence order */
+}
+
+static void on_redis_state(void *ud, int connected)
+{
+    live_t *l = ud;
+    atomic_store(&l->redis_up, connected);
+    if (connected) LOG_INFO("subscribed to %s", LIVE_CHANNEL);
+    else LOG_WARN("subscription to %s lost; polling the store every %d ms", LIVE_CHANNEL,
+                  POLL_DOWN_MS);
+    wake(l); /* catch up at once with what happened meanwhile */
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Public API                                                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+static int ping_ms_from_env(void)
+{
+    const char *s = getenv("ZEUES_SSE_PING_MS");
+    if (!s || !*s) return LIVE_PING_MS;
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*end || v < 10 || v > 3600000) {
+        LOG_WARN("ZEUES_SSE_PING_MS '%s' is not 10..3600000; using %d", s, LIVE_PING_MS);
+        return LIVE_PING_MS;
+    }
+    return (int)v;
+}
 
 live_t *live_new(app_t *app)
 {
     live_t *l = xcalloc(1, sizeof *l);
     l->app = app;
+    l->ping_ms = ping_ms_from_env();
+    atomic_init(&l->redis_up, 0);
+    pthread_mutex_init(&l->mu, NULL);
+    pthread_mutex_init(&l->wake_mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&l->wake_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    l->last_seq = -1;
+    int64_t s;
+    if (app->store->ops->event_last_seq(app->store, &s) == ZE_OK) l->last_seq = s;
+
+    /* Like the subscriber, the hub blocks every signal: process signals go to the thread that
+     * waits for them. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    l->hub_running = pthread_create(&l->hub, NULL, hub_main, l) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (!l->hub_running) LOG_ERROR("cannot start the SSE hub thread; live streams are off");
+    if (app->redis) {
+        l->sub = rsub_start(app->cfg->redis_url, LIVE_CHANNEL, on_redis_message,
+                            on_redis_state, l);
+        if (!l->sub) LOG_WARN("no subscriber for %s; polling the store", LIVE_CHANNEL);
+    }
     return l;
 }
 
-void live_free(live_t *l) { free(l); }
+void live_stop(live_t *l)
+{
+    if (!l || l->stopped) return;
+    l->stopped = 1;
+    rsub_stop(l->sub);
+    l->sub = NULL;
+    pthread_mutex_lock(&l->wake_mu);
+    l->stop = 1;
+    pthread_cond_signal(&l->wake_cv);
+    pthread_mutex_unlock(&l->wake_mu);
+    if (l->hub_running) pthread_join(l->hub, NULL);
+
+    pthread_mutex_lock(&l->mu);
+    l->closing = 1;
+    for (node_t *n = l->head; n; n = n->next) {
+        n->dead = 1;
+        sse_client_end(n->c, 0); /* resumes it: no connection stays suspended */
+    }
+    pthread_mutex_unlock(&l->mu);
+}
+
+void live_free(live_t *l)
+{
+    if (!l) return;
+    live_stop(l);
+    pthread_mutex_lock(&l->mu);
+    l->owner_gone = 1;
+    int last = l->n_nodes == 0;
+    pthread_mutex_unlock(&l->mu);
+    if (last) core_destroy(l);
+}
 
 void live_committed(live_t *l, const event_rec_t *e)
 {
-    if (!l || !l->app->redis || !e->live_json[0]) return;
+    if (!l) return;
+    wake(l);
+    if (!l->app->redis || !e->live_json[0]) return;
     json_t *arr = json_loads(e->live_json, 0, NULL);
     size_t i;
     json_t *p;
     json_array_foreach(arr, i, p) {
+        if (!json_is_object(p)) continue;
         json_object_set_new(p, "seq", json_integer(e->seq));
         /* The original's subscribers read Python's default JSON: ", " / ": ", \u escapes. */
-        char *msg = json_dumps(p, JSON_ENSURE_ASCII);
+        char *msg = json_map_dumps_python(p);
         if (msg && rpool_publish(l->app->redis, LIVE_CHANNEL, msg, strlen(msg)) != 0)
-            LOG_WARN("publish of event %lld failed; streams catch up from the store", (long long)e->seq);
+            LOG_WARN("publish of event %lld failed; streams catch up from the store",
+                     (long long)e->seq);
         free(msg);
     }
     json_decref(arr);
+}
+
+int live_attach_or_reply(live_t *l, req_t *r, int64_t after_seq)
+{
+    if (!l) {
+        reply_error_status(r, 503, ZE_STORE_UNAVAILABLE, NULL,
+                           "La transmisión en vivo no está disponible");
+        return -1;
+    }
+    store_t *st = l->app->store;
+    int64_t end;
+    int have_end = st->ops->event_last_seq(st, &end) == ZE_OK;
+
+    pthread_mutex_lock(&l->mu);
+    const char *refuse = NULL;
+    if (l->closing || !l->hub_running)
+        refuse = "La transmisión en vivo no está disponible (el servidor se está deteniendo)";
+    else if (l->n_linked >= (size_t)l->app->cfg->sse_max_clients)
+        refuse = "Demasiadas conexiones en vivo; intenta nuevamente en unos segundos";
+    else if (!have_end && (end = l->last_seq) < 0)
+        refuse = "No se pudo leer el registro de eventos; intenta nuevamente en unos segundos";
+    if (refuse) {
+        pthread_mutex_unlock(&l->mu);
+        reply_error_status(r, 503, ZE_STORE_UNAVAILABLE, NULL, refuse);
+        return -1;
+    }
+    node_t *n = xcalloc(1, sizeof *n);
+    n->l = l;
+    /* A Last-Event-ID beyond the store (another database, a bogus value) replays nothing. */
+    n->cursor = after_seq >= 0 && after_seq < end ? after_seq : end;
+    n->linked = 1;
+    n->c = sse_client_new(LIVE_MAX_BACKLOG, on_stream_close, on_stream_drain, n);
+    n->next = l->head;
+    if (l->head) l->head->prev = n;
+    l->head = n;
+    l->n_linked++;
+    l->n_nodes++;
+    int lagging = n->cursor < l->last_seq;
+    r->stream = n->c;
+    pthread_mutex_unlock(&l->mu);
+    if (lagging) wake(l);
+    r->status = 200;
+    return 0;
 }

@@ -1,10 +1,281 @@
-/* Live streams: placeholder until the SSE hub lands; no handler sets r->stream yet. */
+/* Live streams: the SSE wire format and the bounded, suspend/resume byte pipe from the hub to
+ * one libmicrohttpd connection.
+ *
+ * The race-free hand-off between the reader (HTTP thread) and a pusher (hub thread) works like
+ * this. Both run under the client mutex. The reader copies out what is queued; when nothing is
+ * queued it calls MHD_suspend_connection, sets `suspended` and returns 0 (libmicrohttpd then
+ * leaves the connection alone: no polling, no timeout). A pusher that finds `suspended` set
+ * clears it and calls MHD_resume_connection, which libmicrohttpd allows from any thread; the
+ * resumed connection calls the reader again. Because the flag and the suspend call change
+ * together under the mutex, a resume can never precede its suspend, and every suspend is
+ * matched by exactly one resume once data or the end arrives. sse_client_end resumes too, so
+ * no connection stays suspended after its stream ended (MHD_stop_daemon requires that). */
 #include "http/sse.h"
 
-#include <stddef.h>
+#include <inttypes.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/errors.h"
+#include "util/alloc.h"
+
+/* A backlog buffer larger than this is given back to the allocator once it drains, so a
+ * thousand idle streams hold almost nothing. */
+#define SSE_KEEP_CAP 4096
+/* Preferred read size for HTTP/1.0 (unchunked) streams; chunked streams read straight into the
+ * connection's own write buffer. */
+#define SSE_BLOCK_SIZE 1024
+/* Kernel send buffer of a stream socket (Linux doubles it). Without it loopback and LAN
+ * sockets autotune up to 4 MiB each, so a stalled client would park megabytes in the kernel
+ * and only reach its backlog limit after thousands of events. Live events are small; this is
+ * plenty for them and for a replay. */
+#define SSE_SNDBUF (32 * 1024)
+/* After a read that wrote more than this into the connection's buffer, its pages are given
+ * back when the stream next goes to sleep (see trim_write_buffer). */
+#define SSE_TRIM_AFTER 8192
+
+enum { END_NONE = 0, END_CLEAN, END_ERROR };
+
+struct sse_client {
+    pthread_mutex_t mu;
+    struct MHD_Connection *conn; /* set by sse_response, before the reader can run */
+    char *buf;                   /* pending bytes are buf[off, off + len) */
+    size_t off, len, cap, max;
+    int suspended;    /* the reader suspended conn and nobody has resumed it yet */
+    int ended;        /* END_NONE, END_CLEAN or END_ERROR */
+    int closed;       /* the HTTP side is done: pushes are refused */
+    int drain_wanted; /* a push was refused with SSE_FULL */
+    int trim_due;     /* the connection's write buffer may hold resident pages we never need */
+    sse_close_fn on_close;
+    sse_drain_fn on_drain;
+    void *ud;
+    atomic_int refs;
+};
+
+/* ------------------------------------------------------------------------------------------ */
+/* Client lifetime and backlog                                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+sse_client_t *sse_client_new(size_t max_backlog, sse_close_fn on_close, sse_drain_fn on_drain,
+                             void *ud)
+{
+    sse_client_t *c = xcalloc(1, sizeof *c);
+    pthread_mutex_init(&c->mu, NULL);
+    c->max = max_backlog < sizeof SSE_RETRY_HINT ? sizeof SSE_RETRY_HINT : max_backlog;
+    c->on_close = on_close;
+    c->on_drain = on_drain;
+    c->ud = ud;
+    atomic_init(&c->refs, 2); /* the caller's and the HTTP side's */
+    c->trim_due = 1;
+    c->cap = 256;
+    c->buf = xmalloc(c->cap);
+    c->len = sizeof SSE_RETRY_HINT - 1;
+    memcpy(c->buf, SSE_RETRY_HINT, c->len);
+    return c;
+}
+
+void sse_client_release(sse_client_t *c)
+{
+    if (!c || atomic_fetch_sub(&c->refs, 1) != 1) return;
+    pthread_mutex_destroy(&c->mu);
+    free(c->buf);
+    free(c);
+}
+
+static void discard_backlog(sse_client_t *c)
+{
+    free(c->buf);
+    c->buf = NULL;
+    c->off = c->len = c->cap = 0;
+}
+
+/* Wakes the connection if the reader put it to sleep. Called with c->mu held. */
+static void resume_locked(sse_client_t *c)
+{
+    if (!c->suspended) return;
+    c->suspended = 0;
+    MHD_resume_connection(c->conn);
+}
+
+int sse_client_push(sse_client_t *c, const char *bytes, size_t n)
+{
+    int rc = SSE_OK;
+    pthread_mutex_lock(&c->mu);
+    if (c->closed || c->ended) {
+        rc = SSE_CLOSED;
+    } else if (c->len + n > c->max) {
+        c->drain_wanted = 1;
+        rc = SSE_FULL;
+    } else {
+        if (c->off + c->len + n > c->cap) {
+            if (c->off) {
+                memmove(c->buf, c->buf + c->off, c->len);
+                c->off = 0;
+            }
+            if (c->len + n > c->cap) {
+                size_t cap = c->cap ? c->cap : 256;
+                while (cap < c->len + n) cap *= 2;
+                if (cap > c->max) cap = c->max;
+                c->buf = xrealloc(c->buf, cap);
+                c->cap = cap;
+            }
+        }
+        memcpy(c->buf + c->off + c->len, bytes, n);
+        c->len += n;
+        resume_locked(c);
+    }
+    pthread_mutex_unlock(&c->mu);
+    return rc;
+}
+
+void sse_client_end(sse_client_t *c, int error)
+{
+    pthread_mutex_lock(&c->mu);
+    if (!c->ended && !c->closed) {
+        c->ended = error ? END_ERROR : END_CLEAN;
+        if (error) discard_backlog(c);
+        resume_locked(c);
+    }
+    pthread_mutex_unlock(&c->mu);
+}
+
+int sse_client_waiting(sse_client_t *c)
+{
+    pthread_mutex_lock(&c->mu);
+    int w = c->drain_wanted;
+    pthread_mutex_unlock(&c->mu);
+    return w;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* libmicrohttpd callbacks                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Gives the pages of [buf, buf + n) back to the kernel. The region is the part of
+ * libmicrohttpd's write buffer that the reader was offered and left unwritten, so nothing
+ * reads it; a later write simply faults in a fresh zero page. This matters because
+ * libmicrohttpd zero-fills about half of each connection's 64 KiB memory pool when it shrinks
+ * the request's read buffer, which would otherwise keep ~32 KiB resident per idle stream. */
+static void trim_write_buffer(char *buf, size_t n)
+{
+    const size_t page = (size_t)sysconf(_SC_PAGESIZE); /* cheap: read from the aux vector */
+    uintptr_t lo = ((uintptr_t)buf + page - 1) / page * page;
+    uintptr_t hi = ((uintptr_t)buf + n) / page * page;
+    if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+/* Content reader, on the connection's HTTP thread. Returns queued bytes, the end of the body,
+ * or 0 after suspending the connection (never 0 without suspending: that would spin). */
+static ssize_t on_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+    (void)pos;
+    sse_client_t *c = cls;
+    ssize_t ret;
+    int drained = 0;
+    pthread_mutex_lock(&c->mu);
+    if (c->ended == END_ERROR) {
+        ret = MHD_CONTENT_READER_END_WITH_ERROR;
+    } else if (c->len > 0) {
+        size_t n = c->len < max ? c->len : max;
+        memcpy(out, c->buf + c->off, n);
+        if (n > SSE_TRIM_AFTER) c->trim_due = 1;
+        c->off += n;
+        c->len -= n;
+        if (c->len == 0) {
+            c->off = 0;
+            if (c->cap > SSE_KEEP_CAP) discard_backlog(c);
+            drained = c->drain_wanted;
+            c->drain_wanted = 0;
+        }
+        ret = (ssize_t)n;
+    } else if (c->ended == END_CLEAN) {
+        ret = MHD_CONTENT_READER_END_OF_STREAM;
+    } else {
+        if (c->trim_due) {
+            trim_write_buffer(out, max);
+            c->trim_due = 0;
+        }
+        MHD_suspend_connection(c->conn);
+        c->suspended = 1;
+        ret = 0;
+    }
+    pthread_mutex_unlock(&c->mu);
+    if (drained && c->on_drain) c->on_drain(c->ud);
+    return ret;
+}
+
+/* The response is destroyed: the connection is finished with the stream. */
+static void on_response_free(void *cls)
+{
+    sse_client_t *c = cls;
+    pthread_mutex_lock(&c->mu);
+    c->closed = 1;
+    c->suspended = 0;
+    discard_backlog(c);
+    pthread_mutex_unlock(&c->mu);
+    if (c->on_close) c->on_close(c->ud);
+    sse_client_release(c);
+}
 
 struct MHD_Response *sse_response(req_t *r)
 {
-    (void)r;
-    return NULL;
+    sse_client_t *c = r->stream;
+    if (!c) return NULL;
+    pthread_mutex_lock(&c->mu);
+    c->conn = (struct MHD_Connection *)r->conn;
+    pthread_mutex_unlock(&c->mu);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (ci) {
+        int sz = SSE_SNDBUF;
+        (void)setsockopt(ci->connect_fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+    }
+    struct MHD_Response *resp = MHD_create_response_from_callback(
+        MHD_SIZE_UNKNOWN, SSE_BLOCK_SIZE, on_read, c, on_response_free);
+    if (!resp) {
+        /* The HTTP side never took the stream: release it as the response would have. */
+        r->stream = NULL;
+        on_response_free(c);
+        reply_error_status(r, 503, ZE_STORE_UNAVAILABLE, NULL,
+                           "No se pudo abrir la transmisión en vivo; intenta nuevamente");
+        return NULL;
+    }
+    MHD_add_response_header(resp, "content-type", "text/event-stream; charset=utf-8");
+    MHD_add_response_header(resp, "cache-control", "no-cache, no-transform");
+    MHD_add_response_header(resp, "x-accel-buffering", "no");
+    /* libmicrohttpd strips a hand-written "Connection: keep-alive"; this flag makes it send
+     * "Connection: Keep-Alive" itself, as the original server did. */
+    MHD_set_response_options(resp, MHD_RF_SEND_KEEP_ALIVE_HEADER, MHD_RO_END);
+    return resp;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Wire format                                                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+void sse_frame_append(buf_t *out, int64_t id, const char *event, const char *data)
+{
+    buf_printf(out, "id: %" PRId64 "\r\nevent: %s\r\ndata: ", id, event);
+    buf_puts(out, data);
+    buf_puts(out, "\r\n\r\n");
+}
+
+void sse_ping_append(buf_t *out, int64_t unix_sec, long usec)
+{
+    time_t t = (time_t)unix_sec;
+    struct tm tm;
+    char when[32];
+    gmtime_r(&t, &tm);
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+    /* Python's str(datetime) leaves the fraction out when it is zero. */
+    if (usec > 0) buf_printf(out, ": ping - %s.%06ld+00:00\r\n\r\n", when, usec);
+    else buf_printf(out, ": ping - %s+00:00\r\n\r\n", when);
 }
