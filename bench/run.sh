@@ -1,0 +1,404 @@
+#!/usr/bin/env bash
+# The ZEUES-C benchmark: one command, `bench/run.sh`.
+#
+# Builds a Release binary in build-bench/ (plus bench/loadgen.c and bench/static200.c), starts its
+# own redis-server and a 10,000-spool demo plant on free loopback ports in a temporary directory,
+# measures every figure of SPEC "Speed and size" next to baselines measured in the same run on
+# the same machine, prints a table and writes build-bench/bench.json. Stops everything on exit.
+#
+# Baselines:
+#   static-200  wrk against bench/static200.c (a fixed 200 on keep-alive: the loopback + load
+#               generator ceiling), at the same connection count, measured immediately before
+#               each workload so that both see the same machine load;
+#   SET NX      redis-benchmark against the bench Redis.
+#
+# TOMAR->PAUSAR runs closed loop at 1/16/64/256 connections (throughput) and, at 64 connections,
+# open loop at 200 mut/s and at the target rate (0.10x static-200): latency at a fixed offered
+# load, counted from when each request was due.
+#
+# Environment (all optional):
+#   BENCH_SECONDS   measured seconds per workload (default 5; each also gets 1 s of warm-up)
+#   BENCH_THREADS   --threads of the server under test (default: the server's own default)
+#   BENCH_VARIANTS  0 skips the extra runs (--log-level WARN, --threads 2 and 8)  (default 1)
+#   BENCH_SPOOLS    spools of the demo plant (default 10000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DUR=${BENCH_SECONDS:-5}
+BASE_DUR=3
+WARM=1
+NSPOOLS=${BENCH_SPOOLS:-10000}
+VARIANTS=${BENCH_VARIANTS:-1}
+B=build-bench
+T0=$(date +%s)
+
+log() { printf "bench: [%3ds] %s\n" $(($(date +%s) - T0)) "$*" >&2; }
+
+# ------------------------------------------------------------------ build
+scripts/install-deps.sh
+log "building Release binary in $B"
+cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DZEUES_TESTS=OFF >/dev/null
+cmake --build "$B" -j"$(nproc)" >/dev/null
+cc -O2 -Wall -o "$B/loadgen" bench/loadgen.c
+cc -O2 -Wall -o "$B/static200" bench/static200.c -lpthread
+ZEUES=$PWD/$B/zeues
+LOADGEN=$PWD/$B/loadgen
+
+# ------------------------------------------------------------------ processes and cleanup
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/zeues-bench.XXXXXX")
+PIDS=()
+cleanup() {
+    local p
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+    local p
+    while :; do
+        p=$((20000 + RANDOM % 40000))
+        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+    done
+}
+
+stop_pid() { # stop one process we started, and forget it
+    local pid=$1 p keep=()
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    for p in "${PIDS[@]}"; do [[ $p == "$pid" ]] || keep+=("$p"); done
+    PIDS=("${keep[@]}")
+}
+
+wait_line() { # wait_line FILE REGEX: waits (10 s) for a line in FILE, prints it
+    local i
+    for i in $(seq 200); do
+        if grep -qE "$2" "$1" 2>/dev/null; then grep -m1 -E "$2" "$1"; return 0; fi
+        sleep 0.05
+    done
+    log "timed out waiting for '$2' in $1"; cat "$1" >&2; return 1
+}
+
+# ------------------------------------------------------------------ result helpers
+kv() { # kv "k1=v1 k2=v2" KEY
+    local x
+    for x in $1; do [[ ${x%%=*} == "$2" ]] && { echo "${x#*=}"; return; }; done
+    echo ""
+}
+calc() { awk "BEGIN { printf \"%.${2:-3}f\", $1 }"; }
+ratio() { [[ -n $1 && -n $2 && $2 != 0 ]] && calc "$1 / $2" 3 || echo ""; }
+
+ROWS=()  # table rows: metric|value|baseline|ratio|target|result|notes
+JSON=()  # bench.json metric objects
+jstr() { printf '"%s"' "${1//\"/\\\"}"; }
+jnum() { [[ -n $1 && $1 != n/a ]] && echo "$1" || echo null; }
+# add NAME VALUE UNIT BASELINE BASELINE_NAME RATIO TARGET RESULT(PASS|MISS|info|n/a) NOTES [EXTRA_JSON]
+add() {
+    local name=$1 value=$2 unit=$3 base=$4 bname=$5 ratio=$6 target=$7 res=$8 notes=$9
+    local extra=${10:-}
+    local vtxt="$value $unit" btxt="-" rtxt="-"
+    [[ $value == n/a ]] && vtxt="n/a"
+    [[ -n $base ]] && btxt="$base ($bname)"
+    [[ -n $ratio ]] && rtxt="${ratio}x"
+    ROWS+=("$name|$vtxt|$btxt|$rtxt|${target:--}|$res|$notes")
+    local pj=null
+    [[ $res == PASS ]] && pj=true
+    [[ $res == MISS ]] && pj=false
+    JSON+=("{\"metric\":$(jstr "$name"),\"value\":$(jnum "$value"),\"unit\":$(jstr "$unit"),\"baseline\":$(jnum "$base"),\"baseline_name\":$(jstr "$bname"),\"ratio\":$(jnum "$ratio"),\"target\":$(jstr "$target"),\"pass\":$pj,\"result\":$(jstr "$res"),\"notes\":$(jstr "$notes")${extra:+,$extra}}")
+}
+verdict() { awk "BEGIN { exit !($1) }" && echo PASS || echo MISS; }
+
+to_ms() { # wrk latency text (e.g. 812.00us, 1.20ms, 2.01s) -> ms
+    awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0;
+                   else if (v ~ /m$/) n *= 60000; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
+}
+run_wrk() { # run_wrk CONNS URL [SECONDS] -> "rps=.. p50_ms=.. p99_ms=.. non2xx=.. errors=.."
+    local c=$1 url=$2 d=${3:-$DUR} t=2 out
+    ((c < 2)) && t=1
+    out=$(wrk -t"$t" -c"$c" -d"${d}s" --timeout 10s --latency "$url" 2>&1) || true
+    local rps p50 p99 non2xx errs
+    rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+    p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+    p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+    non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' <<<"$out")
+    errs=$(awk '/Socket errors:/ { s = 0; for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) s += $i; print s }' <<<"$out")
+    echo "rps=${rps:-0} p50_ms=$(to_ms "${p50:-0us}") p99_ms=$(to_ms "${p99:-0us}") non2xx=${non2xx:-0} errors=${errs:-0}"
+}
+
+# ------------------------------------------------------------------ Redis and its baseline
+RPORT=$(free_port)
+redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$TMP" --save '' --appendonly yes \
+    --logfile "$TMP/redis.log" >/dev/null 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break; sleep 0.05; done
+redis-cli -p "$RPORT" ping >/dev/null
+export REDIS_URL="redis://127.0.0.1:$RPORT"
+log "redis on $RPORT: redis-benchmark SET NX baseline"
+rb=$(redis-benchmark -p "$RPORT" -n 200000 -c 64 -r 1000000 -q SET 'bench:__rand_int__' v NX 2>&1 |
+     tr '\r' '\n' | grep 'requests per second' | tail -1)
+REDIS_RPS=$(awk -F': ' '{ split($2, a, " "); print a[1] }' <<<"$rb")
+REDIS_P50=$(sed -n 's/.*p50=\([0-9.]*\).*/\1/p' <<<"$rb")
+redis-cli -p "$RPORT" flushall >/dev/null
+
+# ------------------------------------------------------------------ demo plant
+DB=$TMP/demo.db
+log "creating the demo plant ($NSPOOLS spools)"
+"$ZEUES" demo --db "$DB" --spools "$NSPOOLS" >/dev/null
+
+# ------------------------------------------------------------------ static-200 ceiling
+"$B/static200" -p 0 -t 1 >"$TMP/static200.out" 2>&1 &
+PIDS+=($!)
+SPORT=$(wait_line "$TMP/static200.out" 'listening on' | awk '{print $NF}')
+declare -A BASE # key -> wrk result against static-200, taken right before the workload
+baseline() { # baseline KEY CONNS
+    log "  static-200 baseline, $2 connections"
+    BASE[$1]=$(run_wrk "$2" "http://127.0.0.1:$SPORT/" "$BASE_DUR")
+}
+baseline ceiling 64
+log "loadgen's own ceiling against static-200 (64 connections)"
+LG_CEIL=$("$LOADGEN" -m get -p "$SPORT" -c 64 -d "$DUR" -W "$WARM" -P /)
+
+# ------------------------------------------------------------------ start-up time
+log "start-up time (exec -> first 200 from /api/health), 5 runs"
+SU=$("$LOADGEN" -m startup -n 5 -- "$ZEUES" serve --port 0 --bind 127.0.0.1 --db "$DB" ${BENCH_THREADS:+--threads $BENCH_THREADS})
+
+# ------------------------------------------------------------------ the server under test
+ZPID=""
+ZPORT=""
+start_server() { # start_server EXTRA_ARGS...
+    "$ZEUES" serve --port 0 --bind 127.0.0.1 --db "$DB" ${BENCH_THREADS:+--threads $BENCH_THREADS} "$@" \
+        >"$TMP/zeues.out" 2>"$TMP/zeues.log" &
+    ZPID=$!
+    PIDS+=($ZPID)
+    ZPORT=$(wait_line "$TMP/zeues.out" 'listening on http://' | sed -E 's|.*http://[^:]*:([0-9]+).*|\1|')
+    for _ in $(seq 100); do
+        curl -fs "http://127.0.0.1:$ZPORT/api/health" >/dev/null 2>&1 && return 0
+        sleep 0.05
+    done
+    log "server did not become healthy"; cat "$TMP/zeues.log" >&2; return 1
+}
+start_server
+log "server pid $ZPID on $ZPORT"
+URL=http://127.0.0.1:$ZPORT
+
+# Armador-eligible active workers, and free ARM spools with materials.
+WORKERS=$(curl -fs "$URL/api/workers" | sed 's/},{/}\n{/g' | grep '"activo":true' |
+          grep -E '"roles":\[[^]]*"(Armador|Ayudante)"' | grep -o '"id":[0-9]*' | cut -d: -f2 |
+          paste -sd, -)
+curl -fs "$URL/api/spools/iniciar?operacion=ARM" | grep -o '"tag_spool":"[^"]*"' | cut -d'"' -f4 \
+    >"$TMP/free.txt"
+NFREE=$(wc -l <"$TMP/free.txt")
+((NFREE >= 600)) || { log "only $NFREE free ARM spools; need 600"; exit 1; }
+# Disjoint slices: cycles use the first 512 (2 per connection at 256), race the next 4, SSE 30.
+head -n 512 "$TMP/free.txt" >"$TMP/cycle.txt"
+sed -n '513,516p' "$TMP/free.txt" >"$TMP/race.txt"
+sed -n '517,546p' "$TMP/free.txt" >"$TMP/sse.txt"
+NWORKERS=$(tr , '\n' <<<"$WORKERS" | wc -l)
+log "$NWORKERS Armador/Ayudante workers ($WORKERS); $NFREE free ARM spools"
+
+RSS_MAX=0
+note_rss() { local v; v=$(kv "$1" rss_max_kb); [[ -n $v ]] && ((v > RSS_MAX)) && RSS_MAX=$v; return 0; }
+
+cycle() { # cycle CONNS [RATE] -> loadgen output (closed loop, or open loop at RATE mut/s)
+    "$LOADGEN" -m cycle -p "$ZPORT" -c "$1" -k 2 -d "$DUR" -W "$WARM" -s "$TMP/cycle.txt" \
+        -w "$WORKERS" -R "$ZPID" ${2:+-r $2}
+}
+wrk_rss() { # wrk_rss CONNS URL -> run_wrk output plus rss_max_kb of the server during the run
+    (while :; do awk '/VmRSS/ {print $2}' "/proc/$ZPID/status"; sleep 0.1; done) >"$TMP/rss.txt" 2>/dev/null &
+    local sampler=$! r
+    r=$(run_wrk "$1" "$2")
+    kill "$sampler"; wait "$sampler" 2>/dev/null || true
+    echo "$r rss_max_kb=$(sort -n "$TMP/rss.txt" | tail -1)"
+}
+
+declare -A RES
+for c in 1 16 64 256; do
+    baseline "cycle$c" "$c"
+    log "TOMAR->PAUSAR cycles, $c connections"
+    RES[cycle$c]=$(cycle "$c")
+    note_rss "${RES[cycle$c]}"
+done
+
+# Open loop at 64 connections: latency at a fixed offered rate (counted from when each request
+# was due, so a stall is not hidden by the generator waiting for it).
+OPEN_LOW=200
+OPEN_TARGET=$(awk -v b="$(kv "${BASE[cycle64]}" rps)" 'BEGIN { printf "%d", 0.10 * b }')
+log "TOMAR->PAUSAR open loop, 64 connections, $OPEN_LOW mut/s"
+RES[open_low]=$(cycle 64 "$OPEN_LOW")
+note_rss "${RES[open_low]}"
+log "TOMAR->PAUSAR open loop, 64 connections, $OPEN_TARGET mut/s (0.10x static-200)"
+RES[open_target]=$(cycle 64 "$OPEN_TARGET")
+note_rss "${RES[open_target]}"
+
+LIST_NAMES=(iniciar cancelar workers)
+declare -A LIST_PATH=(
+    [iniciar]="/api/spools/iniciar?operacion=ARM"
+    [cancelar]="/api/spools/cancelar?operacion=ARM&worker_id=93"
+    [workers]="/api/workers")
+declare -A LIST_BYTES
+for n in "${LIST_NAMES[@]}"; do
+    LIST_BYTES[$n]=$(curl -fs "$URL${LIST_PATH[$n]}" | wc -c)
+    baseline "$n" 64
+    log "GET ${LIST_PATH[$n]}, 64 connections"
+    RES[$n]=$(wrk_rss 64 "$URL${LIST_PATH[$n]}")
+    note_rss "${RES[$n]}"
+done
+
+baseline race 64
+log "race: 64 connections, $NWORKERS workers, 4 spools"
+RES[race]=$("$LOADGEN" -m race -p "$ZPORT" -c 64 -k 4 -d "$DUR" -W "$WARM" -s "$TMP/race.txt" \
+            -w "$WORKERS" -R "$ZPID")
+note_rss "${RES[race]}"
+
+log "SSE fan-out: 1000 streams, 30 events"
+SSE=$("$LOADGEN" -m sse -p "$ZPORT" -c 1000 -e 30 -s "$TMP/sse.txt" -w "$WORKERS" -R "$ZPID")
+note_rss "$SSE"
+HWM=$(awk '/VmHWM/ {print $2}' "/proc/$ZPID/status")
+END_RSS=$(awk '/VmRSS/ {print $2}' "/proc/$ZPID/status")
+LOGLINES=$(wc -l <"$TMP/zeues.log")
+stop_pid "$ZPID"
+
+# ------------------------------------------------------------------ variants (not the headline)
+VARIANT_KEYS=()
+if [[ $VARIANTS == 1 ]]; then
+    start_server --log-level WARN
+    baseline warn_cycle 64
+    log "variant --log-level WARN: cycles at 64 connections"
+    RES[warn_cycle]=$(cycle 64)
+    baseline warn_workers 64
+    log "variant --log-level WARN: GET /api/workers at 64 connections"
+    RES[warn_workers]=$(run_wrk 64 "http://127.0.0.1:$ZPORT/api/workers")
+    stop_pid "$ZPID"
+    VARIANT_KEYS+=(warn_cycle warn_workers)
+    if [[ -z ${BENCH_THREADS:-} ]]; then
+        for th in 2 8; do
+            BENCH_THREADS=$th start_server
+            baseline "threads$th" 64
+            log "variant --threads $th: cycles at 64 connections"
+            RES[threads$th]=$(cycle 64)
+            stop_pid "$ZPID"
+            VARIANT_KEYS+=("threads$th")
+        done
+    fi
+fi
+
+# ------------------------------------------------------------------ table
+b_rps() { kv "${BASE[$1]}" rps; }
+b_p99() { kv "${BASE[$1]}" p99_ms; }
+
+add "redis-benchmark SET NX, 64 conns" "$REDIS_RPS" "req/s" "" "" "" "" info "p50 $REDIS_P50 ms" \
+    "\"p50_ms\":$(jnum "$REDIS_P50")"
+add "loadgen vs static-200, 64 conns" "$(kv "$LG_CEIL" rps)" "req/s" "$(b_rps ceiling)" "static-200 wrk" \
+    "$(ratio "$(kv "$LG_CEIL" rps)" "$(b_rps ceiling)")" "" info \
+    "generator check; loadgen p99 $(kv "$LG_CEIL" p99_ms) ms, wrk p99 $(b_p99 ceiling) ms"
+
+for c in 1 16 64 256; do
+    r=${RES[cycle$c]}
+    rps=$(kv "$r" rps) p50=$(kv "$r" p50_ms) p99=$(kv "$r" p99_ms)
+    rt=$(ratio "$rps" "$(b_rps "cycle$c")")
+    notes="p50 $p50 / p99 $p99 ms; non-2xx $(kv "$r" non2xx); $(ratio "$rps" "$REDIS_RPS")x SET NX"
+    extra="\"conns\":$c,\"p50_ms\":$(jnum "$p50"),\"p99_ms\":$(jnum "$p99"),\"non2xx\":$(jnum "$(kv "$r" non2xx)"),\"errors\":$(jnum "$(kv "$r" errors)"),\"cycles_per_s\":$(jnum "$(kv "$r" cycles_per_s)"),\"redis_setnx_rps\":$(jnum "$REDIS_RPS"),\"ratio_to_redis_setnx\":$(jnum "$(ratio "$rps" "$REDIS_RPS")")"
+    if [[ $c == 64 ]]; then
+        add "TOMAR->PAUSAR c=64 throughput" "$rps" "mut/s" "$(b_rps cycle64)" "static-200" "$rt" ">= 0.10x" \
+            "$(verdict "$rt >= 0.10")" "$notes" "$extra"
+        add "TOMAR->PAUSAR c=64 p99" "$p99" "ms" "$(b_p99 cycle64)" "static-200 p99" "" "<= 2 ms" \
+            "$(verdict "$p99 <= 2")" "p50 $p50 ms" "\"conns\":64,\"p50_ms\":$(jnum "$p50")"
+    else
+        add "TOMAR->PAUSAR c=$c" "$rps" "mut/s" "$(b_rps "cycle$c")" "static-200" "$rt" "" info "$notes" "$extra"
+    fi
+done
+
+for k in open_low open_target; do
+    r=${RES[$k]}
+    off=$([[ $k == open_low ]] && echo "$OPEN_LOW" || echo "$OPEN_TARGET")
+    add "TOMAR->PAUSAR c=64 open loop, offered $off mut/s" "$(kv "$r" p99_ms)" "ms p99" "" "" "" "" info \
+        "achieved $(kv "$r" rps) mut/s; p50 $(kv "$r" p50_ms) / p90 $(kv "$r" p90_ms) ms; non-2xx $(kv "$r" non2xx)" \
+        "\"offered_rps\":$off,\"achieved_rps\":$(jnum "$(kv "$r" rps)"),\"p50_ms\":$(jnum "$(kv "$r" p50_ms)"),\"p90_ms\":$(jnum "$(kv "$r" p90_ms)")"
+done
+
+for n in "${LIST_NAMES[@]}"; do
+    r=${RES[$n]}
+    rps=$(kv "$r" rps) p50=$(kv "$r" p50_ms) p99=$(kv "$r" p99_ms)
+    rt=$(ratio "$rps" "$(b_rps "$n")")
+    extra="\"path\":$(jstr "${LIST_PATH[$n]}"),\"conns\":64,\"bytes\":$(jnum "${LIST_BYTES[$n]}"),\"p50_ms\":$(jnum "$p50"),\"p99_ms\":$(jnum "$p99"),\"non2xx\":$(jnum "$(kv "$r" non2xx)"),\"socket_errors\":$(jnum "$(kv "$r" errors)")"
+    add "GET $n c=64 throughput" "$rps" "req/s" "$(b_rps "$n")" "static-200" "$rt" ">= 0.25x" \
+        "$(verdict "$rt >= 0.25")" "${LIST_BYTES[$n]} B/response; p50 $p50 ms; non-2xx $(kv "$r" non2xx)" "$extra"
+    add "GET $n c=64 p99" "$p99" "ms" "$(b_p99 "$n")" "static-200 p99" "" "<= 5 ms" "$(verdict "$p99 <= 5")" \
+        "" "\"path\":$(jstr "${LIST_PATH[$n]}")"
+done
+
+r=${RES[race]}
+rrps=$(kv "$r" rps) rtot=$(kv "$r" requests) r409=$(kv "$r" s409)
+share=$(awk -v a="$r409" -v b="$rtot" 'BEGIN { printf "%.1f", b ? 100 * a / b : 0 }')
+add "race c=64, $NWORKERS workers on 4 spools" "$rrps" "req/s" "$(b_rps race)" "static-200" \
+    "$(ratio "$rrps" "$(b_rps race)")" "" info \
+    "409 share $share%; codes $(kv "$r" codes); p50 $(kv "$r" p50_ms) / p99 $(kv "$r" p99_ms) ms" \
+    "\"p50_ms\":$(jnum "$(kv "$r" p50_ms)"),\"p99_ms\":$(jnum "$(kv "$r" p99_ms)"),\"share_409_pct\":$share,\"codes\":$(jstr "$(kv "$r" codes)"),\"errors\":$(jnum "$(kv "$r" errors)")"
+
+if [[ $(kv "$SSE" status) == ok ]]; then
+    sp99=$(kv "$SSE" p99_ms)
+    add "SSE 1000 streams, event delivery p99" "$sp99" "ms" "" "" "" "<= 100 ms" "$(verdict "$sp99 <= 100")" \
+        "open $(kv "$SSE" open), missed $(kv "$SSE" missed), p50 $(kv "$SSE" p50_ms) ms, 30 events" \
+        "\"p50_ms\":$(jnum "$(kv "$SSE" p50_ms)"),\"open\":$(jnum "$(kv "$SSE" open)"),\"missed\":$(jnum "$(kv "$SSE" missed)")"
+else
+    add "SSE 1000 streams, event delivery p99" "n/a" "ms" "" "" "" "<= 100 ms" "n/a" \
+        "/api/sse/stream answered $(kv "$SSE" first_status), not a 200 event stream" \
+        "\"reason\":$(jstr "endpoint answered $(kv "$SSE" first_status)")"
+fi
+
+rss_mb=$(calc "$RSS_MAX / 1024" 1)
+add "RSS peak under load (VmRSS)" "$rss_mb" "MB" "" "" "" "<= 64 MB" "$(verdict "$rss_mb <= 64")" \
+    "sampled every 100 ms in all workloads; VmHWM $(calc "${HWM:-0} / 1024" 1) MB" \
+    "\"vmhwm_mb\":$(calc "${HWM:-0} / 1024" 1),\"rss_end_mb\":$(calc "${END_RSS:-0} / 1024" 1)"
+
+if [[ $(kv "$SU" status) == ok ]]; then
+    su=$(kv "$SU" median_ms)
+    add "start-up, exec -> first 200 /api/health" "$su" "ms" "" "" "" "<= 200 ms" "$(verdict "$su <= 200")" \
+        "median of 5; min $(kv "$SU" min_ms), max $(kv "$SU" max_ms)" \
+        "\"min_ms\":$(jnum "$(kv "$SU" min_ms)"),\"max_ms\":$(jnum "$(kv "$SU" max_ms)"),\"first_ms\":$(jnum "$(kv "$SU" first_ms)")"
+else
+    add "start-up, exec -> first 200 /api/health" "n/a" "ms" "" "" "" "<= 200 ms" MISS "server did not answer"
+fi
+
+for k in "${VARIANT_KEYS[@]}"; do
+    r=${RES[$k]}
+    case $k in
+        warn_cycle) name="variant --log-level WARN: TOMAR->PAUSAR c=64" unit=mut/s ;;
+        warn_workers) name="variant --log-level WARN: GET workers c=64" unit=req/s ;;
+        threads*) name="variant --threads ${k#threads}: TOMAR->PAUSAR c=64" unit=mut/s ;;
+    esac
+    add "$name" "$(kv "$r" rps)" "$unit" "$(b_rps "$k")" "static-200" "$(ratio "$(kv "$r" rps)" "$(b_rps "$k")")" \
+        "" info "p50 $(kv "$r" p50_ms) / p99 $(kv "$r" p99_ms) ms" "\"p99_ms\":$(jnum "$(kv "$r" p99_ms)")"
+done
+
+# ------------------------------------------------------------------ output
+ELAPSED=$(($(date +%s) - T0))
+CPU=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
+DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+printf '\nZEUES-C benchmark  %s  nproc %s (%s)  %s spools  %s s per workload  run took %s s\n' \
+    "$DATE" "$(nproc)" "$CPU" "$NSPOOLS" "$DUR" "$ELAPSED"
+printf 'server: default flags%s; %s request-log lines written during the headline run\n\n' \
+    "${BENCH_THREADS:+ + --threads $BENCH_THREADS}" "$LOGLINES"
+echo "| Metric | Value | Baseline (same run) | Ratio | Target | Result | Notes |"
+echo "|---|---|---|---|---|---|---|"
+pass=0 miss=0
+for row in "${ROWS[@]}"; do
+    IFS='|' read -r m v b r t p n <<<"$row"
+    echo "| $m | $v | $b | $r | $t | $p | ${n:-} |"
+    [[ $p == PASS ]] && pass=$((pass + 1))
+    [[ $p == MISS ]] && miss=$((miss + 1))
+done
+printf '\ntargets: %d PASS, %d MISS\n' "$pass" "$miss"
+
+{
+    printf '{"date":%s,"nproc":%s,"cpu":%s,"spools":%s,"seconds_per_workload":%s,"elapsed_s":%s,' \
+        "$(jstr "$DATE")" "$(nproc)" "$(jstr "$CPU")" "$NSPOOLS" "$DUR" "$ELAPSED"
+    printf '"pass":%d,"miss":%d,"metrics":[\n' "$pass" "$miss"
+    for i in "${!JSON[@]}"; do
+        printf '  %s%s\n' "${JSON[$i]}" "$([[ $i -lt $((${#JSON[@]} - 1)) ]] && echo ,)"
+    done
+    printf ']}\n'
+} >"$B/bench.json"
+log "wrote $B/bench.json"
