@@ -318,12 +318,15 @@ static int hub_fan_out(live_t *l, batch_t *b)
     store_t *st = l->app->store;
     pthread_mutex_lock(&l->mu);
     int64_t prev = l->last_seq;
+    int nobody = l->head == NULL;
     pthread_mutex_unlock(&l->mu);
-    if (prev < 0) {
+    if (prev < 0 || nobody) {
+        /* With no stream open there is nothing to render: only the position is kept. A stream
+         * that registers meanwhile with an older cursor is served by hub_catch_up. */
         int64_t s;
         if (st->ops->event_last_seq(st, &s) != ZE_OK) return 0;
         pthread_mutex_lock(&l->mu);
-        l->last_seq = s;
+        if (s > l->last_seq) l->last_seq = s;
         pthread_mutex_unlock(&l->mu);
         return 0;
     }

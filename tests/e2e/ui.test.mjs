@@ -1,0 +1,569 @@
+// Browser end-to-end test of the ZEUES-C tablet UI and wall dashboard.
+//
+// Starts a real redis-server on a free loopback port, a demo SQLite plant made by
+// `zeues demo`, and `zeues serve --port 0`; then drives the system Chromium (playwright-core,
+// never a downloaded browser) through the acceptance scenario:
+//   an Armador takes two spools in one batch, pauses one, another Armador takes it over and
+//   completes it, while a second browser context keeps /app/dashboard.html open and must show
+//   every change live (Server-Sent Events), each within 3 s, without a reload.
+// Also: the SSE badge says CONECTADO, the spool page shows 2+ sessions, no console errors.
+// Screenshots go to $ZEUES_BUILD/screenshots/.
+//
+// Environment: ZEUES_BIN (the binary), ZEUES_BUILD (build directory, for the screenshots),
+// ZEUES_E2E_HEADED=1 to watch it (needs a display).
+// Output: one line per check, then `N passed, M failed`; exit code 0 only if all passed.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(HERE, '..', '..');
+const ZEUES_BIN = process.env.ZEUES_BIN || path.join(REPO, 'build', 'zeues');
+const BUILD = process.env.ZEUES_BUILD || path.join(REPO, 'build');
+const SHOTS = path.join(BUILD, 'screenshots');
+const CHROMIUM = process.env.ZEUES_CHROMIUM || '/usr/bin/chromium';
+const REDIS_BIN = process.env.REDIS_SERVER || 'redis-server';
+const LIVE_MS = 3000;          // each dashboard change must show within this
+const WATCHDOG_MS = 150000;    // hard stop (ctest's TIMEOUT is 300 s)
+const WIDE = { width: 1280, height: 800 };
+const PORTRAIT = { width: 800, height: 1280 };
+
+/* ------------------------------------------------------------------------------------------ */
+/* bookkeeping: results, children, temp dir                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+let passed = 0, failed = 0;
+const t0 = Date.now();
+const secs = () => ((Date.now() - t0) / 1000).toFixed(1).padStart(5);
+
+function ok(name) { passed++; console.log(`[${secs()}s] PASS ${name}`); }
+function bad(name, err) {
+  failed++;
+  const msg = err instanceof Error ? err.message.split('\n').slice(0, 6).join('\n    ') : String(err);
+  console.log(`[${secs()}s] FAIL ${name}\n    ${msg}`);
+}
+/** Runs one check; returns true if it passed. A throwing check is a failure, never a crash. */
+async function check(name, fn) {
+  try { await fn(); ok(name); return true; } catch (e) { bad(name, e); return false; }
+}
+function assert(cond, msg) { if (!cond) throw new Error(msg); }
+
+const children = [];
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'zeues-e2e-'));
+let browser = null;
+let cleaned = false;
+
+/** Children die with this process even if it is SIGKILLed (ctest timeout): setpriv --pdeathsig. */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p)) || null;
+function spawnChild(cmd, args, opts) {
+  const [c, a] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', cmd, ...args]] : [cmd, args];
+  const p = spawn(c, a, Object.assign({ stdio: ['ignore', 'pipe', 'pipe'] }, opts));
+  p.exited = new Promise((res) => p.on('exit', (code, sig) => res({ code, sig })));
+  p.on('error', () => {});
+  children.push(p);
+  return p;
+}
+
+async function cleanup() {
+  if (cleaned) return;
+  cleaned = true;
+  if (browser) { try { await Promise.race([browser.close(), sleep(5000)]); } catch (e) { /* gone */ } }
+  for (const p of children) {
+    if (p.exitCode === null && p.signalCode === null) { try { p.kill('SIGTERM'); } catch (e) { /* gone */ } }
+  }
+  await Promise.race([Promise.all(children.map((p) => p.exited)), sleep(5000)]);
+  for (const p of children) {
+    if (p.exitCode === null && p.signalCode === null) { try { p.kill('SIGKILL'); } catch (e) { /* gone */ } }
+  }
+  try { fs.rmSync(tmp, { recursive: true, force: true }); } catch (e) { /* ignore */ }
+}
+
+function killNow() {
+  for (const p of children) { try { p.kill('SIGKILL'); } catch (e) { /* gone */ } }
+  try { fs.rmSync(tmp, { recursive: true, force: true }); } catch (e) { /* ignore */ }
+}
+process.on('exit', killNow);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => { console.log(`interrupted by ${sig}`); cleanup().finally(() => process.exit(1)); });
+}
+const watchdog = setTimeout(() => {
+  bad('watchdog', `the test did not finish within ${WATCHDOG_MS / 1000} s`);
+  console.log(`${passed} passed, ${failed} failed`);
+  cleanup().finally(() => process.exit(1));
+}, WATCHDOG_MS);
+watchdog.unref();
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/* ------------------------------------------------------------------------------------------ */
+/* services                                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+function tcpOpen(port) {
+  return new Promise((resolve) => {
+    const c = net.connect({ port, host: '127.0.0.1' });
+    c.once('connect', () => { c.destroy(); resolve(true); });
+    c.once('error', () => resolve(false));
+  });
+}
+
+/** Captures a child's output into a file, and keeps its tail in memory for failure reports. */
+function capture(p, name) {
+  const log = fs.createWriteStream(path.join(tmp, name + '.log'));
+  p.tail = '';
+  const keep = (d) => { log.write(d); p.tail = (p.tail + d.toString()).slice(-4000); };
+  p.stdout.on('data', keep);
+  p.stderr.on('data', keep);
+}
+
+async function startRedis() {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    const p = spawnChild(REDIS_BIN, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { cwd: tmp });
+    capture(p, 'redis-' + attempt);
+    for (let i = 0; i < 100 && p.exitCode === null; i++) {
+      if (await tcpOpen(port)) {
+        // Another test's Redis may own this port (probed free, taken before our bind): ours
+        // then exits at once on the bind error, so make sure it is still running.
+        await sleep(300);
+        if (p.exitCode === null) return { port, proc: p };
+        break;
+      }
+      await sleep(50);
+    }
+    try { p.kill('SIGKILL'); } catch (e) { /* gone */ }
+  }
+  throw new Error('redis-server did not start');
+}
+
+function runToEnd(cmd, args, opts) {
+  const p = spawnChild(cmd, args, opts);
+  let out = '';
+  p.stdout.on('data', (d) => { out += d; });
+  p.stderr.on('data', (d) => { out += d; });
+  return p.exited.then(({ code, sig }) => {
+    if (code !== 0) throw new Error(`${path.basename(cmd)} ${args.join(' ')} exited ${code ?? sig}: ${out.slice(-1500)}`);
+    return out;
+  });
+}
+
+async function startZeues(db, redisPort) {
+  const env = Object.assign({}, process.env, { REDIS_URL: `redis://127.0.0.1:${redisPort}` });
+  const p = spawnChild(ZEUES_BIN, ['serve', '--port', '0', '--bind', '127.0.0.1', '--db', db], { cwd: tmp, env });
+  capture(p, 'zeues');
+  const port = await new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error('no "listening on" line within 20 s:\n' + p.tail)), 20000);
+    p.stdout.on('data', (d) => {
+      buf += d.toString();
+      const m = /listening on http:\/\/[0-9.]+:(\d+)/.exec(buf);
+      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+    });
+    p.exited.then(({ code, sig }) => { clearTimeout(timer); reject(new Error(`zeues serve exited ${code ?? sig}:\n${p.tail}`)); });
+  });
+  return { port, proc: p };
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* browser helpers                                                                             */
+/* ------------------------------------------------------------------------------------------ */
+
+const consoleErrors = [];
+function watchPage(page, label) {
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(`${label}: console.error: ${m.text()} ${m.location() && m.location().url ? '(' + m.location().url + ')' : ''}`);
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`${label}: pageerror: ${e.message}`));
+  return page;
+}
+
+const tid = (id) => `[data-testid="${id}"]`;
+
+async function shot(page, name) {
+  await page.evaluate(() => document.fonts && document.fonts.ready).catch(() => {});
+  await page.screenshot({ path: path.join(SHOTS, name + '.png') });
+}
+
+async function textOf(page, id) { return (await page.locator(tid(id)).first().textContent()) || ''; }
+
+const onDash = async (dash, tag) => (await dash.locator(tid('occupied-' + tag)).count()) === 1;
+
+/** Waits until the dashboard shows (or no longer shows) a row; returns the elapsed ms. */
+async function dashWait(dash, tag, state, who) {
+  const start = Date.now();
+  const row = dash.locator(tid('occupied-' + tag));
+  if (state === 'gone') {
+    await row.waitFor({ state: 'detached', timeout: LIVE_MS });
+  } else {
+    await row.waitFor({ state: 'visible', timeout: LIVE_MS });
+    if (who) {
+      const left = Math.max(1, LIVE_MS - (Date.now() - start));
+      await dash.waitForFunction(([sel, w]) => {
+        const r = document.querySelector(sel);
+        return !!r && !!r.querySelector('td.c-who') && r.querySelector('td.c-who').textContent.includes(w);
+      }, [tid('occupied-' + tag), who], { timeout: left });
+    }
+  }
+  return Date.now() - start;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* the tablet flow                                                                             */
+/* ------------------------------------------------------------------------------------------ */
+
+/** Worker picker → (search) → worker → ARM → action; ends on the spool list, loaded. */
+async function openList(tab, worker, action) {
+  await tab.locator(tid('home')).click();
+  await tab.locator(tid('worker-search')).waitFor();
+  await tab.locator(tid('worker-search')).fill(worker.query);
+  await tab.locator(tid('worker-' + worker.id)).waitFor();
+  await tab.locator(tid('worker-' + worker.id)).click();
+  await tab.locator(tid('op-ARM')).waitFor();
+  await tab.locator(tid('op-ARM')).click();
+  await tab.locator(tid('action-' + action)).waitFor();
+  await tab.locator(tid('action-' + action)).click();
+  // the list is loaded when the rows or the "empty" text are there
+  await tab.locator('[data-testid^="spool-row-"], [data-testid="empty-list"], [data-testid="error-message"]').first().waitFor();
+  const err = tab.locator('.list-status ' + tid('error-message'));
+  if (await err.count()) throw new Error('spool list error: ' + (await err.first().textContent()));
+}
+
+async function selectRow(tab, tag) {
+  const row = tab.locator(tid('spool-row-' + tag));
+  await row.click();
+  await tab.waitForFunction((sel) => {
+    const r = document.querySelector(sel);
+    return r && r.classList.contains('selected') && r.getAttribute('aria-pressed') === 'true';
+  }, tid('spool-row-' + tag), { timeout: 2000 });
+}
+
+/** From a spool list with a selection: continue → confirm → result; returns the summary text. */
+async function confirmAndResult(tab, tags, shotConfirm, shotResult) {
+  await tab.locator(tid('continue')).click();
+  await tab.locator(tid('confirm')).waitFor();
+  for (const t of tags) await tab.locator(tid('confirm-item-' + t)).waitFor({ timeout: 2000 });
+  if (shotConfirm) await shot(tab, shotConfirm);
+  await tab.locator(tid('confirm')).click();
+  await tab.locator(tid('result-summary')).waitFor({ timeout: 15000 });
+  if (shotResult) await shot(tab, shotResult);
+  const summary = (await textOf(tab, 'result-summary')).trim();
+  const bads = [];
+  for (const t of tags) {
+    const item = tab.locator(tid('result-item-' + t));
+    if (!(await item.count())) { bads.push(`${t}: no result item`); continue; }
+    const cls = (await item.getAttribute('class')) || '';
+    if (!cls.split(/\s+/).includes('ok')) bads.push(`${t}: ${(await item.textContent()).trim()}`);
+  }
+  const want = `${tags.length} de ${tags.length} spools procesados exitosamente`;
+  assert(summary === want && !bads.length, `result: "${summary}" (want "${want}") ${bads.join('; ')}`);
+  return summary;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* main                                                                                        */
+/* ------------------------------------------------------------------------------------------ */
+
+async function main() {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  assert(fs.existsSync(ZEUES_BIN), `ZEUES_BIN ${ZEUES_BIN} does not exist (build the zeues target)`);
+  assert(fs.existsSync(CHROMIUM), `${CHROMIUM} missing: apt-get install -y chromium`);
+  let chromium;
+  try {
+    ({ chromium } = await import('playwright-core'));
+  } catch (e) {
+    throw new Error('playwright-core is not installed: run `npm ci` in tests/e2e (run.sh does it)');
+  }
+
+  /* services */
+  const redis = await startRedis();
+  const db = path.join(tmp, 'z.db');
+  await runToEnd(ZEUES_BIN, ['demo', '--db', db, '--spools', '120'], { cwd: tmp });
+  const zeues = await startZeues(db, redis.port);
+  const BASE = `http://127.0.0.1:${zeues.port}`;
+  console.log(`[${secs()}s] redis on ${redis.port}, zeues on ${BASE}, screenshots in ${SHOTS}`);
+
+  const getJson = async (p) => { const r = await fetch(BASE + p); assert(r.ok, `GET ${p}: ${r.status}`); return r.json(); };
+
+  /* Is the live stream there? (503 until the SSE hub lands) */
+  let sseStatus = 0, sseType = '';
+  try {
+    const ctrl = new AbortController();
+    const timer = setTimeout(() => ctrl.abort(), 5000); // headers must come at once, not with the first event
+    const r = await fetch(BASE + '/api/sse/stream', { signal: ctrl.signal, headers: { Accept: 'text/event-stream' } });
+    clearTimeout(timer);
+    sseStatus = r.status; sseType = r.headers.get('content-type') || '';
+    ctrl.abort();
+  } catch (e) { sseStatus = -1; sseType = '(no response headers within 5 s)'; }
+  await check('GET /api/sse/stream answers 200 text/event-stream', () => {
+    assert(sseStatus === 200 && sseType.startsWith('text/event-stream'),
+      `got ${sseStatus} ${sseType} (the live stream is not implemented yet?)`);
+  });
+
+  /* the two Armadores */
+  const workersRaw = await getJson('/api/workers');
+  const workers = Array.isArray(workersRaw) ? workersRaw : workersRaw.workers;
+  const isArmador = (w) => w.activo === true && (Array.isArray(w.roles) && w.roles.length ? w.roles : [w.rol])
+    .some((r) => String(r).toLowerCase() === 'armador');
+  const w1raw = workers.find((w) => w.id === 93 && isArmador(w)) || workers.find(isArmador);
+  const w2raw = w1raw && (workers.find((w) => isArmador(w) && w.id !== w1raw.id && w.id === 95) ||
+    workers.find((w) => isArmador(w) && w.id !== w1raw.id));
+  assert(w1raw && w2raw, 'the demo plant has fewer than two active Armadores');
+  const W1 = { id: w1raw.id, name: `${w1raw.nombre} ${w1raw.apellido}`.trim(), short: w1raw.nombre_completo, query: w1raw.nombre };
+  // search without accents and in lower case: the picker normalises both
+  const W2 = {
+    id: w2raw.id, name: `${w2raw.nombre} ${w2raw.apellido}`.trim(), short: w2raw.nombre_completo,
+    query: w2raw.nombre.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase(),
+  };
+  console.log(`[${secs()}s] worker 1: ${W1.id} ${W1.name} (${W1.short}); worker 2: ${W2.id} ${W2.name} (${W2.short})`);
+
+  /* browser: one context for the tablet, another for the wall */
+  let tm = Date.now();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: process.env.ZEUES_E2E_HEADED !== '1',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync']
+      .filter((a) => a !== '--headless' || process.env.ZEUES_E2E_HEADED !== '1'),
+    timeout: 30000,
+  });
+  console.log(`    chromium started in ${Date.now() - tm} ms`);
+  const tabCtx = await browser.newContext({ viewport: WIDE, locale: 'es-CL', timezoneId: 'America/Santiago' });
+  const wallCtx = await browser.newContext({ viewport: WIDE, locale: 'es-CL', timezoneId: 'America/Santiago' });
+  tabCtx.setDefaultTimeout(10000);
+  wallCtx.setDefaultTimeout(10000);
+
+  const dash = watchPage(await wallCtx.newPage(), 'dashboard');
+  let dashLoads = 0;
+  dash.on('load', () => { dashLoads++; });
+  tm = Date.now();
+  await dash.goto(BASE + '/app/dashboard.html');
+  console.log(`    dashboard loaded in ${Date.now() - tm} ms`);
+  await dash.waitForFunction(() => document.getElementById('updated') && document.getElementById('updated').textContent !== '');
+  await dash.evaluate(() => { window.__e2eSameDocument = true; });
+
+  const tab = watchPage(await tabCtx.newPage(), 'tablet');
+  tm = Date.now();
+  await tab.goto(BASE + '/app/index.html');
+  await tab.locator(tid('worker-search')).waitFor();
+  console.log(`    tablet loaded in ${Date.now() - tm} ms`);
+
+  await check('sse-badge shows CONECTADO on the tablet and the dashboard', async () => {
+    for (const [p, n] of [[tab, 'tablet'], [dash, 'dashboard']]) {
+      const start = Date.now();
+      try {
+        await p.waitForFunction((sel) => {
+          const b = document.querySelector(sel);
+          return b && b.textContent.trim() === 'CONECTADO' && b.classList.contains('on');
+        }, tid('sse-badge'), { timeout: 5000 });
+        console.log(`    ${n}: CONECTADO after ${Date.now() - start} ms more`);
+      } catch (e) {
+        throw new Error(`${n}: badge says "${(await textOf(p, 'sse-badge')).trim()}"`);
+      }
+    }
+  });
+
+  /* ---- 1. worker 1 takes two spools in one batch ---- */
+  let TAG1 = '', TAG2 = '';
+  const flowOk = await check(`${W1.name} takes two spools in one batch (ARM · TOMAR)`, async () => {
+    await tab.locator(tid('worker-search')).fill(W1.query);
+    await tab.locator(tid('worker-' + W1.id)).waitFor();
+    // the search narrows the picker
+    const tiles = await tab.locator('[data-testid^="worker-"]:not([data-testid="worker-search"])').count();
+    assert(tiles >= 1 && tiles < workers.length, `search "${W1.query}" left ${tiles} worker tiles`);
+    await shot(tab, '01-worker-picker');
+    await tab.locator(tid('worker-' + W1.id)).click();
+    await tab.locator(tid('op-ARM')).waitFor();
+    await shot(tab, '02-operation');
+    await tab.locator(tid('op-ARM')).click();
+    await tab.locator(tid('action-TOMAR')).waitFor();
+    await shot(tab, '03-action');
+    await tab.locator(tid('action-TOMAR')).click();
+    await tab.locator('[data-testid^="spool-row-"]').first().waitFor();
+    const tags = await tab.locator('[data-testid^="spool-row-"]:not([disabled])')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-testid').slice('spool-row-'.length)));
+    assert(tags.length >= 4, `only ${tags.length} spools to take in ARM`);
+    const occupied = new Set((await getJson('/api/dashboard/occupied')).map((x) => x.tag_spool));
+    const free = tags.filter((t) => !occupied.has(t));
+    [TAG1, TAG2] = [free[0], free[2]];
+    assert(TAG1 && TAG2, 'no two free spools in the list');
+    console.log(`[${secs()}s] spools: ${TAG1}, ${TAG2}`);
+    // first by tapping, the second through the TAG filter (as a scan typed in the field)
+    await selectRow(tab, TAG1);
+    await tab.locator(tid('filter-tag')).fill(TAG2.toLowerCase());
+    await tab.waitForFunction((t) => {
+      const rows = [...document.querySelectorAll('[data-testid^="spool-row-"]')];
+      return rows.length >= 1 && rows.every((r) => r.getAttribute('data-testid').includes(t));
+    }, TAG2, { timeout: 3000 });
+    await selectRow(tab, TAG2);
+    await tab.locator(tid('filter-tag')).fill('');
+    await tab.locator(tid('spool-row-' + TAG1)).waitFor();
+    const count = (await textOf(tab, 'selected-count')).trim();
+    assert(/^2 seleccionados/.test(count), `selected-count says "${count}"`);
+    const selected = await tab.locator('.spool-row.selected').count();
+    assert(selected === 2, `${selected} rows have class "selected"`);
+    assert(/\(2\)/.test(await textOf(tab, 'continue')), 'continue button does not say (2)');
+    await shot(tab, '04-spool-list-selected');
+    await confirmAndResult(tab, [TAG1, TAG2], '05-confirm', '06-result');
+  });
+
+  if (flowOk) {
+    await check('dashboard shows both spools live after the batch (≤ 3 s)', async () => {
+      try {
+        const a = await dashWait(dash, TAG1, 'shown', W1.short);
+        const b = await dashWait(dash, TAG2, 'shown', W1.short);
+        console.log(`    live in ${a} ms / ${b} ms`);
+      } finally {
+        await shot(dash, '07-dashboard');
+        await dash.locator('#occ-title').evaluate((e) => { // below the sticky top bar
+          const bar = document.querySelector('.topbar');
+          window.scrollTo(0, e.getBoundingClientRect().top + window.scrollY - (bar ? bar.offsetHeight : 0) - 8);
+        });
+        await shot(dash, '07-dashboard-occupied');
+        await dash.evaluate(() => window.scrollTo(0, 0));
+      }
+    });
+  }
+
+  /* ---- 2. worker 1 pauses the first one ---- */
+  let pauseOk = false;
+  if (flowOk) {
+    const before = await onDash(dash, TAG1);
+    pauseOk = await check(`${W1.name} pauses ${TAG1} (ARM · PAUSAR)`, async () => {
+      await openList(tab, W1, 'PAUSAR');
+      await tab.locator(tid('spool-row-' + TAG2)).waitFor();
+      await selectRow(tab, TAG1);
+      const count = (await textOf(tab, 'selected-count')).trim();
+      assert(/^1 seleccionados/.test(count), `selected-count says "${count}"`);
+      await confirmAndResult(tab, [TAG1]);
+    });
+    if (pauseOk) {
+      await check('dashboard drops the paused spool live (≤ 3 s), the other stays', async () => {
+        assert(before, `${TAG1} was not on the dashboard before the pause`);
+        const a = await dashWait(dash, TAG1, 'gone');
+        console.log(`    live in ${a} ms`);
+        assert(await dash.locator(tid('occupied-' + TAG2)).count() === 1, `${TAG2} vanished too`);
+      });
+    }
+  }
+
+  /* ---- 3. worker 2 takes it over ---- */
+  let takeOk = false;
+  if (pauseOk) {
+    const before = await onDash(dash, TAG1);
+    takeOk = await check(`${W2.name} continues ${TAG1} (ARM · TOMAR)`, async () => {
+      await openList(tab, W2, 'TOMAR');
+      await tab.locator(tid('filter-tag')).fill(TAG1);
+      await tab.locator(tid('spool-row-' + TAG1)).waitFor();
+      assert(await tab.locator(tid('spool-row-' + TAG2)).count() === 0, `${TAG2} (held by ${W1.short}) is offered to take`);
+      await selectRow(tab, TAG1);
+      await confirmAndResult(tab, [TAG1]);
+    });
+    if (takeOk) {
+      await check(`dashboard shows ${TAG1} again with ${W2.short} live (≤ 3 s)`, async () => {
+        assert(!before, `${TAG1} was still on the dashboard before the takeover`);
+        const a = await dashWait(dash, TAG1, 'shown', W2.short);
+        console.log(`    live in ${a} ms`);
+      });
+    }
+  }
+
+  /* ---- 4. worker 2 completes it ---- */
+  if (takeOk) {
+    const before = await onDash(dash, TAG1);
+    const doneOk = await check(`${W2.name} completes ${TAG1} (ARM · COMPLETAR)`, async () => {
+      await openList(tab, W2, 'COMPLETAR');
+      await tab.locator(tid('spool-row-' + TAG1)).waitFor();
+      await selectRow(tab, TAG1);
+      await confirmAndResult(tab, [TAG1]);
+    });
+    if (doneOk) {
+      await check('dashboard drops the completed spool live (≤ 3 s)', async () => {
+        assert(before, `${TAG1} was not on the dashboard before the completion`);
+        const a = await dashWait(dash, TAG1, 'gone');
+        console.log(`    live in ${a} ms`);
+        const n = Number((await textOf(dash, 'occupied-count')).trim());
+        const rows = await dash.locator('[data-testid^="occupied-"]:not([data-testid="occupied-count"])').count();
+        assert(n === rows, `occupied-count says ${n}, the table has ${rows} rows`);
+      });
+    }
+  }
+
+  await check('the dashboard was never reloaded', async () => {
+    assert(dashLoads <= 1 && await dash.evaluate(() => window.__e2eSameDocument === true), `dashboard loaded ${dashLoads} times`);
+  });
+
+  /* ---- spool page: history with both sessions ---- */
+  if (TAG1) {
+    await check(`spool page of ${TAG1} shows 2+ sessions in its history`, async () => {
+      const sp = watchPage(await tabCtx.newPage(), 'spool page');
+      await sp.goto(`${BASE}/app/spool.html?tag=${encodeURIComponent(TAG1)}`);
+      await sp.locator(tid('spool-estado')).waitFor();
+      await sp.locator(tid('history-session')).first().waitFor();
+      const sessions = await sp.locator(tid('history-session')).allTextContents();
+      assert(sessions.length >= 2, `${sessions.length} sessions: ${sessions.join(' | ')}`);
+      const all = sessions.join(' | ');
+      assert(all.includes(W1.short) && all.includes(W2.short), `history does not name both workers: ${all}`);
+      await sp.locator('#history').evaluate((e) => {
+        const bar = document.querySelector('.topbar');
+        window.scrollTo(0, e.getBoundingClientRect().top + window.scrollY - (bar ? bar.offsetHeight : 0) - 8);
+      });
+      await shot(sp, '08-spool-page');
+      await sp.close();
+    });
+  }
+
+  /* ---- portrait tablet ---- */
+  await check('portrait (800x1280) spool list renders', async () => {
+    const pp = watchPage(await tabCtx.newPage(), 'portrait');
+    await pp.setViewportSize(PORTRAIT);
+    await pp.goto(`${BASE}/app/index.html#/w/${W1.id}/ARM/TOMAR`);
+    await pp.locator('[data-testid^="spool-row-"]').first().waitFor();
+    const first = pp.locator('[data-testid^="spool-row-"]').first();
+    await first.click();
+    const box = await first.boundingBox();
+    assert(box && box.height >= 44 && box.width <= PORTRAIT.width, `row box ${JSON.stringify(box)}`);
+    const overflow = await pp.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert(overflow <= 0, `page scrolls horizontally by ${overflow}px`);
+    await shot(pp, '09-portrait-spool-list');
+    await pp.close();
+  });
+
+  await check('no console errors or page errors', () => {
+    assert(consoleErrors.length === 0, consoleErrors.slice(0, 10).join('\n'));
+  });
+
+  await check('zeues serve is still running', () => {
+    assert(zeues.proc.exitCode === null && zeues.proc.signalCode === null, 'zeues died:\n' + zeues.proc.tail);
+  });
+  return zeues;
+}
+
+let zeuesHandle = null;
+try {
+  zeuesHandle = await main();
+} catch (e) {
+  bad('setup / scenario', e);
+  const z = children.find((p) => p.spawnargs.some((a) => a === 'serve'));
+  if (z && z.tail) console.log('--- zeues output (tail) ---\n' + z.tail.slice(-2000));
+}
+await cleanup();
+if (zeuesHandle && /ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:/.test(zeuesHandle.proc.tail || '')) {
+  console.log('note: the zeues process reported a sanitizer problem at shutdown:\n' + zeuesHandle.proc.tail.slice(-2000));
+}
+clearTimeout(watchdog);
+console.log(`runtime ${secs().trim()} s`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);
