@@ -4,9 +4,9 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libhiredis-dev
-      libsqlite3-dev redis-server tzdata ca-certificates curl)
+      libsqlite3-dev redis-server tzdata ca-certificates curl wrk)
 if [[ "${1:-}" == "--test" ]]; then
-  pkgs+=(libcmocka-dev python3 nodejs npm chromium)
+  pkgs+=(libcmocka-dev python3 nodejs npm chromium clang libclang-rt-14-dev)
 fi
 
 missing=()
