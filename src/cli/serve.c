@@ -12,6 +12,7 @@
 #include "http/server.h"
 #include "redis/redis.h"
 #include "store/store.h"
+#include "sync/orphans.h"
 #include "sync/reconcile.h"
 #include "util/config.h"
 #include "util/log.h"
@@ -65,6 +66,7 @@ int cli_serve(int argc, char **argv)
     }
     app_t app = {.cfg = &cfg, .store = st, .redis = redis, .started_at = tz_now()};
     app.lists = list_cache_new((size_t)16 * 1024 * 1024);
+    app.orphans = orphans_new();
     app.live = live_new(&app);
     reconciler_t *recon = reconciler_start(&app, 10000);
     server_t *srv = server_start(&app, err, sizeof err);
@@ -91,6 +93,7 @@ stop_live:
     live_free(app.live);
     rpool_free(redis);
     list_cache_free(app.lists);
+    orphans_free(app.orphans);
 close_store:
     store_close(st);
     LOG_INFO("stopped");

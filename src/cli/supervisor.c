@@ -71,7 +71,9 @@ int cli_log(store_t *st, const char *tag)
 {
     spool_t s;
     int rc = st->ops->spool_get(st, tag, &s);
-    if (rc != ZE_OK) {
+    if (rc == ZE_DATA_CORRUPT) {
+        printf("Spool %s: la fila tiene datos inválidos (ver el log); su auditoría sigue:\n", tag);
+    } else if (rc != ZE_OK) {
         fprintf(stderr, "zeues log: Spool '%s' no encontrado en hoja Operaciones\n", tag);
         return 1;
     }

@@ -1,6 +1,7 @@
 /* Names of enums and the derived ARM/SOLD states of a spool. */
 #include "core/spool.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char *const op_names[] = {"", "ARM", "SOLD", "METROLOGIA", "REPARACION"};
@@ -69,6 +70,33 @@ unsigned zop_required_roles(zop_t op)
 }
 
 int spool_is_occupied(const spool_t *s) { return s->ocupado_por[0] != '\0'; }
+
+static int date_ok(zdate_t d)
+{
+    zdate_t back;
+    return d == ZDATE_NONE ||
+           (zdate_make(zdate_year(d), zdate_month(d), zdate_day(d), &back) == 0 && back == d);
+}
+
+int spool_check(const spool_t *s, char *why, size_t n)
+{
+    const char *bad = NULL;
+    if (!s->tag[0]) bad = "TAG_SPOOL vacío";
+    else if (!date_ok(s->fecha_materiales)) bad = "Fecha_Materiales";
+    else if (!date_ok(s->fecha_armado)) bad = "Fecha_Armado";
+    else if (!date_ok(s->fecha_soldadura)) bad = "Fecha_Soldadura";
+    else if (!date_ok(s->fecha_qc)) bad = "Fecha_QC_Metrología";
+    else if ((int)s->ocupado_op < ZOP_NONE || (int)s->ocupado_op > ZOP_REPARACION) bad = "operación ocupada";
+    else if ((int)s->metrologia < ZMET_NONE || (int)s->metrologia > ZMET_RECHAZADO) bad = "resultado de metrología";
+    else if ((int)s->repair < ZREP_NONE || (int)s->repair > ZREP_BLOQUEADO) bad = "estado de reparación";
+    else if (s->repair_cycle < 0 || s->repair_cycle > ZMAX_CYCLES) bad = "ciclo de reparación";
+    else if (spool_is_occupied(s) && (s->ocupado_op == ZOP_NONE || s->fecha_ocupacion <= 0))
+        bad = "ocupación sin operación o sin fecha";
+    else if (!spool_is_occupied(s) && s->ocupado_op != ZOP_NONE) bad = "operación sin ocupante";
+    if (!bad) return 0;
+    snprintf(why, n, "%s", bad);
+    return -1;
+}
 
 static zstate_t derive(const spool_t *s, zdate_t done, const char *worker, zop_t op)
 {

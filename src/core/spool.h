@@ -99,6 +99,10 @@ unsigned zop_required_roles(zop_t op);
 zstate_t spool_arm_state(const spool_t *s);
 /** SOLD state, symmetric with Fecha_Soldadura / Soldador. */
 zstate_t spool_sold_state(const spool_t *s);
+/** 0 when every field of s holds a value the tracker can produce (real dates, known enum
+ *  values, a cycle of 0..3, an occupant with a name and an operation); otherwise -1 and a short
+ *  description of the first bad field in why. A row that fails is corrupt, never "not found". */
+int spool_check(const spool_t *s, char *why, size_t n);
 /** 1 when someone occupies the spool. */
 int spool_is_occupied(const spool_t *s);
 

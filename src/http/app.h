@@ -10,6 +10,7 @@ struct store;
 struct rpool;
 struct live;
 struct list_cache;
+struct orphans;
 
 typedef struct app {
     const config_t *cfg;
@@ -17,6 +18,7 @@ typedef struct app {
     struct rpool *redis;   /* NULL when Redis is not configured */
     struct live *live;     /* SSE hub and publisher; may be NULL in tests */
     struct list_cache *lists; /* cached list responses; may be NULL (no caching) */
+    struct orphans *orphans;  /* lock values a timed-out request may have left; may be NULL */
     int64_t started_at;    /* unix seconds */
 } app_t;
 

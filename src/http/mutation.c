@@ -9,6 +9,7 @@
 #include "http/live.h"
 #include "redis/redis.h"
 #include "store/store.h"
+#include "sync/orphans.h"
 #include "util/log.h"
 #include "util/tz.h"
 #include "util/uuid.h"
@@ -35,6 +36,16 @@ static int spool_missing(const char *tag, zfail_t *fail)
     json_t *d = json_object();
     json_object_set_new(d, "tag_spool", json_string(tag));
     return zfail_set(fail, ZE_SPOOL_NO_ENCONTRADO, d, "Spool '%s' no encontrado en hoja Operaciones",
+                     tag);
+}
+
+static int spool_corrupt(const char *tag, zfail_t *fail)
+{
+    json_t *d = json_object();
+    json_object_set_new(d, "tag_spool", json_string(tag));
+    return zfail_set(fail, ZE_DATA_CORRUPT, d,
+                     "El spool '%s' tiene datos inválidos en la base de datos; nada fue "
+                     "modificado. Contacta al administrador.",
                      tag);
 }
 
@@ -92,6 +103,11 @@ static int acquire(app_t *app, const spool_t *s, const char *value)
         char cur[160];
         int g = rlock_get(app->redis, s->tag, cur, sizeof cur);
         if (g == ZE_REDIS_UNAVAILABLE) return g;
+        if (g == ZE_OK && orphans_has(app->orphans, s->tag, cur)) {
+            /* Left by an earlier request whose lock request timed out: nobody holds it. */
+            if (rlock_release(app->redis, s->tag, cur) == ZE_REDIS_UNAVAILABLE) return ZE_REDIS_UNAVAILABLE;
+            continue;
+        }
         if (g == ZE_OK && !drop_stale_lock(app, s)) break;
     }
     return rc;
@@ -146,6 +162,7 @@ int mutation_apply(app_t *app, const char *tag, zcmd_t *cmd, decide_fn decide, z
         spool_t s;
         int rc = app->store->ops->spool_get(app->store, tag, &s);
         if (rc == ZE_SPOOL_NO_ENCONTRADO) return spool_missing(tag, fail);
+        if (rc == ZE_DATA_CORRUPT) return spool_corrupt(tag, fail);
         if (rc != ZE_OK) return store_down(fail);
         rc = decide(&s, cmd, out, fail);
         if (rc != ZE_OK || out->noop) return rc;
@@ -157,7 +174,11 @@ int mutation_apply(app_t *app, const char *tag, zcmd_t *cmd, decide_fn decide, z
             if (out->lock == ZLOCK_ACQUIRE) {
                 snprintf(value, sizeof value, "%lld:%s", (long long)cmd->worker->id, token);
                 rc = acquire(app, &s, value);
-                if (rc == ZE_REDIS_UNAVAILABLE) return redis_down(fail);
+                if (rc == ZE_REDIS_UNAVAILABLE) {
+                    /* A slow Redis may still execute the SET after our timeout. */
+                    orphans_add(app->orphans, tag, value);
+                    return redis_down(fail);
+                }
                 if (rc != ZE_OK) return held_by_lock(app, &s, fail);
                 locked = 1;
             } else {

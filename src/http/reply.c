@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/errors.h"
+#include "core/names.h"
 
 int reply_json(req_t *r, int status, json_t *v)
 {
@@ -22,8 +23,33 @@ int reply_json(req_t *r, int status, json_t *v)
     return 0;
 }
 
-int reply_error_status(req_t *r, int status, int code, json_t *data, const char *msg)
+/* Copies msg into out as valid UTF-8: invalid bytes (an echoed header, a message cut in the
+ * middle of a character) become '?', so the body always has its message. */
+static void utf8_clean(const char *msg, char *out, size_t n)
 {
+    size_t o = 0;
+    const unsigned char *p = (const unsigned char *)msg;
+    while (*p && o + 5 < n) {
+        size_t len = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3
+                                 : (*p & 0xF8) == 0xF0 ? 4 : 0;
+        size_t have = 0;
+        while (have < len && p[have]) have++;
+        if (len && have == len && names_utf8_valid((const char *)p, len)) {
+            memcpy(out + o, p, len);
+            o += len;
+            p += len;
+        } else {
+            out[o++] = '?';
+            p++;
+        }
+    }
+    out[o] = '\0';
+}
+
+int reply_error_status(req_t *r, int status, int code, json_t *data, const char *raw)
+{
+    char msg[1200];
+    utf8_clean(raw, msg, sizeof msg);
     json_t *o = json_object();
     json_object_set_new(o, "success", json_false());
     json_object_set_new(o, "error", json_string(zerr_name(code)));

@@ -47,7 +47,11 @@ route_result_t router_match(const char *method, const char *path, const route_t 
                 param[0] = '\0';
                 if (seg) {
                     /* The server hands over the path already percent-decoded. */
-                    if (seglen == 0 || seglen >= param_len) continue;
+                    if (seglen == 0) continue;
+                    if (seglen >= param_len) {
+                        *out = &routes[i];
+                        return ROUTE_PARAM_TOO_LONG;
+                    }
                     memcpy(param, seg, seglen);
                     param[seglen] = '\0';
                 }

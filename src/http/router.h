@@ -23,7 +23,13 @@ typedef struct route {
 extern const route_t routes[];
 extern const size_t routes_count;
 
-typedef enum { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_BAD_METHOD, ROUTE_REDIRECT } route_result_t;
+typedef enum {
+    ROUTE_FOUND,
+    ROUTE_NOT_FOUND,
+    ROUTE_BAD_METHOD,
+    ROUTE_REDIRECT,
+    ROUTE_PARAM_TOO_LONG /* the route exists but its {tag} segment does not fit param */
+} route_result_t;
 
 /**
  * Matches method + path. ROUTE_FOUND sets *out and copies a {tag} segment (percent-decoded)

@@ -10,7 +10,9 @@
 
 #include "core/errors.h"
 #include "core/names.h"
+#include "core/spool.h"
 #include "http/cors.h"
+#include "http/header_deadline.h"
 #include "http/router.h"
 #include "http/sse.h"
 #include "util/alloc.h"
@@ -24,7 +26,27 @@ struct server {
     app_t *app;
     cors_t cors;
     int port;
+    hdl_t *deadlines; /* request-header deadline watchdog */
 };
+
+static hdl_conn_t *deadline_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    server_t *s = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = ci ? hdl_open(s->deadlines, ci->connect_fd) : NULL;
+    } else {
+        hdl_close(s->deadlines, *socket_context);
+        *socket_context = NULL;
+    }
+}
 
 typedef struct conn_ctx {
     req_t req;
@@ -105,6 +127,34 @@ static int content_type_ok(const char *ct)
            strncasecmp(ct + n - 5, "+json", 5) == 0;
 }
 
+static int encode_location(const char *path, const char *query, char *out, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        int plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                    (*p >= '0' && *p <= '9') || strchr("-._~/", *p);
+        if (o + 4 >= n) return 0;
+        if (plain) {
+            out[o++] = (char)*p;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[*p >> 4];
+            out[o++] = hex[*p & 15];
+        }
+    }
+    if (query) {
+        /* The raw query is as the client sent it; control bytes never reach a header. */
+        for (const char *q = query; *q; q++)
+            if ((unsigned char)*q < 0x21 || *q == 0x7f) return 0;
+        int w = snprintf(out + o, n - o, "?%s", query);
+        if (w < 0 || (size_t)w >= n - o) return 0;
+    } else {
+        out[o] = '\0';
+    }
+    return 1;
+}
+
 /* Routes the request and runs the handler; fills ctx->req's response fields. */
 static void dispatch(server_t *s, conn_ctx_t *ctx)
 {
@@ -123,12 +173,22 @@ static void dispatch(server_t *s, conn_ctx_t *ctx)
         reply_header(r, "allow", r->scratch);
         return;
     }
+    if (m == ROUTE_PARAM_TOO_LONG) {
+        json_t *d = json_object();
+        json_object_set_new(d, "campo", json_string("tag_spool"));
+        reply_error(r, ZE_VALIDATION_ERROR, d, "Campo 'tag_spool': no puede superar %d bytes",
+                    ZTAG_MAX - 1);
+        return;
+    }
     if (m == ROUTE_REDIRECT) {
         r->status = 307;
         r->out_type = "text/plain; charset=utf-8";
-        /* The redirect keeps the query string, as the original did. */
-        snprintf(r->scratch, sizeof r->scratch, "%.200s%s%.300s", location, r->raw_query ? "?" : "",
-                 r->raw_query ? r->raw_query : "");
+        /* The redirect keeps the query string, as the original did; the path is re-encoded
+         * (it arrives decoded). One that does not fit is not redirected at all. */
+        if (!encode_location(location, r->raw_query, r->scratch, sizeof r->scratch)) {
+            reply_error(r, ZE_NOT_FOUND, NULL, "Not Found");
+            return;
+        }
         reply_header(r, "location", r->scratch);
         return;
     }
@@ -203,6 +263,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (!ctx) *con_cls = ctx = on_uri(NULL, url, c);
     if (!ctx->started) {
         ctx->started = 1;
+        hdl_headers_done(s->deadlines, deadline_of(c));
         ctx->started_ns = now_ns();
         ctx->req.app = s->app;
         ctx->req.method = method;
@@ -254,10 +315,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
-    (void)c;
     conn_ctx_t *ctx = *con_cls;
     if (!ctx) return;
+    hdl_request_done(((server_t *)cls)->deadlines, deadline_of(c));
     req_t *r = &ctx->req;
     long long us = (now_ns() - ctx->started_ns) / 1000;
     LOG_INFO("%s %s %d %lldus%s%s%s", r->method, r->path, r->status, us,
@@ -286,6 +346,7 @@ server_t *server_start(app_t *app, char *err, size_t errlen)
     server_t *s = xcalloc(1, sizeof *s);
     s->app = app;
     cors_init(&s->cors, app->cfg->allowed_origins);
+    s->deadlines = hdl_start(app->cfg->conn_timeout_seconds * 1000);
     struct sockaddr_in addr = {0};
     addr.sin_family = AF_INET;
     addr.sin_port = htons((uint16_t)app->cfg->port);
@@ -302,7 +363,7 @@ server_t *server_start(app_t *app, char *err, size_t errlen)
         (unsigned)app->cfg->conn_timeout_seconds, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)app->cfg->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
         MHD_OPTION_END);
     if (!s->d) {
         snprintf(err, errlen, "cannot listen on %s:%d (port in use?)", app->cfg->bind,
@@ -313,6 +374,7 @@ server_t *server_start(app_t *app, char *err, size_t errlen)
     s->port = info ? info->port : app->cfg->port;
     return s;
 fail:
+    hdl_stop(s->deadlines);
     cors_deinit(&s->cors);
     free(s);
     return NULL;
@@ -328,6 +390,7 @@ void server_stop(server_t *s)
     MHD_socket fd = MHD_quiesce_daemon(s->d);
     (void)fd;
     MHD_stop_daemon(s->d);
+    hdl_stop(s->deadlines);
     cors_deinit(&s->cors);
     free(s);
 }

@@ -1,7 +1,8 @@
 /* The store: where spools, workers, roles and the audit log live. A backend is a struct of
  * function pointers (SQLite now; PostgreSQL and Google Sheets later), chosen at open time.
  *
- * Every function returns ZE_OK or a negative zerr_t: ZE_SPOOL_NO_ENCONTRADO /
+ * Every function returns ZE_OK or a negative zerr_t: ZE_DATA_CORRUPT for a stored row that fails
+ * spool_check, ZE_SPOOL_NO_ENCONTRADO /
  * ZE_WORKER_NO_ENCONTRADO for absent rows, ZE_VERSION_CONFLICT for a lost compare-and-set,
  * ZE_STORE_UNAVAILABLE for any I/O failure. A store may be used from any thread at once. */
 #ifndef ZEUES_STORE_STORE_H

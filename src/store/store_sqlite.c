@@ -265,7 +265,12 @@ static int ss_spool_get(store_t *st, const char *tag, spool_t *out)
     int ret;
     if (rc == SQLITE_ROW) {
         read_spool(q, out);
+        char why[64];
         ret = ZE_OK;
+        if (spool_check(out, why, sizeof why) != 0) {
+            LOG_ERROR("spool %s: corrupt row (%s)", out->tag, why);
+            ret = ZE_DATA_CORRUPT;
+        }
     } else if (rc == SQLITE_DONE) {
         ret = ZE_SPOOL_NO_ENCONTRADO;
     } else {
@@ -285,8 +290,15 @@ static int ss_spool_foreach(store_t *st, spool_visit_fn fn, void *ud)
     /* A read transaction gives the visitor one consistent snapshot of all spools. */
     int ret = ZE_OK, rc;
     spool_t s;
+    char why[64];
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         read_spool(q, &s);
+        /* A corrupt row is reported and left out of every list; asked for by tag it answers
+         * DATA_CORRUPT, never "not found". */
+        if (spool_check(&s, why, sizeof why) != 0) {
+            LOG_ERROR("spool %s: corrupt row (%s) left out", s.tag, why);
+            continue;
+        }
         if ((ret = fn(ud, &s)) != 0) break;
     }
     if (ret == ZE_OK && rc != SQLITE_DONE) {
@@ -315,7 +327,8 @@ static int insert_event(conn_t *c, event_rec_t *e)
     sqlite3_bind_text(q, 11, e->live_json, -1, SQLITE_STATIC);
     int rc = sqlite3_step(q);
     sqlite3_reset(q);
-    if (rc == SQLITE_CONSTRAINT) return ZE_VERSION_CONFLICT; /* duplicate event id */
+    /* Any failure, a constraint included, fails the change it belongs to: an audit event that
+     * cannot be written is never swallowed, and never passed off as a version conflict. */
     if (rc != SQLITE_DONE) {
         LOG_ERROR("event insert: %s", sqlite3_errmsg(c->db));
         return ZE_STORE_UNAVAILABLE;

@@ -11,6 +11,7 @@
 #include "http/mutation.h"
 #include "redis/redis.h"
 #include "store/store.h"
+#include "sync/orphans.h"
 #include "util/alloc.h"
 #include "util/log.h"
 
@@ -92,6 +93,7 @@ static int on_lock(void *ud, const char *tag, const char *value, int64_t pttl_ms
     if (pttl_ms >= 0 && pttl_ms <= MUTATION_PENDING_TTL_MS) return 0; /* in flight */
     spool_t s;
     int rc = p->app->store->ops->spool_get(p->app->store, tag, &s);
+    if (rc == ZE_DATA_CORRUPT) return 0; /* reported by the store; its lock is left alone */
     if (rc == ZE_STORE_UNAVAILABLE) {
         p->stats->errors++;
         return 0;
@@ -110,6 +112,7 @@ int reconcile_once(app_t *app, reconcile_stats_t *stats)
 {
     memset(stats, 0, sizeof *stats);
     if (!app->redis) return ZE_REDIS_UNAVAILABLE;
+    if (orphans_drain(app->orphans, app->redis) > 0) return ZE_REDIS_UNAVAILABLE;
     pass_t p = {app, stats, (int64_t)app->cfg->lock_ttl_seconds * 1000, 0};
     tags_t t = {0};
     int rc = app->store->ops->spool_foreach(app->store, collect_occupied, &t);

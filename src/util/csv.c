@@ -165,7 +165,9 @@ static int needs_quotes(const char *s)
 void csv_write_field(buf_t *out, const char *s)
 {
     if (s == NULL) s = "";
-    if (!needs_quotes(s)) {
+    /* A field starting with U+FEFF is quoted: unquoted at the start of a file it would be read
+     * back as a byte-order mark and lost. */
+    if (!needs_quotes(s) && strncmp(s, "\xEF\xBB\xBF", 3) != 0) {
         buf_puts(out, s);
         return;
     }
