@@ -6,13 +6,19 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libhiredis-dev
       libsqlite3-dev redis-server tzdata ca-certificates curl wrk)
 if [[ "${1:-}" == "--test" ]]; then
-  pkgs+=(libcmocka-dev python3 nodejs npm chromium clang libclang-rt-14-dev)
+  pkgs+=(libcmocka-dev python3 chromium clang libclang-rt-14-dev)
 fi
 
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js may come from elsewhere than Debian (its npm then conflicts with Debian's): only
+# install Debian's when the commands are missing.
+if [[ "${1:-}" == "--test" ]]; then
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
+fi
 if ((${#missing[@]})); then
   echo "install-deps: installing ${missing[*]}"
   SUDO=""

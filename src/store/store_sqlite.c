@@ -230,7 +230,11 @@ static void copy_col(char *dst, size_t n, sqlite3_stmt *st, int col)
 /* Spools                                                                                      */
 /* ------------------------------------------------------------------------------------------ */
 
-static void read_spool(sqlite3_stmt *st, spool_t *s)
+/* Reads the SPOOL_COLS columns (in that order, from column 0) of the current row. Shared with
+ * the bulk export, whose query starts with the same columns. */
+void store_sqlite__read_spool(sqlite3_stmt *st, spool_t *s);
+
+void store_sqlite__read_spool(sqlite3_stmt *st, spool_t *s)
 {
     memset(s, 0, sizeof *s);
     s->row = sqlite3_column_int64(st, 0);
@@ -264,7 +268,7 @@ static int ss_spool_get(store_t *st, const char *tag, spool_t *out)
     int rc = sqlite3_step(q);
     int ret;
     if (rc == SQLITE_ROW) {
-        read_spool(q, out);
+        store_sqlite__read_spool(q, out);
         char why[64];
         ret = ZE_OK;
         if (spool_check(out, why, sizeof why) != 0) {
@@ -292,7 +296,7 @@ static int ss_spool_foreach(store_t *st, spool_visit_fn fn, void *ud)
     spool_t s;
     char why[64];
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        read_spool(q, &s);
+        store_sqlite__read_spool(q, &s);
         /* A corrupt row is reported and left out of every list; asked for by tag it answers
          * DATA_CORRUPT, never "not found". */
         if (spool_check(&s, why, sizeof why) != 0) {

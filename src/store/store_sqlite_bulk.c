@@ -15,6 +15,7 @@
 
 int store_sqlite__import(sqlite3 *db, const sheets_t *in, char *err, size_t errlen);
 int store_sqlite__export(sqlite3 *db, sheets_t *out);
+void store_sqlite__read_spool(sqlite3_stmt *st, spool_t *s);
 
 static int run(sqlite3 *db, const char *sql, char *err, size_t errlen)
 {
@@ -317,26 +318,7 @@ static int export_spools(sqlite3 *db, sheets_t *out)
         if (out->n_spools == cap) out->spools = xrealloc(out->spools, (cap *= 2) * sizeof *out->spools);
         sheet_spool_t *r = &out->spools[out->n_spools++];
         memset(r, 0, sizeof *r);
-        spool_t *s = &r->spool;
-        s->row = sqlite3_column_int64(q, 0);
-        col_copy(s->tag, sizeof s->tag, q, 1);
-        col_copy(s->nv, sizeof s->nv, q, 2);
-        s->fecha_materiales = sqlite3_column_int(q, 3);
-        s->fecha_armado = sqlite3_column_int(q, 4);
-        s->fecha_soldadura = sqlite3_column_int(q, 5);
-        s->fecha_qc = sqlite3_column_int(q, 6);
-        col_copy(s->armador, sizeof s->armador, q, 7);
-        col_copy(s->soldador, sizeof s->soldador, q, 8);
-        col_copy(s->ocupado_por, sizeof s->ocupado_por, q, 9);
-        s->ocupado_worker_id = sqlite3_column_int64(q, 10);
-        s->ocupado_op = (zop_t)sqlite3_column_int(q, 11);
-        s->fecha_ocupacion = sqlite3_column_int64(q, 12);
-        col_copy(s->lock_token, sizeof s->lock_token, q, 13);
-        s->version = sqlite3_column_int64(q, 14);
-        s->metrologia = (zmetro_t)sqlite3_column_int(q, 15);
-        s->repair = (zrepair_t)sqlite3_column_int(q, 16);
-        s->repair_cycle = sqlite3_column_int(q, 17);
-        col_copy(s->estado_detalle, sizeof s->estado_detalle, q, 18);
+        store_sqlite__read_spool(q, &r->spool);
         r->extra = xcalloc(out->n_op_headers ? out->n_op_headers : 1, sizeof(char *));
         json_t *arr = json_loads((const char *)sqlite3_column_text(q, 19), 0, NULL);
         for (size_t i = 0; arr && i < out->n_op_headers && i < json_array_size(arr); i++) {
