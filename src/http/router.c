@@ -39,6 +39,8 @@ route_result_t router_match(const char *method, const char *path, const route_t 
             size_t seglen = 0;
             if (!match_one(routes[i].pattern, path, len, &seg, &seglen)) continue;
             if (pass == 1) {
+                /* A location that does not fit is no redirect at all (never a cut one). */
+                if (len >= location_len) return ROUTE_NOT_FOUND;
                 snprintf(location, location_len, "%.*s", (int)len, path);
                 return ROUTE_REDIRECT;
             }

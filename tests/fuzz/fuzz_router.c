@@ -101,6 +101,17 @@ static void check_match(const char *method, const char *path, size_t param_len, 
                    location_len, location);
         FUZZ_CHECK(any_route(location), "307 to an unrouted location '%.200s'", location);
         break;
+    case ROUTE_PARAM_TOO_LONG: {
+        FUZZ_CHECK(route != NULL, "PARAM_TOO_LONG without a route");
+        FUZZ_CHECK(strcmp(route->method, method) == 0, "PARAM_TOO_LONG %s for method %s",
+                   route->pattern, method);
+        const char *seg = NULL;
+        FUZZ_CHECK(ref_match(route->pattern, path, &seg) && seg, "PARAM_TOO_LONG for '%.200s'",
+                   path);
+        FUZZ_CHECK(strlen(seg) >= param_len, "PARAM_TOO_LONG for a %zu-byte segment (buffer %zu)",
+                   strlen(seg), param_len);
+        break;
+    }
     case ROUTE_NOT_FOUND:
         FUZZ_CHECK(!any_route(path), "404 for routed path '%.200s'", path);
         break;
