@@ -14,6 +14,7 @@
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/log.h"
+#include "store/store_sqlite_int.h"
 
 #define LOG_MODULE "store"
 #define SCHEMA_VERSION 2
@@ -86,22 +87,6 @@ static const char *const schema_v2 =
 /* Connections                                                                                 */
 /* ------------------------------------------------------------------------------------------ */
 
-enum {
-    STMT_SPOOL_GET,
-    STMT_SPOOL_ALL,
-    STMT_SPOOL_VERSION,
-    STMT_SPOOL_UPDATE,
-    STMT_EVENT_INSERT,
-    STMT_EVENT_TAG,
-    STMT_EVENT_SINCE,
-    STMT_EVENT_LAST,
-    STMT_WORKER_GET,
-    STMT_WORKER_ALL,
-    STMT_ROLES_OF,
-    STMT_GEN_BUMP,
-    STMT_GEN_GET,
-    STMT_COUNT
-};
 
 static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_SPOOL_GET] = "SELECT " SPOOL_COLS " FROM spools WHERE tag = ?1",
@@ -125,27 +110,6 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_GEN_GET] = "SELECT v FROM meta WHERE k = 'generation'",
 };
 
-typedef struct conn {
-    sqlite3 *db;
-    sqlite3_stmt *stmt[STMT_COUNT];
-    struct conn *next;
-} conn_t;
-
-typedef struct sqlite_store {
-    store_t base;
-    char *path;
-    pthread_key_t key;
-    pthread_mutex_t conns_mu; /* guards conns */
-    conn_t *conns;
-    pthread_mutex_t write_mu; /* serialises write transactions of this process */
-    /* WAL checkpoints run on their own thread and connection: left to SQLite, every ~1,000th
-     * commit would copy the log into the database and fsync it while holding write_mu, a
-     * 15-25 ms stall for every writer queued behind it. */
-    pthread_t ckpt_thread;
-    pthread_mutex_t ckpt_mu;
-    pthread_cond_t ckpt_cv;
-    int ckpt_running, ckpt_stop;
-} sqlite_store_t;
 
 static void conn_close(conn_t *c)
 {
@@ -188,7 +152,7 @@ fail:
     return NULL;
 }
 
-static conn_t *conn_get(sqlite_store_t *ss)
+conn_t *store_sqlite__conn_get(sqlite_store_t *ss)
 {
     conn_t *c = pthread_getspecific(ss->key);
     if (c) return c;
@@ -206,7 +170,7 @@ static conn_t *conn_get(sqlite_store_t *ss)
     return c;
 }
 
-static sqlite3_stmt *stmt_get(conn_t *c, int which)
+sqlite3_stmt *store_sqlite__stmt_get(conn_t *c, int which)
 {
     if (!c->stmt[which]) {
         if (sqlite3_prepare_v3(c->db, stmt_sql[which], -1, SQLITE_PREPARE_PERSISTENT,
@@ -220,7 +184,7 @@ static sqlite3_stmt *stmt_get(conn_t *c, int which)
     return c->stmt[which];
 }
 
-static void copy_col(char *dst, size_t n, sqlite3_stmt *st, int col)
+void store_sqlite__copy_col(char *dst, size_t n, sqlite3_stmt *st, int col)
 {
     const unsigned char *t = sqlite3_column_text(st, col);
     snprintf(dst, n, "%s", t ? (const char *)t : "");
@@ -230,39 +194,35 @@ static void copy_col(char *dst, size_t n, sqlite3_stmt *st, int col)
 /* Spools                                                                                      */
 /* ------------------------------------------------------------------------------------------ */
 
-/* Reads the SPOOL_COLS columns (in that order, from column 0) of the current row. Shared with
- * the bulk export, whose query starts with the same columns. */
-void store_sqlite__read_spool(sqlite3_stmt *st, spool_t *s);
-
 void store_sqlite__read_spool(sqlite3_stmt *st, spool_t *s)
 {
     memset(s, 0, sizeof *s);
     s->row = sqlite3_column_int64(st, 0);
-    copy_col(s->tag, sizeof s->tag, st, 1);
-    copy_col(s->nv, sizeof s->nv, st, 2);
+    store_sqlite__copy_col(s->tag, sizeof s->tag, st, 1);
+    store_sqlite__copy_col(s->nv, sizeof s->nv, st, 2);
     s->fecha_materiales = sqlite3_column_int(st, 3);
     s->fecha_armado = sqlite3_column_int(st, 4);
     s->fecha_soldadura = sqlite3_column_int(st, 5);
     s->fecha_qc = sqlite3_column_int(st, 6);
-    copy_col(s->armador, sizeof s->armador, st, 7);
-    copy_col(s->soldador, sizeof s->soldador, st, 8);
-    copy_col(s->ocupado_por, sizeof s->ocupado_por, st, 9);
+    store_sqlite__copy_col(s->armador, sizeof s->armador, st, 7);
+    store_sqlite__copy_col(s->soldador, sizeof s->soldador, st, 8);
+    store_sqlite__copy_col(s->ocupado_por, sizeof s->ocupado_por, st, 9);
     s->ocupado_worker_id = sqlite3_column_int64(st, 10);
     s->ocupado_op = (zop_t)sqlite3_column_int(st, 11);
     s->fecha_ocupacion = sqlite3_column_int64(st, 12);
-    copy_col(s->lock_token, sizeof s->lock_token, st, 13);
+    store_sqlite__copy_col(s->lock_token, sizeof s->lock_token, st, 13);
     s->version = sqlite3_column_int64(st, 14);
     s->metrologia = (zmetro_t)sqlite3_column_int(st, 15);
     s->repair = (zrepair_t)sqlite3_column_int(st, 16);
     s->repair_cycle = sqlite3_column_int(st, 17);
-    copy_col(s->estado_detalle, sizeof s->estado_detalle, st, 18);
+    store_sqlite__copy_col(s->estado_detalle, sizeof s->estado_detalle, st, 18);
 }
 
 static int ss_spool_get(store_t *st, const char *tag, spool_t *out)
 {
-    conn_t *c = conn_get((sqlite_store_t *)st);
+    conn_t *c = store_sqlite__conn_get((sqlite_store_t *)st);
     if (!c) return ZE_STORE_UNAVAILABLE;
-    sqlite3_stmt *q = stmt_get(c, STMT_SPOOL_GET);
+    sqlite3_stmt *q = store_sqlite__stmt_get(c, STMT_SPOOL_GET);
     if (!q) return ZE_STORE_UNAVAILABLE;
     sqlite3_bind_text(q, 1, tag, -1, SQLITE_STATIC);
     int rc = sqlite3_step(q);
@@ -287,9 +247,9 @@ static int ss_spool_get(store_t *st, const char *tag, spool_t *out)
 
 static int ss_spool_foreach(store_t *st, spool_visit_fn fn, void *ud)
 {
-    conn_t *c = conn_get((sqlite_store_t *)st);
+    conn_t *c = store_sqlite__conn_get((sqlite_store_t *)st);
     if (!c) return ZE_STORE_UNAVAILABLE;
-    sqlite3_stmt *q = stmt_get(c, STMT_SPOOL_ALL);
+    sqlite3_stmt *q = store_sqlite__stmt_get(c, STMT_SPOOL_ALL);
     if (!q) return ZE_STORE_UNAVAILABLE;
     /* A read transaction gives the visitor one consistent snapshot of all spools. */
     int ret = ZE_OK, rc;
@@ -315,7 +275,7 @@ static int ss_spool_foreach(store_t *st, spool_visit_fn fn, void *ud)
 
 static int insert_event(conn_t *c, event_rec_t *e)
 {
-    sqlite3_stmt *q = stmt_get(c, STMT_EVENT_INSERT);
+    sqlite3_stmt *q = store_sqlite__stmt_get(c, STMT_EVENT_INSERT);
     if (!q) return ZE_STORE_UNAVAILABLE;
     if (e->id[0]) sqlite3_bind_text(q, 1, e->id, -1, SQLITE_STATIC);
     else sqlite3_bind_null(q, 1);
@@ -343,7 +303,7 @@ static int insert_event(conn_t *c, event_rec_t *e)
 
 static int update_spool(conn_t *c, const spool_t *s)
 {
-    sqlite3_stmt *q = stmt_get(c, STMT_SPOOL_UPDATE);
+    sqlite3_stmt *q = store_sqlite__stmt_get(c, STMT_SPOOL_UPDATE);
     if (!q) return ZE_STORE_UNAVAILABLE;
     sqlite3_bind_text(q, 1, s->tag, -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 2, s->fecha_armado);
@@ -372,7 +332,7 @@ static int update_spool(conn_t *c, const spool_t *s)
 
 static int bump_generation(conn_t *c)
 {
-    sqlite3_stmt *q = stmt_get(c, STMT_GEN_BUMP);
+    sqlite3_stmt *q = store_sqlite__stmt_get(c, STMT_GEN_BUMP);
     if (!q) return ZE_STORE_UNAVAILABLE;
     int rc = sqlite3_step(q);
     sqlite3_reset(q);
@@ -381,9 +341,9 @@ static int bump_generation(conn_t *c)
 
 static int ss_generation(store_t *st, int64_t *out)
 {
-    conn_t *c = conn_get((sqlite_store_t *)st);
+    conn_t *c = store_sqlite__conn_get((sqlite_store_t *)st);
     if (!c) return ZE_STORE_UNAVAILABLE;
-    sqlite3_stmt *q = stmt_get(c, STMT_GEN_GET);
+    sqlite3_stmt *q = store_sqlite__stmt_get(c, STMT_GEN_GET);
     if (!q) return ZE_STORE_UNAVAILABLE;
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW) *out = sqlite3_column_int64(q, 0);
@@ -395,7 +355,7 @@ static int ss_spool_commit(store_t *st, spool_t *s, int64_t expected_version, ev
                            size_t nev)
 {
     sqlite_store_t *ss = (sqlite_store_t *)st;
-    conn_t *c = conn_get(ss);
+    conn_t *c = store_sqlite__conn_get(ss);
     if (!c) return ZE_STORE_UNAVAILABLE;
     int ret = ZE_OK;
     pthread_mutex_lock(&ss->write_mu);
@@ -403,7 +363,7 @@ static int ss_spool_commit(store_t *st, spool_t *s, int64_t expected_version, ev
         ret = ZE_STORE_UNAVAILABLE;
         goto unlock;
     }
-    sqlite3_stmt *q = stmt_get(c, STMT_SPOOL_VERSION);
+    sqlite3_stmt *q = store_sqlite__stmt_get(c, STMT_SPOOL_VERSION);
     if (!q) {
         ret = ZE_STORE_UNAVAILABLE;
         goto rollback;
@@ -445,186 +405,13 @@ unlock:
     return ret;
 }
 
-/* ------------------------------------------------------------------------------------------ */
-/* Workers                                                                                     */
-/* ------------------------------------------------------------------------------------------ */
-
-#include "core/names.h"
-
-static int activo_true(const char *cell)
-{
-    /* Active iff the trimmed, upper-cased cell is exactly TRUE. */
-    while (*cell == ' ' || *cell == '\t') cell++;
-    char up[16];
-    size_t n = 0;
-    for (; cell[n] && n < sizeof up - 1; n++)
-        up[n] = (char)((cell[n] >= 'a' && cell[n] <= 'z') ? cell[n] - 32 : cell[n]);
-    while (n > 0 && (up[n - 1] == ' ' || up[n - 1] == '\t')) n--;
-    up[n] = '\0';
-    return strcmp(up, "TRUE") == 0;
-}
-
-static int load_roles(conn_t *c, worker_t *w)
-{
-    sqlite3_stmt *q = stmt_get(c, STMT_ROLES_OF);
-    if (!q) return ZE_STORE_UNAVAILABLE;
-    sqlite3_bind_int64(q, 1, w->id);
-    w->roles = 0;
-    w->roles_count = 0;
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        const char *rol = (const char *)sqlite3_column_text(q, 0);
-        const char *act = (const char *)sqlite3_column_text(q, 1);
-        int idx = zrole_parse(rol ? rol : "");
-        if (idx < 0 || !activo_true(act ? act : "")) continue;
-        if (w->roles & (1u << idx)) continue;
-        w->roles |= 1u << idx;
-        w->roles_order[w->roles_count++] = (char)idx;
-    }
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? ZE_OK : ZE_STORE_UNAVAILABLE;
-}
-
-static void read_worker(sqlite3_stmt *q, worker_t *w)
-{
-    memset(w, 0, sizeof *w);
-    w->id = sqlite3_column_int64(q, 0);
-    copy_col(w->nombre, sizeof w->nombre, q, 1);
-    copy_col(w->apellido, sizeof w->apellido, q, 2);
-    copy_col(w->rol, sizeof w->rol, q, 3);
-    const char *act = (const char *)sqlite3_column_text(q, 4);
-    w->activo = activo_true(act ? act : "");
-    if (names_worker_display(w->nombre, w->apellido, w->id, w->display, sizeof w->display) != 0)
-        snprintf(w->display, sizeof w->display, "(%lld)", (long long)w->id);
-}
-
-static int ss_worker_get(store_t *st, int64_t id, worker_t *out)
-{
-    conn_t *c = conn_get((sqlite_store_t *)st);
-    if (!c) return ZE_STORE_UNAVAILABLE;
-    sqlite3_stmt *q = stmt_get(c, STMT_WORKER_GET);
-    if (!q) return ZE_STORE_UNAVAILABLE;
-    sqlite3_bind_int64(q, 1, id);
-    int rc = sqlite3_step(q);
-    int ret = ZE_OK;
-    if (rc == SQLITE_ROW) read_worker(q, out);
-    else ret = rc == SQLITE_DONE ? ZE_WORKER_NO_ENCONTRADO : ZE_STORE_UNAVAILABLE;
-    sqlite3_reset(q);
-    if (ret == ZE_OK) ret = load_roles(c, out);
-    return ret;
-}
-
-static int ss_worker_foreach(store_t *st, worker_visit_fn fn, void *ud)
-{
-    conn_t *c = conn_get((sqlite_store_t *)st);
-    if (!c) return ZE_STORE_UNAVAILABLE;
-    /* Read the roster first so role lookups do not interleave with an open cursor. */
-    size_t n = 0, cap = 64;
-    worker_t *ws = xmalloc(cap * sizeof *ws);
-    sqlite3_stmt *q = stmt_get(c, STMT_WORKER_ALL);
-    int ret = q ? ZE_OK : ZE_STORE_UNAVAILABLE, rc = SQLITE_DONE;
-    while (q && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (n == cap) ws = xrealloc(ws, (cap *= 2) * sizeof *ws);
-        read_worker(q, &ws[n++]);
-    }
-    if (q) {
-        if (rc != SQLITE_DONE) ret = ZE_STORE_UNAVAILABLE;
-        sqlite3_reset(q);
-    }
-    for (size_t i = 0; ret == ZE_OK && i < n; i++) {
-        if ((ret = load_roles(c, &ws[i])) != ZE_OK) break;
-        ret = fn(ud, &ws[i]);
-    }
-    free(ws);
-    return ret;
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* Events                                                                                      */
-/* ------------------------------------------------------------------------------------------ */
-
-static void read_event(sqlite3_stmt *q, event_rec_t *e)
-{
-    memset(e, 0, sizeof *e);
-    e->seq = sqlite3_column_int64(q, 0);
-    copy_col(e->id, sizeof e->id, q, 1);
-    e->ts = sqlite3_column_int64(q, 2);
-    copy_col(e->tipo, sizeof e->tipo, q, 3);
-    copy_col(e->tag, sizeof e->tag, q, 4);
-    e->worker_id = sqlite3_column_int64(q, 5);
-    copy_col(e->worker_nombre, sizeof e->worker_nombre, q, 6);
-    copy_col(e->operacion, sizeof e->operacion, q, 7);
-    copy_col(e->accion, sizeof e->accion, q, 8);
-    e->fecha_operacion = sqlite3_column_int(q, 9);
-    copy_col(e->metadata_json, sizeof e->metadata_json, q, 10);
-    copy_col(e->live_json, sizeof e->live_json, q, 11);
-}
-
-static int visit_events(conn_t *c, sqlite3_stmt *q, event_visit_fn fn, void *ud)
-{
-    event_rec_t *e = xmalloc(sizeof *e);
-    int ret = ZE_OK, rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        read_event(q, e);
-        if ((ret = fn(ud, e)) != 0) break;
-    }
-    if (ret == ZE_OK && rc != SQLITE_DONE) {
-        LOG_ERROR("events: %s", sqlite3_errmsg(c->db));
-        ret = ZE_STORE_UNAVAILABLE;
-    }
-    sqlite3_reset(q);
-    free(e);
-    return ret;
-}
-
-static int ss_event_foreach_tag(store_t *st, const char *tag, event_visit_fn fn, void *ud)
-{
-    conn_t *c = conn_get((sqlite_store_t *)st);
-    if (!c) return ZE_STORE_UNAVAILABLE;
-    sqlite3_stmt *q = stmt_get(c, STMT_EVENT_TAG);
-    if (!q) return ZE_STORE_UNAVAILABLE;
-    sqlite3_bind_text(q, 1, tag, -1, SQLITE_STATIC);
-    return visit_events(c, q, fn, ud);
-}
-
-static int ss_event_foreach_since(store_t *st, int64_t after, size_t limit, event_visit_fn fn,
-                                  void *ud)
-{
-    conn_t *c = conn_get((sqlite_store_t *)st);
-    if (!c) return ZE_STORE_UNAVAILABLE;
-    sqlite3_stmt *q = stmt_get(c, STMT_EVENT_SINCE);
-    if (!q) return ZE_STORE_UNAVAILABLE;
-    sqlite3_bind_int64(q, 1, after);
-    sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
-    return visit_events(c, q, fn, ud);
-}
-
-static int ss_event_last_seq(store_t *st, int64_t *out)
-{
-    conn_t *c = conn_get((sqlite_store_t *)st);
-    if (!c) return ZE_STORE_UNAVAILABLE;
-    sqlite3_stmt *q = stmt_get(c, STMT_EVENT_LAST);
-    if (!q) return ZE_STORE_UNAVAILABLE;
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) *out = sqlite3_column_int64(q, 0);
-    sqlite3_reset(q);
-    return rc == SQLITE_ROW ? ZE_OK : ZE_STORE_UNAVAILABLE;
-}
-
-static int ss_ping(store_t *st)
-{
-    int64_t seq;
-    return ss_event_last_seq(st, &seq) == ZE_OK;
-}
-
-/* Import and export live in store_sqlite_bulk.c (same backend, bulk paths). */
-int store_sqlite__import(sqlite3 *db, const sheets_t *in, char *err, size_t errlen);
-int store_sqlite__export(sqlite3 *db, sheets_t *out);
+/* Import and export live in store_sqlite_bulk.c, row reads of workers and events in
+ * store_sqlite_rows.c (same backend). */
 
 static int ss_import(store_t *st, const sheets_t *in, char *err, size_t errlen)
 {
     sqlite_store_t *ss = (sqlite_store_t *)st;
-    conn_t *c = conn_get(ss);
+    conn_t *c = store_sqlite__conn_get(ss);
     if (!c) return ZE_STORE_UNAVAILABLE;
     pthread_mutex_lock(&ss->write_mu);
     int ret = store_sqlite__import(c->db, in, err, errlen);
@@ -634,7 +421,7 @@ static int ss_import(store_t *st, const sheets_t *in, char *err, size_t errlen)
 
 static int ss_export(store_t *st, sheets_t *out)
 {
-    conn_t *c = conn_get((sqlite_store_t *)st);
+    conn_t *c = store_sqlite__conn_get((sqlite_store_t *)st);
     if (!c) return ZE_STORE_UNAVAILABLE;
     return store_sqlite__export(c->db, out);
 }
@@ -704,14 +491,14 @@ static const struct store_ops sqlite_ops = {
     .spool_get = ss_spool_get,
     .spool_foreach = ss_spool_foreach,
     .spool_commit = ss_spool_commit,
-    .worker_get = ss_worker_get,
-    .worker_foreach = ss_worker_foreach,
-    .event_foreach_tag = ss_event_foreach_tag,
-    .event_foreach_since = ss_event_foreach_since,
-    .event_last_seq = ss_event_last_seq,
+    .worker_get = store_sqlite__worker_get,
+    .worker_foreach = store_sqlite__worker_foreach,
+    .event_foreach_tag = store_sqlite__event_foreach_tag,
+    .event_foreach_since = store_sqlite__event_foreach_since,
+    .event_last_seq = store_sqlite__event_last_seq,
     .import = ss_import,
     .export = ss_export,
-    .ping = ss_ping,
+    .ping = store_sqlite__ping,
     .generation = ss_generation,
 };
 

@@ -8,14 +8,12 @@
 
 #include "core/errors.h"
 #include "store/store.h"
+#include "store/store_sqlite_int.h"
 #include "util/alloc.h"
 #include "util/log.h"
 
 #define LOG_MODULE "store"
 
-int store_sqlite__import(sqlite3 *db, const sheets_t *in, char *err, size_t errlen);
-int store_sqlite__export(sqlite3 *db, sheets_t *out);
-void store_sqlite__read_spool(sqlite3_stmt *st, spool_t *s);
 
 static int run(sqlite3 *db, const char *sql, char *err, size_t errlen)
 {
