@@ -616,3 +616,32 @@ class ZeuesTestCase(unittest.TestCase):
         r = server.get("/api/health")
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.json["store"], "ok", r)
+
+
+# ------------------------------------------------------------------------------------------
+# Shared inspection helpers of the occupation and fault tests
+# ------------------------------------------------------------------------------------------
+
+def export_sheets(db):
+    """Exports db and returns ({TAG_SPOOL: Operaciones row}, [Metadata rows])."""
+    import csv
+    d = make_tempdir("zeues-occ-export-")
+    try:
+        export_dir(db, d)
+        with open(os.path.join(d, "Operaciones.csv"), encoding="utf-8", newline="") as f:
+            ops = {row["TAG_SPOOL"]: row for row in csv.DictReader(f)}
+        with open(os.path.join(d, "Metadata.csv"), encoding="utf-8", newline="") as f:
+            meta = list(csv.DictReader(f))
+        return ops, meta
+    finally:
+        remove_tempdir(d)
+
+
+def spool_locks(redis):
+    """{tag: lock value} of every spool_lock:* key in redis."""
+    out = {}
+    for k in redis.command("KEYS", "spool_lock:*") or []:
+        v = redis.command("GET", k)
+        if v is not None:
+            out[k[len("spool_lock:"):]] = v
+    return out

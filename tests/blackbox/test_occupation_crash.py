@@ -39,28 +39,12 @@ KILLS = 3
 OCCUPANT_RE = re.compile(r"^\S+\((\d+)\)$")
 
 
-# ---- small helpers (kept in this file; harness.py belongs to another engineer) ----------------
+# ---- small helpers ----------------------------------------------------------------------------
 
-def export_sheets(db):
-    d = harness.make_tempdir("zeues-occ-export-")
-    try:
-        harness.export_dir(db, d)
-        with open(os.path.join(d, "Operaciones.csv"), encoding="utf-8", newline="") as f:
-            ops = {row["TAG_SPOOL"]: row for row in csv.DictReader(f)}
-        with open(os.path.join(d, "Metadata.csv"), encoding="utf-8", newline="") as f:
-            meta = list(csv.DictReader(f))
-        return ops, meta
-    finally:
-        harness.remove_tempdir(d)
+export_sheets = harness.export_sheets
 
 
-def locks(redis):
-    out = {}
-    for k in redis.command("KEYS", "spool_lock:*") or []:
-        v = redis.command("GET", k)
-        if v is not None:
-            out[k[len("spool_lock:"):]] = v
-    return out
+locks = harness.spool_locks
 
 
 class Loader(threading.Thread):

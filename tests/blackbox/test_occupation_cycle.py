@@ -28,7 +28,7 @@ METROLOGO = 117
 INACTIVE = (120, 121, 122)
 
 
-# ---- small helpers (kept in this file; harness.py belongs to another engineer) ----------------
+# ---- small helpers ----------------------------------------------------------------------------
 
 def export_sheets(db):
     """Exports db; returns (operaciones rows by tag, metadata rows in file order)."""

@@ -28,7 +28,7 @@ from harness import ZeuesTestCase  # noqa: E402
 ARM_ROLES = {"Armador", "Ayudante"}
 
 
-# ---- small helpers (kept in this file; harness.py belongs to another engineer) ----------------
+# ---- small helpers ----------------------------------------------------------------------------
 
 def build_plant(tmp, spools, extra_armadores=0):
     """`zeues demo`, optionally extended with extra active Armadores; returns the DB path."""

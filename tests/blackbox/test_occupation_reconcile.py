@@ -30,7 +30,7 @@ LOAD_SECONDS = 16.0          # covers the periodic pass ~10 s after start-up (sl
 N_LOAD = 16
 
 
-# ---- small helpers (kept in this file; harness.py belongs to another engineer) ----------------
+# ---- small helpers ----------------------------------------------------------------------------
 
 def read_csv(path):
     with open(path, encoding="utf-8", newline="") as f:
@@ -46,26 +46,10 @@ def write_csv(path, header, rows):
         w.writerows(rows)
 
 
-def export_sheets(db):
-    d = harness.make_tempdir("zeues-occ-export-")
-    try:
-        harness.export_dir(db, d)
-        with open(os.path.join(d, "Operaciones.csv"), encoding="utf-8", newline="") as f:
-            ops = {row["TAG_SPOOL"]: row for row in csv.DictReader(f)}
-        with open(os.path.join(d, "Metadata.csv"), encoding="utf-8", newline="") as f:
-            meta = list(csv.DictReader(f))
-        return ops, meta
-    finally:
-        harness.remove_tempdir(d)
+export_sheets = harness.export_sheets
 
 
-def locks(redis):
-    out = {}
-    for k in redis.command("KEYS", "spool_lock:*") or []:
-        v = redis.command("GET", k)
-        if v is not None:
-            out[k[len("spool_lock:"):]] = v
-    return out
+locks = harness.spool_locks
 
 
 def build_busy_plant(tmp, spools, keep_free):
