@@ -11,16 +11,18 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage:\n"
-            "  zeues serve [--port N] [--db FILE] [options]   run the server (--help lists options)\n"
+            "  zeues serve [--port N] [--db FILE | --store URL] [options]   run the server (--help lists options)\n"
             "  zeues import --db FILE --dir DIR                import DIR/{Operaciones,Trabajadores,Roles,Metadata}.csv\n"
             "  zeues export --db FILE --dir DIR                write the four sheets as CSV into DIR\n"
             "  zeues demo --db FILE [--spools N] [--seed S]    create a demo plant (default 2000 spools)\n"
             "  zeues unblock TAG --db FILE --by NAME --reason TEXT   supervisor: BLOQUEADO back to repair\n"
             "  zeues release TAG --db FILE --by NAME --reason TEXT   supervisor: end a stuck occupation\n"
-            "  zeues log TAG --db FILE                         the spool's full audit trail\n");
+            "  zeues log TAG --db FILE                         the spool's full audit trail\n"
+            "Every --db FILE may be given as --store URL (sqlite:///path/to/file.db); the\n"
+            "environment variables ZEUES_DB and ZEUES_STORE set the default.\n");
 }
 
-/* Options of the store commands: --db, --dir, --spools, --seed. */
+/* Options of the store commands: --db / --store, --dir, --spools, --seed, --by, --reason. */
 typedef struct opts {
     const char *db, *dir, *by, *reason;
     int spools;
@@ -29,15 +31,16 @@ typedef struct opts {
 
 static int parse_opts(int argc, char **argv, opts_t *o)
 {
-    const char *env_db = getenv("ZEUES_DB");
+    const char *env_db = getenv("ZEUES_DB"), *env_store = getenv("ZEUES_STORE");
     *o = (opts_t){.db = env_db && *env_db ? env_db : "./zeues.db", .spools = 2000, .seed = 2026};
+    if (env_store && *env_store) o->db = env_store;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) {
             fprintf(stderr, "zeues: option %s needs a value\n", a);
             return -1;
         }
-        if (strcmp(a, "--db") == 0) o->db = v;
+        if (strcmp(a, "--db") == 0 || strcmp(a, "--store") == 0) o->db = v;
         else if (strcmp(a, "--dir") == 0) o->dir = v;
         else if (strcmp(a, "--spools") == 0) o->spools = atoi(v);
         else if (strcmp(a, "--seed") == 0) o->seed = (unsigned)strtoul(v, NULL, 10);
@@ -93,7 +96,7 @@ int main(int argc, char **argv)
         return 2;
     }
     char err[512];
-    store_t *st = store_sqlite_open(o.db, err, sizeof err);
+    store_t *st = store_open(o.db, err, sizeof err);
     if (!st) {
         fprintf(stderr, "zeues %s: %s\n", cmd, err);
         return 1;

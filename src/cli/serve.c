@@ -5,28 +5,23 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/app.h"
+#include "app/notify.h"
 #include "cli/cli.h"
-#include "http/app.h"
 #include "http/list_cache.h"
-#include "http/live.h"
 #include "http/server.h"
+#include "http/sse_hub.h"
+#include "locks/locks.h"
+#include "locks/orphans.h"
+#include "locks/reconcile.h"
 #include "redis/redis.h"
 #include "store/store.h"
-#include "sync/orphans.h"
-#include "sync/reconcile.h"
 #include "util/config.h"
 #include "util/log.h"
 #include "util/tz.h"
 
 #define LOG_MODULE "serve"
-
-static log_level_t parse_level(const char *s)
-{
-    if (strcasecmp(s, "DEBUG") == 0) return LOG_LEVEL_DEBUG;
-    if (strcasecmp(s, "WARN") == 0) return LOG_LEVEL_WARN;
-    if (strcasecmp(s, "ERROR") == 0) return LOG_LEVEL_ERROR;
-    return LOG_LEVEL_INFO;
-}
+#define RECONCILE_INTERVAL_MS 10000
 
 int cli_serve(int argc, char **argv)
 {
@@ -41,11 +36,11 @@ int cli_serve(int argc, char **argv)
         fprintf(stderr, "zeues serve: %s\n", err);
         return 2;
     }
-    log_threshold = parse_level(cfg.log_level);
+    log_threshold = (log_level_t)config_log_level(cfg.log_level);
     if (tz_init(cfg.timezone) != 0)
         LOG_WARN("TIMEZONE '%s' is not in the tz database; using UTC", cfg.timezone);
 
-    /* Signals are taken by sigwait below; every thread created from here inherits the mask. */
+    /* Signals are taken by sigwait below; threads are started with every signal blocked. */
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
@@ -54,7 +49,10 @@ int cli_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     int rc = 1;
-    store_t *st = store_sqlite_open(cfg.db, err, sizeof err);
+    const char *url = cfg.store_url[0] ? cfg.store_url : cfg.db;
+    char where[1024];
+    store_location(url, where, sizeof where);
+    store_t *st = store_open(url, err, sizeof err);
     if (!st) {
         fprintf(stderr, "zeues serve: %s\n", err);
         return 1;
@@ -65,17 +63,31 @@ int cli_serve(int argc, char **argv)
         goto close_store;
     }
     app_t app = {.cfg = &cfg, .store = st, .redis = redis, .started_at = tz_now()};
-    app.lists = list_cache_new((size_t)16 * 1024 * 1024);
+    app.locks = locks_redis_new(redis);
+    app.notify = notify_new(redis);
     app.orphans = orphans_new();
-    app.live = live_new(&app);
-    reconciler_t *recon = reconciler_start(&app, 10000);
-    server_t *srv = server_start(&app, err, sizeof err);
+    app_set_origin(&app, where, cfg.port);
+    http_env_t env = {.app = &app};
+    env.lists = list_cache_new((size_t)16 * 1024 * 1024);
+    env.hub = sse_hub_new(&app);
+    reconcile_env_t renv = {.store = st,
+                            .locks = app.locks,
+                            .orphans = app.orphans,
+                            .ttl_ms = (int64_t)cfg.lock_ttl_seconds * 1000,
+                            .instance = app.instance,
+                            .boot = app.boot};
+    reconciler_t *recon = NULL;
+    server_t *srv = server_start(&env, err, sizeof err);
     if (!srv) {
         fprintf(stderr, "zeues serve: %s\n", err);
         goto stop_live;
     }
-    printf("zeues: listening on http://%s:%d (db %s, redis %s:%d, tz %s)\n", cfg.bind,
-           server_port(srv), cfg.db, rpool_host(redis), rpool_port(redis), cfg.timezone);
+    /* Only once the port is ours: an instance that fails to start must not touch the locks of
+     * the one that holds the port (both would have the same instance id). */
+    recon = reconciler_start(&renv, RECONCILE_INTERVAL_MS);
+    printf("zeues: listening on http://%s:%d (store %s %s, redis %s:%d, tz %s, instance %s)\n",
+           cfg.bind, server_port(srv), st->ops->name, where, rpool_host(redis), rpool_port(redis),
+           cfg.timezone, app.instance);
     printf("zeues: tablet UI at http://127.0.0.1:%d/app/  dashboard at /app/dashboard.html\n",
            server_port(srv));
     fflush(stdout);
@@ -85,15 +97,17 @@ int cli_serve(int argc, char **argv)
     LOG_INFO("signal %d: shutting down", sig);
     /* Streams end first so the server can stop without waiting for them; the hub itself is
      * freed below, after the server, so a request still running never sees it freed. */
-    live_stop(app.live);
+    sse_hub_stop(env.hub);
     server_stop(srv);
     rc = 0;
 stop_live:
     reconciler_stop(recon);
-    live_free(app.live);
-    rpool_free(redis);
-    list_cache_free(app.lists);
+    sse_hub_free(env.hub);
+    list_cache_free(env.lists);
+    notify_free(app.notify);
+    locks_free(app.locks);
     orphans_free(app.orphans);
+    rpool_free(redis);
 close_store:
     store_close(st);
     LOG_INFO("stopped");

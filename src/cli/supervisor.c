@@ -1,6 +1,7 @@
 /* Supervisor tools: `zeues unblock|release TAG --by NAME --reason TEXT` and `zeues log TAG`.
- * They use the same pipeline as the API (decision, one transaction with its audit event), so a
- * running server sees the change at once; release also removes the spool's Redis lock. */
+ * They use the same application service as the API (decision, one transaction with its audit
+ * event, notify): the event is published on Redis, so a running server streams it at once;
+ * release also removes the spool's Redis lock. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +9,10 @@
 #include "cli/cli.h"
 #include "core/decide.h"
 #include "core/errors.h"
-#include "http/mutation.h"
+#include "app/app.h"
+#include "app/mutate.h"
+#include "app/notify.h"
+#include "locks/locks.h"
 #include "redis/redis.h"
 #include "store/store.h"
 #include "util/config.h"
@@ -29,28 +33,34 @@ int cli_supervise(store_t *st, const char *action, const char *tag, const char *
         return 2;
     }
     int release = strcmp(action, "release") == 0;
-    rpool_t *redis = release ? rpool_new(cfg.redis_url, 1, cfg.redis_timeout_ms) : NULL;
+    rpool_t *redis = rpool_new(cfg.redis_url, 1, cfg.redis_timeout_ms);
     app_t app = {.cfg = &cfg, .store = st, .redis = redis};
+    app.locks = redis ? locks_redis_new(redis) : NULL;
+    app.notify = notify_new(redis);
     worker_t sup = {.id = 0, .activo = 1};
     snprintf(sup.display, sizeof sup.display, "%s", by);
     snprintf(sup.nombre, sizeof sup.nombre, "%s", by);
     zcmd_t cmd = {.worker = &sup, .reason = reason};
     zoutcome_t out;
     zfail_t fail = {0};
-    int rc = mutation_apply(&app, tag, &cmd, release ? decide_release : decide_unblock, &out, &fail);
+    int rc = mutate_apply(&app, tag, &cmd, release ? decide_release : decide_unblock, &out, &fail);
+    int status = 0;
     if (rc != ZE_OK) {
         fprintf(stderr, "zeues %s: %s: %s\n", action, zerr_name(rc), fail.message);
         zfail_clear(&fail);
-        rpool_free(redis);
-        return 1;
+        status = 1;
+        goto out;
     }
-    if (release && rlock_force_delete(redis, tag) != ZE_OK)
+    if (release && (!app.locks || app.locks->ops->force_delete(app.locks, tag) != ZE_OK))
         fprintf(stderr, "zeues release: Redis unreachable; the server's reconciliation removes the "
                         "lock within seconds\n");
     printf("%s: %s (evento %lld %s)\n", tag, out.after.estado_detalle, (long long)out.event.seq,
            out.event.tipo);
+out:
+    notify_free(app.notify);
+    locks_free(app.locks);
     rpool_free(redis);
-    return 0;
+    return status;
 }
 
 static int print_event(void *ud, const event_rec_t *e)

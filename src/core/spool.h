@@ -10,7 +10,7 @@
 #define ZTAG_MAX 128      /* longest accepted TAG_SPOOL, bytes incl. NUL */
 #define ZNAME_MAX 96      /* worker display names and short texts */
 #define ZTEXT_MAX 256     /* Estado_Detalle */
-#define ZTOKEN_MAX 40     /* lock token (uuid4) */
+#define ZTOKEN_MAX 64     /* lock token ("{instance}.{boot}.{uuid}", see redis/rlock.h) */
 
 /** Operations (ActionType on the wire). ZOP_NONE = no operation. */
 typedef enum zop { ZOP_NONE = 0, ZOP_ARM, ZOP_SOLD, ZOP_METROLOGIA, ZOP_REPARACION } zop_t;

@@ -6,13 +6,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "http/app.h"
+#include "app/app.h"
 #include "util/buf.h"
 
 #define REQ_MAX_HEADERS 8
 
+struct sse_hub;
+struct list_cache;
+
+/** What the HTTP side holds beside the application: the live-stream hub and the cache of
+ *  rendered lists. Built by `zeues serve`; immutable while the server runs. */
+typedef struct http_env {
+    app_t *app;
+    struct sse_hub *hub;       /* may be NULL (no live streams: 503) */
+    struct list_cache *lists;  /* may be NULL (no caching) */
+} http_env_t;
+
 typedef struct req {
     app_t *app;
+    const http_env_t *env;
     const char *method;
     const char *path;
     const char *body;      /* NUL-terminated copy of the body, NULL when none */

@@ -24,6 +24,7 @@
 struct server {
     struct MHD_Daemon *d;
     app_t *app;
+    const http_env_t *env;
     cors_t cors;
     int port;
     hdl_t *deadlines; /* request-header deadline watchdog */
@@ -266,6 +267,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         hdl_headers_done(s->deadlines, deadline_of(c));
         ctx->started_ns = now_ns();
         ctx->req.app = s->app;
+        ctx->req.env = s->env;
         ctx->req.method = method;
         ctx->req.path = url;
         ctx->req.conn = c;
@@ -341,10 +343,12 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     LOG_WARN("libmicrohttpd: %s", msg);
 }
 
-server_t *server_start(app_t *app, char *err, size_t errlen)
+server_t *server_start(const http_env_t *env, char *err, size_t errlen)
 {
     server_t *s = xcalloc(1, sizeof *s);
+    app_t *app = env->app;
     s->app = app;
+    s->env = env;
     cors_init(&s->cors, app->cfg->allowed_origins);
     s->deadlines = hdl_start(app->cfg->conn_timeout_seconds * 1000);
     struct sockaddr_in addr = {0};

@@ -3,13 +3,13 @@
 #ifndef ZEUES_HTTP_SERVER_H
 #define ZEUES_HTTP_SERVER_H
 
-#include "http/app.h"
+#include "http/reply.h"
 
 typedef struct server server_t;
 
 /** Starts listening on cfg->bind:cfg->port. NULL on failure (message in err).
  *  Caller stops it with server_stop. */
-server_t *server_start(app_t *app, char *err, size_t errlen);
+server_t *server_start(const http_env_t *env, char *err, size_t errlen);
 /** The port actually bound (useful with --port 0). */
 int server_port(const server_t *s);
 /** Stops accepting, lets in-flight requests finish, closes every connection, frees s. */

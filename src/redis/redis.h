@@ -48,9 +48,8 @@ typedef struct rinfo {
 rpool_t *rpool_new(const char *url, int size, int timeout_ms);
 /** Closes every connection and frees the pool; NULL is allowed. Callers must be finished. */
 void rpool_free(rpool_t *p);
-/** 1 if the last command on any connection succeeded (or a PING now succeeds), else 0.
- *  It sends a PING when a connection is free and falls back to "the last command succeeded"
- *  only when every connection is busy. err (may be NULL) says why on 0 and is "" on 1. */
+/** ZE_OK if a PING now succeeds (or, when every connection is busy, the last command did),
+ *  else ZE_REDIS_UNAVAILABLE. err (may be NULL) says why on failure and is "" on ZE_OK. */
 int rpool_ping(rpool_t *p, char *err, size_t errlen);
 /** Fills *out from INFO; ZE_OK or ZE_REDIS_UNAVAILABLE (message in err). Fields INFO lacks
  *  are left "" (strings) or -1 (numbers). */
@@ -59,31 +58,7 @@ int rpool_info(rpool_t *p, rinfo_t *out, char *err, size_t errlen);
 const char *rpool_host(const rpool_t *p);
 int rpool_port(const rpool_t *p);
 
-/* ---- Per-spool locks: key "spool_lock:{tag}", value "{worker_id}:{token}". ---- */
-
-/** SET key value NX PX ttl_ms. ZE_OK when acquired, ZE_SPOOL_OCCUPIED when the key exists,
- *  ZE_REDIS_UNAVAILABLE on any Redis failure. */
-int rlock_acquire(rpool_t *p, const char *tag, const char *value, int64_t ttl_ms);
-/** GET key into value (n bytes). ZE_OK, ZE_NOT_FOUND when absent, ZE_REDIS_UNAVAILABLE.
- *  value is always NUL-terminated; a longer stored value is truncated to n - 1 bytes. */
-int rlock_get(rpool_t *p, const char *tag, char *value, size_t n);
-/** PTTL of the key in ms (-1 when it never expires). ZE_OK, ZE_NOT_FOUND, ZE_REDIS_UNAVAILABLE. */
-int rlock_pttl(rpool_t *p, const char *tag, int64_t *pttl_ms);
-/** Atomic compare-and-delete (Lua). ZE_OK when deleted, ZE_NOT_FOUND when the key was absent or
- *  held another value (nothing deleted), ZE_REDIS_UNAVAILABLE. */
-int rlock_release(rpool_t *p, const char *tag, const char *value);
-/** Atomic compare-and-PEXPIRE (Lua). ZE_OK, ZE_NOT_FOUND (absent or other value), ZE_REDIS_UNAVAILABLE. */
-int rlock_extend(rpool_t *p, const char *tag, const char *value, int64_t ttl_ms);
-/** Deletes the key whatever its value (supervisor release, reconciliation). ZE_OK or ZE_REDIS_UNAVAILABLE. */
-int rlock_force_delete(rpool_t *p, const char *tag);
-
-/** Visits every spool lock (SCAN spool_lock:*): tag, value and remaining ttl in ms (-1 none).
- *  The callback returns 0 to go on. ZE_OK or ZE_REDIS_UNAVAILABLE.
- *  Strings are borrowed for the call. Callbacks run with no connection held, so they may call
- *  rlock_ functions on the same pool. As with SCAN itself, a key may be visited twice, and a
- *  non-string key under the prefix is skipped. Returns ZE_OK also when the callback stops. */
-typedef int (*rlock_visit_fn)(void *ud, const char *tag, const char *value, int64_t pttl_ms);
-int rlock_scan(rpool_t *p, rlock_visit_fn fn, void *ud);
+/* Per-spool locks: see redis/rlock.h. */
 
 /** PUBLISH channel msg. ZE_OK or ZE_REDIS_UNAVAILABLE. */
 int rpool_publish(rpool_t *p, const char *channel, const char *msg, size_t len);

@@ -2,6 +2,7 @@
  * Release and extend are compare-and-act Lua scripts so a worker whose lock expired and was
  * taken by someone else can never delete or prolong the new holder's lock. */
 #include "redis/redis_int.h"
+#include "redis/rlock.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -257,7 +257,7 @@ int rpool_ping(rpool_t *p, char *err, size_t errlen)
         ok = p->last_ok && !p->down;
         pthread_mutex_unlock(&p->mu);
         if (ok) rconn_errf(err, errlen, "%s", "");
-        return ok;
+        return ok ? ZE_OK : ZE_REDIS_UNAVAILABLE;
     }
     r = redisCommand(l.c, "PING");
     ok = r && r->type == REDIS_REPLY_STATUS && strcmp(r->str, "PONG") == 0;
@@ -269,7 +269,7 @@ int rpool_ping(rpool_t *p, char *err, size_t errlen)
         rconn_errf(err, errlen, "redis: unexpected PING reply");
     freeReplyObject(r);
     rpool__checkin(p, &l);
-    return ok;
+    return ok ? ZE_OK : ZE_REDIS_UNAVAILABLE;
 }
 
 int rpool_info(rpool_t *p, rinfo_t *out, char *err, size_t errlen)

@@ -1,10 +1,28 @@
 /* The store: where spools, workers, roles and the audit log live. A backend is a struct of
- * function pointers (SQLite now; PostgreSQL and Google Sheets later), chosen at open time.
+ * function pointers (SQLite now, PostgreSQL next), chosen by store_open from a URL.
  *
- * Every function returns ZE_OK or a negative zerr_t: ZE_DATA_CORRUPT for a stored row that fails
- * spool_check, ZE_SPOOL_NO_ENCONTRADO /
- * ZE_WORKER_NO_ENCONTRADO for absent rows, ZE_VERSION_CONFLICT for a lost compare-and-set,
- * ZE_STORE_UNAVAILABLE for any I/O failure. A store may be used from any thread at once. */
+ * The contract every backend keeps (tests/store/ checks it against each compiled backend):
+ *   1. Errors. Every function returns ZE_OK or a negative zerr_t: ZE_DATA_CORRUPT for a stored
+ *      row that fails spool_check, ZE_SPOOL_NO_ENCONTRADO / ZE_WORKER_NO_ENCONTRADO for absent
+ *      rows, ZE_VERSION_CONFLICT for a lost compare-and-set, ZE_STORE_UNAVAILABLE for any I/O
+ *      failure. Nothing else.
+ *   2. Threads. A store may be used from any thread at once, and by several processes (several
+ *      server instances, a supervisor command) on the same data.
+ *   3. Atomicity. spool_commit writes the spool's tracked fields and its audit events in one
+ *      transaction, or nothing; a failed compare-and-set writes nothing. import likewise.
+ *   4. Versions. Each committed spool_commit raises the spool's version by exactly one; a
+ *      commit whose expected version is not the stored one is ZE_VERSION_CONFLICT.
+ *   5. Sequence. Every event gets a sequence number (seq) larger than that of every event
+ *      committed before it, in any process; numbers are never reused.
+ *   6. Sequence visibility. An event with sequence N is never visible (to event_foreach_since,
+ *      event_last_seq, or any other reader) before every event with a smaller sequence that
+ *      will ever exist is visible. Readers may therefore keep a cursor "everything up to N
+ *      seen" and never miss an event: the SSE hub and Last-Event-ID replay rely on it. (SQLite
+ *      has it for free: one writer at a time. A backend with concurrent writers must take the
+ *      number from a row updated first in the transaction, or an equivalent.)
+ *   7. Durability. A commit that returned ZE_OK survives a crash of the process.
+ *   8. Append-only audit. No function edits or deletes an event.
+ *   9. Generation. generation() changes with every committed write by any process. */
 #ifndef ZEUES_STORE_STORE_H
 #define ZEUES_STORE_STORE_H
 #include <stddef.h>
@@ -87,7 +105,7 @@ struct store_ops {
     int (*import)(store_t *st, const sheets_t *in, char *err, size_t errlen);
     /** Reads the four sheets (caller frees with sheets_free). */
     int (*export)(store_t *st, sheets_t *out);
-    /** 1 when the backend answers a trivial query now. */
+    /** ZE_OK when the backend answers a trivial query now, else ZE_STORE_UNAVAILABLE. */
     int (*ping)(store_t *st);
     /** A number that changes with every committed write (any process): cached answers derived
      *  from the store are current while it is unchanged. */
@@ -98,8 +116,18 @@ struct store {
     const struct store_ops *ops;
 };
 
-/** Opens the SQLite store at path, creating and migrating its schema. NULL on failure with a
- *  message in err. Caller closes with store_close. */
+/**
+ * Opens the store named by url, creating and migrating its schema:
+ *   "sqlite:///abs/path.db", "sqlite://rel/path.db", "sqlite:rel.db" or a plain path (SQLite).
+ * NULL on failure, with a message in err that names the URL (an unknown scheme included).
+ * Caller closes with store_close.
+ */
+store_t *store_open(const char *url, char *err, size_t errlen);
+/** The location part of url that store_open would open (for log lines and the instance id),
+ *  written into out. Returns out. */
+const char *store_location(const char *url, char *out, size_t n);
+
+/** Opens the SQLite store at path (store_open's SQLite backend). */
 store_t *store_sqlite_open(const char *path, char *err, size_t errlen);
 
 static inline void store_close(store_t *st)

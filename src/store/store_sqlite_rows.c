@@ -178,6 +178,6 @@ int store_sqlite__event_last_seq(store_t *st, int64_t *out)
 int store_sqlite__ping(store_t *st)
 {
     int64_t seq;
-    return store_sqlite__event_last_seq(st, &seq) == ZE_OK;
+    return store_sqlite__event_last_seq(st, &seq) == ZE_OK ? ZE_OK : ZE_STORE_UNAVAILABLE;
 }
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef enum { CFG_INT, CFG_STR } cfg_type_t;
 
@@ -27,6 +28,10 @@ static const cfg_row_t rows[] = {
     INT_ROW("port", "PORT", "8000", port, 0, 65535, "TCP port to listen on (0 = any free port)"),
     STR_ROW("bind", "ZEUES_BIND", "0.0.0.0", bind, "IPv4 address to listen on"),
     STR_ROW("db", "ZEUES_DB", "./zeues.db", db, "SQLite database file"),
+    STR_ROW("store", "ZEUES_STORE", "", store_url,
+            "store URL (sqlite:///path/to/file.db); overrides --db"),
+    STR_ROW("instance", "ZEUES_INSTANCE", "", instance_id,
+            "name of this server instance in lock tokens (default: host, port and store)"),
     STR_ROW("redis-url", "REDIS_URL", "redis://127.0.0.1:6379", redis_url, "Redis server"),
     INT_ROW("lock-ttl", "REDIS_LOCK_TTL_SECONDS", "3600", lock_ttl_seconds, 60, 30 * 86400,
             "expiry of a spool lock in seconds (renewed while occupied)"),
@@ -117,7 +122,20 @@ int config_load(config_t *cfg, int argc, char **argv, char *err, size_t errlen)
         snprintf(source, sizeof source, "option --%s", r->flag);
         if (set_value(cfg, r, val, source, err, errlen)) return -1;
     }
+    if (config_log_level(cfg->log_level) < 0) {
+        snprintf(err, errlen, "LOG_LEVEL / --log-level: '%s' is not DEBUG, INFO, WARN or ERROR",
+                 cfg->log_level);
+        return -1;
+    }
     return 0;
+}
+
+int config_log_level(const char *name)
+{
+    static const char *const names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
+    for (int i = 0; i < 4; i++)
+        if (strcasecmp(name, names[i]) == 0) return i;
+    return -1;
 }
 
 void config_print_help(FILE *out)

@@ -8,6 +8,8 @@
 typedef struct config {
     int port;
     char db[512];
+    char store_url[600];  /* "" = sqlite:// of db */
+    char instance_id[64]; /* "" = derived from host, port and store */
     char redis_url[512];
     int lock_ttl_seconds;
     char allowed_origins[1024];
@@ -29,6 +31,8 @@ typedef struct config {
  * --name=value; flags win). Returns 0, or -1 with a message naming the offending key in err.
  */
 int config_load(config_t *cfg, int argc, char **argv, char *err, size_t errlen);
+/** 0 DEBUG, 1 INFO, 2 WARN, 3 ERROR (case-insensitive), or -1 for anything else. */
+int config_log_level(const char *name);
 /** Prints every option with its flag, environment variable and default. */
 void config_print_help(FILE *out);
 /** Prints the effective configuration, secrets (password in REDIS_URL) redacted. */

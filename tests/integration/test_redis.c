@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "redis/redis.h"
+#include "redis/rlock.h"
 #include "redis/redis_int.h"
 
 /* ---- The server under test (test-process state only) ---- */
@@ -707,13 +708,13 @@ static void test_pool_exhausted(void **state)
     char v[16], err[160] = "";
     (void)state;
 
-    assert_int_equal(rpool_ping(p, err, sizeof err), 1);
+    assert_int_equal(rpool_ping(p, err, sizeof err), ZE_OK);
     assert_int_equal(rpool__checkout(p, &l, err, sizeof err), ZE_OK);
     int64_t t0 = now_ms();
     assert_int_equal(rlock_get(p, "S1", v, sizeof v), ZE_REDIS_UNAVAILABLE);
     int64_t waited = now_ms() - t0;
     assert_true(waited >= 150 && waited < 1000);
-    assert_int_equal(rpool_ping(p, err, sizeof err), 1);
+    assert_int_equal(rpool_ping(p, err, sizeof err), ZE_OK);
     rpool__checkin(p, &l);
     assert_int_equal(rlock_get(p, "S1", v, sizeof v), ZE_NOT_FOUND);
     rpool_free(p);
@@ -759,7 +760,7 @@ static void test_kill_and_restart(void **state)
     assert_non_null(s);
     assert_int_equal(wait_count(&log, &log.nstates, 1, 3000), 0);
     assert_int_equal(rlock_acquire(p, "S1", "1:a", 60000), ZE_OK);
-    assert_int_equal(rpool_ping(p, err, sizeof err), 1);
+    assert_int_equal(rpool_ping(p, err, sizeof err), ZE_OK);
 
     server_kill();
     /* Every kind of call fails, each well under a second, for longer than one reconnect
@@ -774,7 +775,7 @@ static void test_kill_and_restart(void **state)
         assert_int_equal(rlock_scan(p, on_visit_stop, &calls), ZE_REDIS_UNAVAILABLE);
         assert_int_equal(rpool_publish(p, "zeues-events", "x", 1), ZE_REDIS_UNAVAILABLE);
         err[0] = '\0';
-        assert_int_equal(rpool_ping(p, err, sizeof err), 0);
+        assert_int_equal(rpool_ping(p, err, sizeof err), ZE_REDIS_UNAVAILABLE);
         assert_true(err[0] != '\0');
         assert_int_equal(rpool_info(p, &info, err, sizeof err), ZE_REDIS_UNAVAILABLE);
         assert_true(now_ms() - t0 < 1000);
@@ -791,7 +792,7 @@ static void test_kill_and_restart(void **state)
     /* The server started empty (no persistence), so the old lock is gone. */
     assert_int_equal(rc, ZE_NOT_FOUND);
     assert_true(now_ms() - t0 <= 2000);
-    assert_int_equal(rpool_ping(p, err, sizeof err), 1);
+    assert_int_equal(rpool_ping(p, err, sizeof err), ZE_OK);
 
     assert_int_equal(wait_count(&log, &log.nstates, 3, 3000), 0);
     assert_int_equal(log.states[2], 1);
@@ -819,7 +820,7 @@ static void test_sigpipe_guard(void **state)
     assert_true(sa.sa_handler == SIG_DFL);
     memset(value, 'x', big);
     value[big] = '\0';
-    assert_int_equal(rpool_ping(p, err, sizeof err), 1);
+    assert_int_equal(rpool_ping(p, err, sizeof err), ZE_OK);
     server_kill();
     sleep_ms(50);
     assert_int_equal(rlock_acquire(p, "S1", value, 1000), ZE_REDIS_UNAVAILABLE);
@@ -840,7 +841,7 @@ static void test_url_db_and_hostname(void **state)
 
     snprintf(url, sizeof url, "redis://localhost:%d/3", g_port);
     rpool_t *p = rpool_new(url, 2, 500);
-    assert_int_equal(rpool_ping(p, err, sizeof err), 1);
+    assert_int_equal(rpool_ping(p, err, sizeof err), ZE_OK);
     assert_int_equal(rlock_acquire(p, "DB", "1:a", 10000), ZE_OK);
     assert_int_equal(admin_int("EXISTS spool_lock:DB"), 0);
     redisContext *c = admin_connect();
@@ -865,25 +866,25 @@ static void test_url_password(void **state)
 
     snprintf(url, sizeof url, "redis://:s3cr3t@127.0.0.1:%d", g_port);
     rpool_t *p = rpool_new(url, 2, 500);
-    assert_int_equal(rpool_ping(p, err, sizeof err), 1);
+    assert_int_equal(rpool_ping(p, err, sizeof err), ZE_OK);
     assert_int_equal(rlock_acquire(p, "PW", "1:a", 10000), ZE_OK);
     rpool_free(p);
 
     snprintf(url, sizeof url, "redis://default:s3cr3t@127.0.0.1:%d", g_port);
     p = rpool_new(url, 2, 500);
-    assert_int_equal(rpool_ping(p, err, sizeof err), 1);
+    assert_int_equal(rpool_ping(p, err, sizeof err), ZE_OK);
     rpool_free(p);
 
     snprintf(url, sizeof url, "redis://:wrong@127.0.0.1:%d", g_port);
     p = rpool_new(url, 2, 500);
     err[0] = '\0';
-    assert_int_equal(rpool_ping(p, err, sizeof err), 0);
+    assert_int_equal(rpool_ping(p, err, sizeof err), ZE_REDIS_UNAVAILABLE);
     assert_non_null(strstr(err, "AUTH"));
     rpool_free(p);
 
     p = rpool_new(g_url, 2, 500);
     err[0] = '\0';
-    assert_int_equal(rpool_ping(p, err, sizeof err), 0);
+    assert_int_equal(rpool_ping(p, err, sizeof err), ZE_REDIS_UNAVAILABLE);
     assert_non_null(strstr(err, "NOAUTH"));
     rpool_free(p);
 

@@ -6,7 +6,7 @@
 #include "core/errors.h"
 #include "http/body.h"
 #include "http/handlers/handlers.h"
-#include "http/mutation.h"
+#include "app/mutate.h"
 
 static const char *const fields_single[] = {"worker_id", "operacion", "tag_spool", "timestamp", NULL};
 static const char *const fields_batch[] = {"worker_id", "operacion", "tag_spools", "timestamp", NULL};
@@ -69,7 +69,7 @@ static int run_single(req_t *r, zaction_t action)
     zcmd_t cmd = {.action = action, .op = op, .worker = &w};
     zoutcome_t o;
     zfail_t fail = {0};
-    if (mutation_apply(r->app, tag, &cmd, decide_v21, &o, &fail) != ZE_OK) {
+    if (mutate_apply(r->app, tag, &cmd, decide_v21, &o, &fail) != ZE_OK) {
         reply_fail(r, &fail);
         goto out;
     }
@@ -126,7 +126,7 @@ static int run_batch(req_t *r, zaction_t action)
         zcmd_t cmd = {.action = action, .op = op, .worker = &w};
         zoutcome_t o;
         zfail_t fail = {0};
-        int rc = mutation_apply(r->app, tags[i], &cmd, decide_v21, &o, &fail);
+        int rc = mutate_apply(r->app, tags[i], &cmd, decide_v21, &o, &fail);
         json_t *item = json_object();
         json_object_set_new(item, "tag_spool", json_string(tags[i]));
         json_object_set_new(item, "success", json_boolean(rc == ZE_OK));

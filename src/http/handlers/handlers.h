@@ -2,7 +2,18 @@
 #ifndef ZEUES_HTTP_HANDLERS_H
 #define ZEUES_HTTP_HANDLERS_H
 
+#include "core/decide.h"
+#include "core/spool.h"
 #include "http/reply.h"
+
+/* common.c: lookups that answer the error themselves (return 0, or -1 after replying). */
+/** Looks up an active worker; 404 WORKER_NO_ENCONTRADO, or 400 WORKER_NOMBRE_NO_COINCIDE when
+ *  nombre (may be NULL) is not the worker's XY(ID); 503 when the store cannot be read. */
+int worker_or_reply(req_t *r, int64_t id, const char *nombre, worker_t *out);
+/** Reads spool tag: 404 SPOOL_NO_ENCONTRADO, 422 DATA_CORRUPT, 503 STORE_UNAVAILABLE. */
+int spool_or_reply(req_t *r, const char *tag, spool_t *out);
+/** Answers an application failure (app/mutate) with the single error body; clears fail. */
+int reply_fail(req_t *r, zfail_t *fail);
 
 /* root.c */
 int h_root(req_t *r);

@@ -18,10 +18,10 @@ static void utc_iso(int64_t t, char *out, size_t n)
 int h_health(req_t *r)
 {
     app_t *app = r->app;
-    int store_ok = app->store->ops->ping(app->store);
+    int store_ok = app->store->ops->ping(app->store) == ZE_OK;
     char err[256] = "";
     const char *redis = "disconnected";
-    if (app->redis) redis = rpool_ping(app->redis, err, sizeof err) ? "ok" : "error";
+    if (app->redis) redis = rpool_ping(app->redis, err, sizeof err) == ZE_OK ? "ok" : "error";
     char ts[32];
     utc_iso(r->now, ts, sizeof ts);
     json_t *o = json_object();
@@ -49,7 +49,7 @@ int h_redis_health(req_t *r)
         return reply_json(r, 200, o);
     }
     char err[256] = "";
-    if (!rpool_ping(r->app->redis, err, sizeof err)) {
+    if (rpool_ping(r->app->redis, err, sizeof err) != ZE_OK) {
         char msg[320];
         snprintf(msg, sizeof msg, "Redis not responding: %s", err);
         json_object_set_new(o, "status", json_string("unhealthy"));

@@ -28,21 +28,7 @@ int h_history(req_t *r)
     const char *tag = r->param;
     if (tag_or_reply(r, "tag_spool", tag) != 0) return 0;
     spool_t s;
-    int rc = r->app->store->ops->spool_get(r->app->store, tag, &s);
-    if (rc == ZE_SPOOL_NO_ENCONTRADO) {
-        json_t *d = json_object();
-        json_object_set_new(d, "tag_spool", json_string(tag));
-        return reply_error(r, rc, d, "Spool '%s' no encontrado en hoja Operaciones", tag);
-    }
-    if (rc == ZE_DATA_CORRUPT) {
-        json_t *d = json_object();
-        json_object_set_new(d, "tag_spool", json_string(tag));
-        return reply_error(r, rc, d,
-                           "El spool '%s' tiene datos inválidos en la base de datos. Contacta al "
-                           "administrador.",
-                           tag);
-    }
-    if (rc != ZE_OK) return reply_error(r, ZE_STORE_UNAVAILABLE, NULL, "No se pudo leer el spool");
+    if (spool_or_reply(r, tag, &s) != 0) return 0;
     evs_t a = {0};
     if (r->app->store->ops->event_foreach_tag(r->app->store, tag, collect, &a) != ZE_OK) {
         free(a.v);

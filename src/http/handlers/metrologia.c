@@ -5,7 +5,7 @@
 #include "core/errors.h"
 #include "http/body.h"
 #include "http/handlers/handlers.h"
-#include "http/mutation.h"
+#include "app/mutate.h"
 
 static const char *const fields[] = {"tag_spool", "worker_id", "resultado", "worker_nombre", NULL};
 
@@ -35,7 +35,7 @@ int h_metrologia_completar(req_t *r)
                   .resultado_aprobado = aprobado};
     zoutcome_t o;
     zfail_t fail = {0};
-    if (mutation_apply(r->app, tag, &cmd, decide_metrologia, &o, &fail) != ZE_OK) {
+    if (mutate_apply(r->app, tag, &cmd, decide_metrologia, &o, &fail) != ZE_OK) {
         reply_fail(r, &fail);
         goto out;
     }

@@ -5,7 +5,7 @@
 #include "core/errors.h"
 #include "http/body.h"
 #include "http/handlers/handlers.h"
-#include "http/mutation.h"
+#include "app/mutate.h"
 
 static const char *const fields_single[] = {"tag_spool", "worker_id", "worker_nombre",
                                             "operacion", NULL};
@@ -58,7 +58,7 @@ static int run_single(req_t *r, zaction_t action, const char *const *fields)
     cmd.worker = &q.worker;
     zoutcome_t out;
     zfail_t fail = {0};
-    if (mutation_apply(r->app, q.tag, &cmd, decide_occupation, &out, &fail) != ZE_OK) {
+    if (mutate_apply(r->app, q.tag, &cmd, decide_occupation, &out, &fail) != ZE_OK) {
         reply_fail(r, &fail);
         goto out;
     }
@@ -110,7 +110,7 @@ int h_occ_batch_tomar(req_t *r)
         zfail_t fail = {0};
         json_t *d = json_object();
         char msg[700];
-        int rc = mutation_apply(r->app, tags[i], &cmd, decide_occupation, &out, &fail);
+        int rc = mutate_apply(r->app, tags[i], &cmd, decide_occupation, &out, &fail);
         json_object_set_new(d, "success", json_boolean(rc == ZE_OK));
         json_object_set_new(d, "tag_spool", json_string(tags[i]));
         if (rc == ZE_OK) {

@@ -6,7 +6,7 @@
 #include "core/errors.h"
 #include "http/body.h"
 #include "http/handlers/handlers.h"
-#include "http/mutation.h"
+#include "app/mutate.h"
 
 static const char *const fields[] = {"tag_spool", "worker_id", "operacion", "timestamp",
                                      "worker_nombre", NULL};
@@ -37,7 +37,7 @@ static int run(req_t *r, zaction_t action)
     zcmd_t cmd = {.action = action, .op = ZOP_REPARACION, .worker = &w};
     zoutcome_t o;
     zfail_t fail = {0};
-    if (mutation_apply(r->app, tag, &cmd, decide_occupation, &o, &fail) != ZE_OK) {
+    if (mutate_apply(r->app, tag, &cmd, decide_occupation, &o, &fail) != ZE_OK) {
         reply_fail(r, &fail);
         goto out;
     }

@@ -113,8 +113,8 @@ static int query_op_or_reply(req_t *r, zop_t *op, const char *expected)
 static int cached(req_t *r, const char *key, int64_t *gen)
 {
     *gen = -1;
-    if (!r->app->lists || r->app->store->ops->generation(r->app->store, gen) != ZE_OK) return 0;
-    if (!list_cache_get(r->app->lists, key, *gen, &r->out)) return 0;
+    if (!r->env->lists || r->app->store->ops->generation(r->app->store, gen) != ZE_OK) return 0;
+    if (!list_cache_get(r->env->lists, key, *gen, &r->out)) return 0;
     r->status = 200;
     r->out_type = "application/json";
     return 1;
@@ -122,7 +122,7 @@ static int cached(req_t *r, const char *key, int64_t *gen)
 
 static void remember(req_t *r, const char *key, int64_t gen)
 {
-    if (gen >= 0 && r->status == 200) list_cache_put(r->app->lists, key, gen, r->out.data, r->out.len);
+    if (gen >= 0 && r->status == 200) list_cache_put(r->env->lists, key, gen, r->out.data, r->out.len);
 }
 
 static int reply_list(req_t *r, list_ctx_t *c, const char *label)
@@ -200,20 +200,6 @@ int h_spool_detail(req_t *r)
     const char *tag;
     if (query_string_or_reply(r, "tag", &tag) != 0 || tag_or_reply(r, "tag", tag) != 0) return 0;
     spool_t s;
-    int rc = r->app->store->ops->spool_get(r->app->store, tag, &s);
-    if (rc == ZE_SPOOL_NO_ENCONTRADO) {
-        json_t *data = json_object();
-        json_object_set_new(data, "tag_spool", json_string(tag));
-        return reply_error(r, rc, data, "Spool '%s' no encontrado en hoja Operaciones", tag);
-    }
-    if (rc == ZE_DATA_CORRUPT) {
-        json_t *d = json_object();
-        json_object_set_new(d, "tag_spool", json_string(tag));
-        return reply_error(r, rc, d,
-                           "El spool '%s' tiene datos inválidos en la base de datos. Contacta al "
-                           "administrador.",
-                           tag);
-    }
-    if (rc != ZE_OK) return reply_error(r, ZE_STORE_UNAVAILABLE, NULL, "No se pudo leer el spool");
+    if (spool_or_reply(r, tag, &s) != 0) return 0;
     return reply_json(r, 200, spools__json(&s));
 }

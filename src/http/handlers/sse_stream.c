@@ -1,12 +1,12 @@
 /* GET /api/sse/stream: a live stream of committed events (Server-Sent Events), handed to the
- * SSE hub (src/http/live.c). Last-Event-ID (header, or ?last_event_id=N) replays what the
+ * SSE hub (src/http/sse_hub.c). Last-Event-ID (header, or ?last_event_id=N) replays what the
  * client missed; without it the stream starts at the current end of the event log. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 
 #include "http/handlers/handlers.h"
-#include "http/live.h"
+#include "http/sse_hub.h"
 
 /* The sequence number in a Last-Event-ID value, or -1 when it is absent or not a
  * non-negative decimal integer (the original sent timestamps there: those start afresh). */
@@ -27,6 +27,6 @@ int h_sse_stream(req_t *r)
 {
     const char *leid = r->last_event_id;
     if (!leid || !*leid) leid = req_query(r, "last_event_id");
-    live_attach_or_reply(r->app->live, r, parse_last_event_id(leid));
+    sse_hub_attach_or_reply(r->env->hub, r, parse_last_event_id(leid));
     return 0;
 }

@@ -14,8 +14,8 @@ static int collect(void *ud, const worker_t *w)
 int h_workers(req_t *r)
 {
     int64_t gen = -1;
-    if (r->app->lists && r->app->store->ops->generation(r->app->store, &gen) == ZE_OK &&
-        list_cache_get(r->app->lists, "workers", gen, &r->out)) {
+    if (r->env->lists && r->app->store->ops->generation(r->app->store, &gen) == ZE_OK &&
+        list_cache_get(r->env->lists, "workers", gen, &r->out)) {
         r->status = 200;
         r->out_type = "application/json";
         return 0;
@@ -30,6 +30,6 @@ int h_workers(req_t *r)
     json_object_set_new(o, "workers", arr);
     json_object_set_new(o, "total", json_integer((json_int_t)json_array_size(arr)));
     reply_json(r, 200, o);
-    if (gen >= 0) list_cache_put(r->app->lists, "workers", gen, r->out.data, r->out.len);
+    if (gen >= 0) list_cache_put(r->env->lists, "workers", gen, r->out.data, r->out.len);
     return 0;
 }

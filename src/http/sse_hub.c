@@ -1,4 +1,4 @@
-/* Live fan-out: the SSE hub, and publishing committed events on Redis.
+/* The SSE hub (see sse_hub.h).
  *
  * The hub is one thread that owns a position in the store's event sequence (`last_seq`).
  * Whenever it is woken (a local commit, any message on Redis channel `spools:updates` from any
@@ -16,12 +16,11 @@
  * Locks: `mu` guards the stream list, the cursors and last_seq; `wake_mu` only the wake-up
  * flags and is taken last. Store reads happen with no lock held. A stream node is freed when
  * its HTTP connection has finished with it (sse on_close) and the hub no longer pins it; the
- * shared struct lives until live_free has run and the last node is freed. */
-#include "http/live.h"
+ * shared struct sse_hubs until sse_hub_free has run and the last node is freed. */
+#include "http/sse_hub.h"
 
 #include <jansson.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,9 +33,11 @@
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/log.h"
+#include "util/thread.h"
 
-#define LOG_MODULE "live"
+#define LOG_MODULE "sse_hub"
 
 /* Events read from the store per query. */
 #define BATCH_EVENTS 500
@@ -51,7 +52,7 @@
 
 typedef struct node {
     struct node *prev, *next;
-    live_t *l;
+    sse_hub_t *l;
     sse_client_t *c; /* the node holds the owner's reference */
     int64_t cursor;  /* sequence of the last event queued (or skipped) for this stream */
     int pins;        /* hub references while it works without the lock */
@@ -72,13 +73,13 @@ typedef struct batch {
     int bounded;   /* the read stopped there */
 } batch_t;
 
-struct live {
+struct sse_hub {
     app_t *app;
     int ping_ms;
     rsub_t *sub;
     pthread_t hub;
     int hub_running;
-    int stopped; /* live_stop has run (owner thread only) */
+    int stopped; /* sse_hub_stop has run (owner thread only) */
     atomic_int redis_up;
 
     pthread_mutex_t wake_mu;
@@ -91,18 +92,11 @@ struct live {
     size_t n_linked; /* streams counted against sse_max_clients */
     size_t n_nodes;  /* nodes not yet freed */
     int64_t last_seq; /* the hub's position; -1 until the store has been read once */
-    int closing;      /* live_stop has run: no new streams */
-    int owner_gone;   /* live_free has run: the last node frees the struct */
+    int closing;      /* sse_hub_stop has run: no new streams */
+    int owner_gone;   /* sse_hub_free has run: the last node frees the struct */
 };
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void wake(live_t *l)
+static void wake(sse_hub_t *l)
 {
     pthread_mutex_lock(&l->wake_mu);
     l->wake_pending = 1;
@@ -110,7 +104,7 @@ static void wake(live_t *l)
     pthread_mutex_unlock(&l->wake_mu);
 }
 
-static void core_destroy(live_t *l)
+static void core_destroy(sse_hub_t *l)
 {
     pthread_cond_destroy(&l->wake_cv);
     pthread_mutex_destroy(&l->wake_mu);
@@ -135,7 +129,7 @@ static void node_maybe_free_locked(node_t *n)
 static void on_stream_close(void *ud)
 {
     node_t *n = ud;
-    live_t *l = n->l;
+    sse_hub_t *l = n->l;
     pthread_mutex_lock(&l->mu);
     if (n->prev) n->prev->next = n->next;
     else l->head = n->next;
@@ -157,14 +151,14 @@ static void on_stream_drain(void *ud)
     wake(n->l);
 }
 
-/* Drops a stream that fell LIVE_MAX_BACKLOG behind: its connection is closed at once and the
+/* Drops a stream that fell SSE_HUB_MAX_BACKLOG behind: its connection is closed at once and the
  * browser reconnects with Last-Event-ID. Called with l->mu held. */
 static void node_drop_locked(node_t *n)
 {
     n->dead = 1;
     sse_client_end(n->c, 1);
     LOG_WARN("dropped a live stream %lld bytes behind at event %lld; it catches up on reconnect",
-             (long long)LIVE_MAX_BACKLOG, (long long)n->cursor);
+             (long long)SSE_HUB_MAX_BACKLOG, (long long)n->cursor);
 }
 
 /* Queues bytes on an in-step stream; a full backlog drops it. Called with l->mu held. */
@@ -229,7 +223,7 @@ static int on_event(void *ud, const event_rec_t *e)
 
 /* Reads up to BATCH_EVENTS events after `after` (and not past upto when upto >= 0). Returns
  * ZE_OK or ZE_STORE_UNAVAILABLE. */
-static int batch_read(live_t *l, batch_t *b, int64_t after, int64_t upto)
+static int batch_read(sse_hub_t *l, batch_t *b, int64_t after, int64_t upto)
 {
     store_t *st = l->app->store;
     buf_reset(&b->frames);
@@ -252,7 +246,7 @@ static int batch_complete(const batch_t *b)
 
 /* Lagging streams (Last-Event-ID replay) catch up from the store, up to last_seq, as fast as
  * they drain. Returns 1 when more catch-up work is ready right away. */
-static int hub_catch_up(live_t *l, batch_t *b)
+static int hub_catch_up(sse_hub_t *l, batch_t *b)
 {
     node_t *work[CATCHUP_PER_STEP];
     int64_t from[CATCHUP_PER_STEP];
@@ -313,7 +307,7 @@ static int hub_catch_up(live_t *l, batch_t *b)
 
 /* Streams the events stored after last_seq to the in-step streams. Returns 1 when a full batch
  * was read (more may be waiting). */
-static int hub_fan_out(live_t *l, batch_t *b)
+static int hub_fan_out(sse_hub_t *l, batch_t *b)
 {
     store_t *st = l->app->store;
     pthread_mutex_lock(&l->mu);
@@ -348,7 +342,7 @@ static int hub_fan_out(live_t *l, batch_t *b)
 }
 
 /* Queues the keep-alive comment on every stream. */
-static void hub_ping(live_t *l)
+static void hub_ping(sse_hub_t *l)
 {
     struct timespec ts;
     buf_t p = BUF_INIT;
@@ -368,21 +362,16 @@ static void hub_ping(live_t *l)
 
 static void *hub_main(void *arg)
 {
-    live_t *l = arg;
+    sse_hub_t *l = arg;
     batch_t b = {0};
-    int64_t now = mono_ms(), next_ping = now + l->ping_ms, next_poll = now;
+    int64_t now = clock_mono_ms(), next_ping = now + l->ping_ms, next_poll = now;
     for (;;) {
         pthread_mutex_lock(&l->wake_mu);
         while (!l->stop && !l->wake_pending) {
-            now = mono_ms();
+            now = clock_mono_ms();
             int64_t due = next_ping < next_poll ? next_ping : next_poll;
             if (now >= due) break;
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            int64_t ns = (int64_t)ts.tv_nsec + (due - now) * 1000000;
-            ts.tv_sec += (time_t)(ns / 1000000000);
-            ts.tv_nsec = (long)(ns % 1000000000);
-            pthread_cond_timedwait(&l->wake_cv, &l->wake_mu, &ts);
+            clock_cond_wait_ms(&l->wake_cv, &l->wake_mu, due - now);
         }
         int stop = l->stop;
         l->wake_pending = 0;
@@ -392,7 +381,7 @@ static void *hub_main(void *arg)
         int more = hub_catch_up(l, &b);
         more |= hub_fan_out(l, &b);
         if (b.frames.cap > BATCH_KEEP_BYTES) buf_deinit(&b.frames);
-        now = mono_ms();
+        now = clock_mono_ms();
         next_poll = now + (atomic_load(&l->redis_up) ? POLL_UP_MS : POLL_DOWN_MS);
         if (now >= next_ping) {
             hub_ping(l);
@@ -409,6 +398,9 @@ static void *hub_main(void *arg)
 /* Redis subscriber callbacks (subscriber thread)                                              */
 /* ------------------------------------------------------------------------------------------ */
 
+/* app/notify.c: a commit in this process (any thread). */
+static void on_notify(void *ud) { wake(ud); }
+
 static void on_redis_message(void *ud, const char *msg, size_t len)
 {
     (void)msg;
@@ -418,10 +410,10 @@ static void on_redis_message(void *ud, const char *msg, size_t len)
 
 static void on_redis_state(void *ud, int connected)
 {
-    live_t *l = ud;
+    sse_hub_t *l = ud;
     atomic_store(&l->redis_up, connected);
-    if (connected) LOG_INFO("subscribed to %s", LIVE_CHANNEL);
-    else LOG_WARN("subscription to %s lost; polling the store every %d ms", LIVE_CHANNEL,
+    if (connected) LOG_INFO("subscribed to %s", NOTIFY_CHANNEL);
+    else LOG_WARN("subscription to %s lost; polling the store every %d ms", NOTIFY_CHANNEL,
                   POLL_DOWN_MS);
     wake(l); /* catch up at once with what happened meanwhile */
 }
@@ -433,53 +425,45 @@ static void on_redis_state(void *ud, int connected)
 static int ping_ms_from_env(void)
 {
     const char *s = getenv("ZEUES_SSE_PING_MS");
-    if (!s || !*s) return LIVE_PING_MS;
+    if (!s || !*s) return SSE_HUB_PING_MS;
     char *end;
     long v = strtol(s, &end, 10);
     if (*end || v < 10 || v > 3600000) {
-        LOG_WARN("ZEUES_SSE_PING_MS '%s' is not 10..3600000; using %d", s, LIVE_PING_MS);
-        return LIVE_PING_MS;
+        LOG_WARN("ZEUES_SSE_PING_MS '%s' is not 10..3600000; using %d", s, SSE_HUB_PING_MS);
+        return SSE_HUB_PING_MS;
     }
     return (int)v;
 }
 
-live_t *live_new(app_t *app)
+sse_hub_t *sse_hub_new(app_t *app)
 {
-    live_t *l = xcalloc(1, sizeof *l);
+    sse_hub_t *l = xcalloc(1, sizeof *l);
     l->app = app;
     l->ping_ms = ping_ms_from_env();
     atomic_init(&l->redis_up, 0);
     pthread_mutex_init(&l->mu, NULL);
     pthread_mutex_init(&l->wake_mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&l->wake_cv, &ca);
-    pthread_condattr_destroy(&ca);
+    clock_cond_init(&l->wake_cv);
     l->last_seq = -1;
     int64_t s;
     if (app->store->ops->event_last_seq(app->store, &s) == ZE_OK) l->last_seq = s;
 
-    /* Like the subscriber, the hub blocks every signal: process signals go to the thread that
-     * waits for them. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    l->hub_running = pthread_create(&l->hub, NULL, hub_main, l) == 0;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    l->hub_running = thread_start(&l->hub, "zeues-sse-hub", hub_main, l) == 0;
     if (!l->hub_running) LOG_ERROR("cannot start the SSE hub thread; live streams are off");
+    else notify_set_local(app->notify, on_notify, l);
     if (app->redis) {
-        l->sub = rsub_start(app->cfg->redis_url, LIVE_CHANNEL, on_redis_message,
+        l->sub = rsub_start(app->cfg->redis_url, NOTIFY_CHANNEL, on_redis_message,
                             on_redis_state, l);
-        if (!l->sub) LOG_WARN("no subscriber for %s; polling the store", LIVE_CHANNEL);
+        if (!l->sub) LOG_WARN("no subscriber for %s; polling the store", NOTIFY_CHANNEL);
     }
     return l;
 }
 
-void live_stop(live_t *l)
+void sse_hub_stop(sse_hub_t *l)
 {
     if (!l || l->stopped) return;
     l->stopped = 1;
+    if (l->hub_running) notify_set_local(l->app->notify, NULL, NULL);
     rsub_stop(l->sub);
     l->sub = NULL;
     pthread_mutex_lock(&l->wake_mu);
@@ -497,10 +481,10 @@ void live_stop(live_t *l)
     pthread_mutex_unlock(&l->mu);
 }
 
-void live_free(live_t *l)
+void sse_hub_free(sse_hub_t *l)
 {
     if (!l) return;
-    live_stop(l);
+    sse_hub_stop(l);
     pthread_mutex_lock(&l->mu);
     l->owner_gone = 1;
     int last = l->n_nodes == 0;
@@ -508,28 +492,7 @@ void live_free(live_t *l)
     if (last) core_destroy(l);
 }
 
-void live_committed(live_t *l, const event_rec_t *e)
-{
-    if (!l) return;
-    wake(l);
-    if (!l->app->redis || !e->live_json[0]) return;
-    json_t *arr = json_loads(e->live_json, 0, NULL);
-    size_t i;
-    json_t *p;
-    json_array_foreach(arr, i, p) {
-        if (!json_is_object(p)) continue;
-        json_object_set_new(p, "seq", json_integer(e->seq));
-        /* The original's subscribers read Python's default JSON: ", " / ": ", \u escapes. */
-        char *msg = json_map_dumps_python(p);
-        if (msg && rpool_publish(l->app->redis, LIVE_CHANNEL, msg, strlen(msg)) != 0)
-            LOG_WARN("publish of event %lld failed; streams catch up from the store",
-                     (long long)e->seq);
-        free(msg);
-    }
-    json_decref(arr);
-}
-
-int live_attach_or_reply(live_t *l, req_t *r, int64_t after_seq)
+int sse_hub_attach_or_reply(sse_hub_t *l, req_t *r, int64_t after_seq)
 {
     if (!l) {
         reply_error_status(r, 503, ZE_STORE_UNAVAILABLE, NULL,
@@ -558,7 +521,7 @@ int live_attach_or_reply(live_t *l, req_t *r, int64_t after_seq)
     /* A Last-Event-ID beyond the store (another database, a bogus value) replays nothing. */
     n->cursor = after_seq >= 0 && after_seq < end ? after_seq : end;
     n->linked = 1;
-    n->c = sse_client_new(LIVE_MAX_BACKLOG, on_stream_close, on_stream_drain, n);
+    n->c = sse_client_new(SSE_HUB_MAX_BACKLOG, on_stream_close, on_stream_drain, n);
     n->next = l->head;
     if (l->head) l->head->prev = n;
     l->head = n;

@@ -1,21 +1,20 @@
-/* The mutation pipeline (see mutation.h for the protocol and its crash analysis). */
-#include "http/mutation.h"
+/* The mutation pipeline (see mutate.h for the protocol and its crash analysis). */
+#include "app/mutate.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "app/notify.h"
 #include "core/errors.h"
 #include "core/names.h"
-#include "http/live.h"
-#include "redis/redis.h"
+#include "locks/locks.h"
+#include "locks/orphans.h"
 #include "store/store.h"
-#include "sync/orphans.h"
 #include "util/log.h"
 #include "util/tz.h"
 #include "util/uuid.h"
 
-#define LOG_MODULE "mutation"
-#define MAX_ATTEMPTS 3
+#define LOG_MODULE "mutate"
 
 static int redis_down(zfail_t *fail)
 {
@@ -52,10 +51,11 @@ static int spool_corrupt(const char *tag, zfail_t *fail)
 /* SPOOL_OCCUPIED naming whoever holds the lock right now. */
 static int held_by_lock(app_t *app, const spool_t *s, zfail_t *fail)
 {
-    char value[128] = "";
+    char value[RLOCK_VALUE_MAX] = "";
     int64_t owner = 0;
-    if (rlock_get(app->redis, s->tag, value, sizeof value) == ZE_OK)
-        owner = strtoll(value, NULL, 10);
+    if (app->locks->ops->get(app->locks, s->tag, value, sizeof value) != ZE_OK ||
+        rlock_value_parse(value, &owner, NULL) != ZE_OK)
+        owner = 0;
     char name[ZNAME_MAX];
     worker_t w;
     if (owner > 0 && app->store->ops->worker_get(app->store, owner, &w) == ZE_OK)
@@ -78,15 +78,15 @@ static int held_by_lock(app_t *app, const spool_t *s, zfail_t *fail)
  * visible there before its lock is extended. Returns 1 when a stale lock was removed. */
 static int drop_stale_lock(app_t *app, const spool_t *s)
 {
-    char value[160];
+    char value[RLOCK_VALUE_MAX];
     int64_t pttl = 0;
-    if (rlock_get(app->redis, s->tag, value, sizeof value) != ZE_OK) return 0;
-    if (rlock_pttl(app->redis, s->tag, &pttl) != ZE_OK) return 0;
-    if (pttl >= 0 && pttl <= MUTATION_PENDING_TTL_MS) return 0;
+    if (app->locks->ops->get(app->locks, s->tag, value, sizeof value) != ZE_OK) return 0;
+    if (app->locks->ops->pttl(app->locks, s->tag, &pttl) != ZE_OK) return 0;
+    if (pttl >= 0 && pttl <= RLOCK_PENDING_TTL_MS) return 0;
     spool_t now;
     if (app->store->ops->spool_get(app->store, s->tag, &now) != ZE_OK) return 0;
     if (spool_is_occupied(&now) || now.version != s->version) return 0;
-    if (rlock_release(app->redis, s->tag, value) != ZE_OK) return 0;
+    if (app->locks->ops->release(app->locks, s->tag, value) != ZE_OK) return 0;
     LOG_WARN("dropped stale lock of %s (%s) on a free spool", s->tag, value);
     return 1;
 }
@@ -98,14 +98,14 @@ static int acquire(app_t *app, const spool_t *s, const char *value)
 {
     int rc = ZE_SPOOL_OCCUPIED;
     for (int i = 0; i < 3 && rc == ZE_SPOOL_OCCUPIED; i++) {
-        rc = rlock_acquire(app->redis, s->tag, value, MUTATION_PENDING_TTL_MS);
+        rc = app->locks->ops->acquire(app->locks, s->tag, value, RLOCK_PENDING_TTL_MS);
         if (rc != ZE_SPOOL_OCCUPIED) break;
-        char cur[160];
-        int g = rlock_get(app->redis, s->tag, cur, sizeof cur);
+        char cur[RLOCK_VALUE_MAX];
+        int g = app->locks->ops->get(app->locks, s->tag, cur, sizeof cur);
         if (g == ZE_REDIS_UNAVAILABLE) return g;
         if (g == ZE_OK && orphans_has(app->orphans, s->tag, cur)) {
             /* Left by an earlier request whose lock request timed out: nobody holds it. */
-            if (rlock_release(app->redis, s->tag, cur) == ZE_REDIS_UNAVAILABLE) return ZE_REDIS_UNAVAILABLE;
+            if (app->locks->ops->release(app->locks, s->tag, cur) == ZE_REDIS_UNAVAILABLE) return ZE_REDIS_UNAVAILABLE;
             continue;
         }
         if (g == ZE_OK && !drop_stale_lock(app, s)) break;
@@ -131,12 +131,13 @@ static int check_holder_lock(app_t *app, const spool_t *s, char *value, size_t n
                              zfail_t *fail)
 {
     *taken = 0;
-    snprintf(value, n, "%lld:%s", (long long)s->ocupado_worker_id, s->lock_token);
-    char cur[160];
-    int rc = rlock_get(app->redis, s->tag, cur, sizeof cur);
+    if (rlock_value_format(value, n, s->ocupado_worker_id, s->lock_token) != ZE_OK)
+        return lock_gone(s, fail);
+    char cur[RLOCK_VALUE_MAX];
+    int rc = app->locks->ops->get(app->locks, s->tag, cur, sizeof cur);
     if (rc == ZE_REDIS_UNAVAILABLE) return redis_down(fail);
     if (rc == ZE_OK) return strcmp(cur, value) == 0 ? ZE_OK : lock_gone(s, fail);
-    rc = rlock_acquire(app->redis, s->tag, value, MUTATION_PENDING_TTL_MS);
+    rc = app->locks->ops->acquire(app->locks, s->tag, value, RLOCK_PENDING_TTL_MS);
     if (rc == ZE_REDIS_UNAVAILABLE) return redis_down(fail);
     if (rc != ZE_OK) return lock_gone(s, fail);
     LOG_WARN("lock of %s was missing; restored for %s", s->tag, s->ocupado_por);
@@ -144,21 +145,29 @@ static int check_holder_lock(app_t *app, const spool_t *s, char *value, size_t n
     return ZE_OK;
 }
 
-int mutation_apply(app_t *app, const char *tag, zcmd_t *cmd, decide_fn decide, zoutcome_t *out,
-                   zfail_t *fail)
+static void new_id(const app_t *app, char *out)
 {
-    char token[UUID_STR_LEN], event_id[UUID_STR_LEN], now_text[32];
-    cmd->now = tz_now();
+    if (app->new_id) app->new_id(out);
+    else uuid4(out);
+}
+
+int mutate_apply(app_t *app, const char *tag, zcmd_t *cmd, mutate_decide_fn decide,
+                 zoutcome_t *out, zfail_t *fail)
+{
+    char token[RLOCK_TOKEN_MAX], uuid[UUID_STR_LEN], event_id[UUID_STR_LEN], now_text[32];
+    cmd->now = app_now(app);
     cmd->today = tz_date(cmd->now);
     tz_format_dmy_hms(cmd->now, now_text, sizeof now_text);
     cmd->now_text = now_text;
-    uuid4(token);
-    uuid4(event_id);
+    new_id(app, uuid);
+    new_id(app, event_id);
+    if (rlock_token_format(token, sizeof token, app->instance, app->boot, uuid) != ZE_OK)
+        snprintf(token, sizeof token, "%s", uuid); /* an app without an origin (tests) */
     cmd->lock_token = token;
     cmd->event_id = event_id;
     int64_t ttl_ms = (int64_t)app->cfg->lock_ttl_seconds * 1000;
 
-    for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    for (int attempt = 1; attempt <= MUTATE_MAX_ATTEMPTS; attempt++) {
         spool_t s;
         int rc = app->store->ops->spool_get(app->store, tag, &s);
         if (rc == ZE_SPOOL_NO_ENCONTRADO) return spool_missing(tag, fail);
@@ -167,12 +176,13 @@ int mutation_apply(app_t *app, const char *tag, zcmd_t *cmd, decide_fn decide, z
         rc = decide(&s, cmd, out, fail);
         if (rc != ZE_OK || out->noop) return rc;
 
-        char value[160] = "";
+        char value[RLOCK_VALUE_MAX] = "";
         int locked = 0;
         if (out->lock == ZLOCK_ACQUIRE || out->lock == ZLOCK_RELEASE) {
-            if (!app->redis) return redis_down(fail);
+            if (!app->locks) return redis_down(fail);
             if (out->lock == ZLOCK_ACQUIRE) {
-                snprintf(value, sizeof value, "%lld:%s", (long long)cmd->worker->id, token);
+                if (rlock_value_format(value, sizeof value, cmd->worker->id, token) != ZE_OK)
+                    return zfail_set(fail, ZE_BAD_REQUEST, NULL, "worker_id inválido");
                 rc = acquire(app, &s, value);
                 if (rc == ZE_REDIS_UNAVAILABLE) {
                     /* A slow Redis may still execute the SET after our timeout. */
@@ -189,10 +199,10 @@ int mutation_apply(app_t *app, const char *tag, zcmd_t *cmd, decide_fn decide, z
 
         rc = app->store->ops->spool_commit(app->store, &out->after, s.version, &out->event, 1);
         if (rc != ZE_OK) {
-            if (locked && rlock_release(app->redis, tag, value) == ZE_REDIS_UNAVAILABLE)
+            if (locked && app->locks->ops->release(app->locks, tag, value) == ZE_REDIS_UNAVAILABLE)
                 LOG_WARN("could not release the lock of %s after a failed commit; it expires "
                          "in %d s",
-                         tag, MUTATION_PENDING_TTL_MS / 1000);
+                         tag, RLOCK_PENDING_TTL_MS / 1000);
             if (rc == ZE_VERSION_CONFLICT) continue; /* someone changed the spool: decide again */
             if (rc == ZE_SPOOL_NO_ENCONTRADO) return spool_missing(tag, fail);
             return store_down(fail);
@@ -200,11 +210,11 @@ int mutation_apply(app_t *app, const char *tag, zcmd_t *cmd, decide_fn decide, z
 
         /* Committed: from here on the change stands whatever Redis does. */
         if (out->lock == ZLOCK_ACQUIRE &&
-            rlock_extend(app->redis, tag, value, ttl_ms) != ZE_OK)
+            app->locks->ops->extend(app->locks, tag, value, ttl_ms) != ZE_OK)
             LOG_WARN("lock of %s not extended; reconciliation restores it", tag);
-        if (out->lock == ZLOCK_RELEASE && rlock_release(app->redis, tag, value) != ZE_OK)
+        if (out->lock == ZLOCK_RELEASE && app->locks->ops->release(app->locks, tag, value) != ZE_OK)
             LOG_WARN("lock of %s not released; reconciliation removes it", tag);
-        live_committed(app->live, &out->event);
+        notify_committed(app->notify, &out->event);
         return ZE_OK;
     }
     json_t *d = json_object();
@@ -212,39 +222,5 @@ int mutation_apply(app_t *app, const char *tag, zcmd_t *cmd, decide_fn decide, z
     return zfail_set(fail, ZE_VERSION_CONFLICT, d,
                      "Conflicto de versión: el spool '%s' cambió %d veces mientras se procesaba. "
                      "El spool fue modificado por otro proceso. Intenta nuevamente.",
-                     tag, MAX_ATTEMPTS);
-}
-
-int worker_or_reply(req_t *r, int64_t id, const char *nombre, worker_t *out)
-{
-    int rc = r->app->store->ops->worker_get(r->app->store, id, out);
-    if (rc == ZE_STORE_UNAVAILABLE) {
-        reply_error(r, ZE_STORE_UNAVAILABLE, NULL, "No se pudo leer Trabajadores");
-        return -1;
-    }
-    if (rc != ZE_OK || !out->activo) {
-        json_t *d = json_object();
-        json_object_set_new(d, "worker_id", json_integer(id));
-        reply_error(r, ZE_WORKER_NO_ENCONTRADO, d, "Trabajador '%lld' no encontrado o inactivo",
-                    (long long)id);
-        return -1;
-    }
-    if (nombre && strcmp(nombre, out->display) != 0) {
-        json_t *d = json_object();
-        json_object_set_new(d, "worker_id", json_integer(id));
-        json_object_set_new(d, "worker_nombre", json_string(nombre));
-        json_object_set_new(d, "worker_nombre_esperado", json_string(out->display));
-        reply_error(r, ZE_WORKER_NOMBRE_NO_COINCIDE, d,
-                    "worker_nombre '%s' no corresponde al trabajador %lld (%s)", nombre,
-                    (long long)id, out->display);
-        return -1;
-    }
-    return 0;
-}
-
-int reply_fail(req_t *r, zfail_t *fail)
-{
-    json_t *data = fail->data;
-    fail->data = NULL;
-    return reply_error_status(r, zerr_status(fail->code), fail->code, data, fail->message);
+                     tag, MUTATE_MAX_ATTEMPTS);
 }

@@ -1,5 +1,5 @@
 /* The set of possibly-orphaned lock values (see orphans.h): a small ring, linear search. */
-#include "sync/orphans.h"
+#include "locks/orphans.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -8,14 +8,14 @@
 
 #include "core/errors.h"
 #include "core/spool.h"
-#include "redis/redis.h"
+#include "locks/locks.h"
 #include "util/alloc.h"
 
 #define MAX_ORPHANS 256
 
 typedef struct entry {
     char tag[ZTAG_MAX];
-    char value[160];
+    char value[RLOCK_VALUE_MAX];
     int used;
 } entry_t;
 
@@ -62,9 +62,9 @@ int orphans_has(orphans_t *o, const char *tag, const char *value)
     return found;
 }
 
-size_t orphans_drain(orphans_t *o, rpool_t *redis)
+size_t orphans_drain(orphans_t *o, locks_t *locks)
 {
-    if (!o || !redis) return 0;
+    if (!o || !locks) return 0;
     entry_t batch[MAX_ORPHANS];
     size_t n = 0, left = 0;
     pthread_mutex_lock(&o->mu);
@@ -76,7 +76,7 @@ size_t orphans_drain(orphans_t *o, rpool_t *redis)
     pthread_mutex_unlock(&o->mu);
     for (size_t i = 0; i < n; i++) {
         /* Compare-and-delete: a lock that now holds another value is someone else's. */
-        if (rlock_release(redis, batch[i].tag, batch[i].value) == ZE_REDIS_UNAVAILABLE) {
+        if (locks->ops->release(locks, batch[i].tag, batch[i].value) == ZE_REDIS_UNAVAILABLE) {
             orphans_add(o, batch[i].tag, batch[i].value);
             left++;
         }

@@ -1,0 +1,63 @@
+/* Reply helpers shared by the handlers: the lookups that answer 404/422/503 themselves, and
+ * the one mapping of an application failure (zfail_t) to the error body. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/errors.h"
+#include "http/handlers/handlers.h"
+#include "store/store.h"
+
+int worker_or_reply(req_t *r, int64_t id, const char *nombre, worker_t *out)
+{
+    int rc = r->app->store->ops->worker_get(r->app->store, id, out);
+    if (rc == ZE_STORE_UNAVAILABLE) {
+        reply_error(r, ZE_STORE_UNAVAILABLE, NULL, "No se pudo leer Trabajadores");
+        return -1;
+    }
+    if (rc != ZE_OK || !out->activo) {
+        json_t *d = json_object();
+        json_object_set_new(d, "worker_id", json_integer(id));
+        reply_error(r, ZE_WORKER_NO_ENCONTRADO, d, "Trabajador '%lld' no encontrado o inactivo",
+                    (long long)id);
+        return -1;
+    }
+    if (nombre && strcmp(nombre, out->display) != 0) {
+        json_t *d = json_object();
+        json_object_set_new(d, "worker_id", json_integer(id));
+        json_object_set_new(d, "worker_nombre", json_string(nombre));
+        json_object_set_new(d, "worker_nombre_esperado", json_string(out->display));
+        reply_error(r, ZE_WORKER_NOMBRE_NO_COINCIDE, d,
+                    "worker_nombre '%s' no corresponde al trabajador %lld (%s)", nombre,
+                    (long long)id, out->display);
+        return -1;
+    }
+    return 0;
+}
+
+int spool_or_reply(req_t *r, const char *tag, spool_t *out)
+{
+    int rc = r->app->store->ops->spool_get(r->app->store, tag, out);
+    if (rc == ZE_OK) return 0;
+    if (rc == ZE_SPOOL_NO_ENCONTRADO) {
+        json_t *d = json_object();
+        json_object_set_new(d, "tag_spool", json_string(tag));
+        reply_error(r, rc, d, "Spool '%s' no encontrado en hoja Operaciones", tag);
+    } else if (rc == ZE_DATA_CORRUPT) {
+        json_t *d = json_object();
+        json_object_set_new(d, "tag_spool", json_string(tag));
+        reply_error(r, rc, d,
+                    "El spool '%s' tiene datos inválidos en la base de datos. Contacta al "
+                    "administrador.",
+                    tag);
+    } else {
+        reply_error(r, ZE_STORE_UNAVAILABLE, NULL, "No se pudo leer el spool");
+    }
+    return -1;
+}
+
+int reply_fail(req_t *r, zfail_t *fail)
+{
+    json_t *data = fail->data;
+    fail->data = NULL;
+    return reply_error_status(r, zerr_status(fail->code), fail->code, data, fail->message);
+}

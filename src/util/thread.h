@@ -1,0 +1,30 @@
+/* Starting the process's threads: each one named (what `top -H`, gdb and sanitizer reports
+ * show) and with every signal blocked, so process signals (SIGINT, SIGTERM) reach the thread
+ * that waits for them (`zeues serve`'s main thread, in sigwait).
+ *
+ * The threads of `zeues serve`, their owner and what each may touch:
+ *   main             cli/serve.c      wiring; waits for SIGINT/SIGTERM, then shuts down in order
+ *   MHD workers (N)  http/server.c    one request at a time each: handlers, app/mutate, store,
+ *                                     locks, notify (libmicrohttpd's threads; named
+ *                                     "zeues-http" on their first request)
+ *   zeues-hdr-wd     http/header_deadline.c  closes connections whose headers are too slow
+ *   zeues-sse-hub    http/sse_hub.c   reads new events from the store, fans them out to streams
+ *   zeues-redis-sub  redis/rsub.c     its own Redis connection; only wakes the hub
+ *   zeues-reconcile  locks/reconcile.c  store reads and lock calls; never writes the store
+ *   zeues-wal-ckpt   store/store_sqlite.c  checkpoints the SQLite WAL on its own connection
+ * Shared objects are thread-safe by their own locks (store, rpool, locks, notify, list cache,
+ * orphans); the app context itself is immutable after start-up. */
+#ifndef ZEUES_UTIL_THREAD_H
+#define ZEUES_UTIL_THREAD_H
+#include <pthread.h>
+
+/** Longest thread name, NUL excluded (the kernel's limit). */
+#define THREAD_NAME_MAX 15
+
+/** pthread_create with every signal blocked in the new thread, named name (at most
+ *  THREAD_NAME_MAX characters; longer names are cut). Returns 0 or the pthread_create error. */
+int thread_start(pthread_t *t, const char *name, void *(*fn)(void *), void *arg);
+/** Names the calling thread (for threads a library created). */
+void thread_name_self(const char *name);
+
+#endif
