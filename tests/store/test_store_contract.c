@@ -1,0 +1,442 @@
+/* The store contract (src/store/store.h) checked against every compiled backend: the same
+ * cases run once per row of BACKENDS (SQLite today; each new backend adds its row). Each case
+ * opens a fresh store from a URL in a temporary directory, the way `zeues serve --store` does,
+ * and several cases open a second handle on the same data, as a second server instance or a
+ * supervisor command would. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/errors.h"
+#include "store/store.h"
+
+typedef struct backend {
+    const char *name;
+    /* Writes the URL of a fresh, empty store under dir into out. */
+    void (*make_url)(const char *dir, char *out, size_t n);
+} backend_t;
+
+static void sqlite_url(const char *dir, char *out, size_t n)
+{
+    snprintf(out, n, "sqlite://%s/contract.db", dir);
+}
+
+static const backend_t BACKENDS[] = {
+    {"sqlite", sqlite_url},
+};
+#define N_BACKENDS (sizeof BACKENDS / sizeof BACKENDS[0])
+
+#define N_SPOOLS 8
+
+typedef struct ctx {
+    const backend_t *be;
+    char dir[256];
+    char url[512];
+    store_t *st;
+} ctx_t;
+
+static store_t *open_or_fail(const char *url)
+{
+    char err[512] = "";
+    store_t *st = store_open(url, err, sizeof err);
+    if (!st) fail_msg("store_open(%s): %s", url, err);
+    return st;
+}
+
+/* A small plant: N_SPOOLS spools T-0..T-7 (materials in), two workers with roles. */
+static void seed(store_t *st)
+{
+    sheets_t in = {0};
+    sheet_spool_t sp[N_SPOOLS];
+    memset(sp, 0, sizeof sp);
+    for (int i = 0; i < N_SPOOLS; i++) {
+        spool_t *s = &sp[i].spool;
+        s->row = i + 1;
+        snprintf(s->tag, sizeof s->tag, "T-%d", i);
+        zdate_make(2026, 1, 5, &s->fecha_materiales);
+        snprintf(s->estado_detalle, sizeof s->estado_detalle, "%s", "");
+    }
+    sheet_worker_t w[2];
+    memset(w, 0, sizeof w);
+    w[0].worker.id = 93;
+    snprintf(w[0].worker.nombre, sizeof w[0].worker.nombre, "Mauricio");
+    snprintf(w[0].worker.apellido, sizeof w[0].worker.apellido, "Rodriguez");
+    snprintf(w[0].activo, sizeof w[0].activo, "TRUE");
+    w[0].worker.activo = 1;
+    w[1] = w[0];
+    w[1].worker.id = 94;
+    snprintf(w[1].worker.nombre, sizeof w[1].worker.nombre, "Nicolas");
+    sheet_role_t r[2] = {{93, "Armador", "TRUE"}, {94, "Soldador", "TRUE"}};
+    static char *op_h[] = {"TAG_SPOOL", "NV", "Fecha_Materiales"};
+    static char *w_h[] = {"Id", "Nombre", "Apellido", "Activo"};
+    static char *r_h[] = {"Id", "Rol", "Activo"};
+    in.op_headers = op_h;
+    in.n_op_headers = 3;
+    in.worker_headers = w_h;
+    in.n_worker_headers = 4;
+    in.role_headers = r_h;
+    in.n_role_headers = 3;
+    in.spools = sp;
+    in.n_spools = N_SPOOLS;
+    in.workers = w;
+    in.n_workers = 2;
+    in.roles = r;
+    in.n_roles = 2;
+    char err[512] = "";
+    int rc = st->ops->import(st, &in, err, sizeof err);
+    if (rc != ZE_OK) fail_msg("import: %s (%s)", zerr_name(rc), err);
+}
+
+static int setup_for(void **state, const backend_t *be)
+{
+    ctx_t *c = test_calloc(1, sizeof *c);
+    c->be = be;
+    snprintf(c->dir, sizeof c->dir, "%s/zeues-store-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (!mkdtemp(c->dir)) fail_msg("mkdtemp failed");
+    be->make_url(c->dir, c->url, sizeof c->url);
+    c->st = open_or_fail(c->url);
+    seed(c->st);
+    *state = c;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    ctx_t *c = *state;
+    store_close(c->st);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", c->dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", c->dir);
+    test_free(c);
+    return 0;
+}
+
+/* One event for tag (TOMAR-like), with a recognisable id. */
+static event_rec_t event_for(const char *tag, int n)
+{
+    event_rec_t e;
+    memset(&e, 0, sizeof e);
+    snprintf(e.id, sizeof e.id, "00000000-0000-4000-8000-%012d", n);
+    e.ts = 1767355200 + n;
+    snprintf(e.tipo, sizeof e.tipo, "TOMAR_SPOOL");
+    snprintf(e.tag, sizeof e.tag, "%s", tag);
+    e.worker_id = 93;
+    snprintf(e.worker_nombre, sizeof e.worker_nombre, "MR(93)");
+    snprintf(e.operacion, sizeof e.operacion, "ARM");
+    snprintf(e.accion, sizeof e.accion, "TOMAR");
+    return e;
+}
+
+/* Takes tag for worker 93 at its current version: one commit with one event. */
+static int take(store_t *st, const char *tag, int n, int64_t *seq)
+{
+    spool_t s;
+    int rc = st->ops->spool_get(st, tag, &s);
+    if (rc != ZE_OK) return rc;
+    int64_t v = s.version;
+    snprintf(s.ocupado_por, sizeof s.ocupado_por, "MR(93)");
+    s.ocupado_worker_id = 93;
+    s.ocupado_op = ZOP_ARM;
+    s.fecha_ocupacion = 1767355200;
+    snprintf(s.lock_token, sizeof s.lock_token, "tok-%d", n);
+    snprintf(s.armador, sizeof s.armador, "MR(93)");
+    snprintf(s.estado_detalle, sizeof s.estado_detalle, "MR(93) trabajando ARM (ARM en progreso, SOLD pendiente)");
+    event_rec_t e = event_for(tag, n);
+    rc = st->ops->spool_commit(st, &s, v, &e, 1);
+    if (rc == ZE_OK && seq) *seq = e.seq;
+    return rc;
+}
+
+static int count_event(void *ud, const event_rec_t *e)
+{
+    (void)e;
+    (*(int *)ud)++;
+    return 0;
+}
+
+static int events_of(store_t *st, const char *tag)
+{
+    int n = 0;
+    assert_int_equal(st->ops->event_foreach_tag(st, tag, count_event, &n), ZE_OK);
+    return n;
+}
+
+/* ---- the cases ---- */
+
+static void reads_and_absent_rows(void **state)
+{
+    ctx_t *c = *state;
+    spool_t s;
+    worker_t w;
+    assert_int_equal(c->st->ops->spool_get(c->st, "T-3", &s), ZE_OK);
+    assert_string_equal(s.tag, "T-3");
+    assert_int_equal(c->st->ops->spool_get(c->st, "NOPE", &s), ZE_SPOOL_NO_ENCONTRADO);
+    assert_int_equal(c->st->ops->worker_get(c->st, 93, &w), ZE_OK);
+    assert_true(w.roles & ZROLE_ARMADOR);
+    assert_int_equal(c->st->ops->worker_get(c->st, 4242, &w), ZE_WORKER_NO_ENCONTRADO);
+    assert_int_equal(c->st->ops->ping(c->st), ZE_OK);
+}
+
+static void commit_raises_version_by_one_and_appends_its_event(void **state)
+{
+    ctx_t *c = *state;
+    spool_t before, after;
+    assert_int_equal(c->st->ops->spool_get(c->st, "T-1", &before), ZE_OK);
+    int64_t seq = -1;
+    assert_int_equal(take(c->st, "T-1", 1, &seq), ZE_OK);
+    assert_true(seq > 0);
+    assert_int_equal(c->st->ops->spool_get(c->st, "T-1", &after), ZE_OK);
+    assert_int_equal(after.version, before.version + 1);
+    assert_string_equal(after.ocupado_por, "MR(93)");
+    assert_int_equal(events_of(c->st, "T-1"), 1);
+    int64_t last;
+    assert_int_equal(c->st->ops->event_last_seq(c->st, &last), ZE_OK);
+    assert_int_equal(last, seq);
+}
+
+static void lost_compare_and_set_writes_nothing(void **state)
+{
+    ctx_t *c = *state;
+    spool_t s;
+    assert_int_equal(c->st->ops->spool_get(c->st, "T-2", &s), ZE_OK);
+    int64_t stale = s.version;
+    assert_int_equal(take(c->st, "T-2", 1, NULL), ZE_OK);
+    snprintf(s.ocupado_por, sizeof s.ocupado_por, "NR(94)");
+    s.ocupado_worker_id = 94;
+    s.ocupado_op = ZOP_SOLD;
+    event_rec_t e = event_for("T-2", 2);
+    int64_t last_before;
+    assert_int_equal(c->st->ops->event_last_seq(c->st, &last_before), ZE_OK);
+    assert_int_equal(c->st->ops->spool_commit(c->st, &s, stale, &e, 1), ZE_VERSION_CONFLICT);
+    spool_t now;
+    assert_int_equal(c->st->ops->spool_get(c->st, "T-2", &now), ZE_OK);
+    assert_string_equal(now.ocupado_por, "MR(93)");
+    int64_t last_after;
+    assert_int_equal(c->st->ops->event_last_seq(c->st, &last_after), ZE_OK);
+    assert_int_equal(last_after, last_before); /* its event was not appended */
+    assert_int_equal(events_of(c->st, "T-2"), 1);
+}
+
+static void commit_of_absent_spool_writes_nothing(void **state)
+{
+    ctx_t *c = *state;
+    spool_t s;
+    assert_int_equal(c->st->ops->spool_get(c->st, "T-0", &s), ZE_OK);
+    snprintf(s.tag, sizeof s.tag, "GHOST");
+    event_rec_t e = event_for("GHOST", 3);
+    int rc = c->st->ops->spool_commit(c->st, &s, s.version, &e, 1);
+    assert_true(rc == ZE_SPOOL_NO_ENCONTRADO || rc == ZE_VERSION_CONFLICT);
+    assert_int_equal(events_of(c->st, "GHOST"), 0);
+}
+
+static void sequence_grows_across_handles_and_survives_reopen(void **state)
+{
+    ctx_t *c = *state;
+    store_t *other = open_or_fail(c->url); /* a second instance on the same data */
+    int64_t a, b, d;
+    assert_int_equal(take(c->st, "T-4", 1, &a), ZE_OK);
+    assert_int_equal(take(other, "T-5", 2, &b), ZE_OK);
+    assert_int_equal(take(c->st, "T-6", 3, &d), ZE_OK);
+    assert_true(a < b && b < d);
+    int64_t g1, g2;
+    assert_int_equal(c->st->ops->generation(c->st, &g1), ZE_OK);
+    assert_int_equal(take(other, "T-7", 4, NULL), ZE_OK);
+    assert_int_equal(c->st->ops->generation(c->st, &g2), ZE_OK);
+    assert_true(g1 != g2); /* a write by another handle changes the generation */
+    store_close(other);
+    store_close(c->st);
+    c->st = open_or_fail(c->url);
+    spool_t s;
+    assert_int_equal(c->st->ops->spool_get(c->st, "T-5", &s), ZE_OK);
+    assert_string_equal(s.ocupado_por, "MR(93)");
+    int64_t last;
+    assert_int_equal(c->st->ops->event_last_seq(c->st, &last), ZE_OK);
+    assert_true(last > d);
+}
+
+typedef struct collect {
+    int64_t seqs[256];
+    int n;
+} collect_t;
+
+static int collect_seq(void *ud, const event_rec_t *e)
+{
+    collect_t *c = ud;
+    if (c->n < 256) c->seqs[c->n++] = e->seq;
+    return 0;
+}
+
+static void since_and_tag_visit_in_sequence_order(void **state)
+{
+    ctx_t *c = *state;
+    for (int i = 0; i < 6; i++) {
+        char tag[16];
+        snprintf(tag, sizeof tag, "T-%d", i);
+        assert_int_equal(take(c->st, tag, 10 + i, NULL), ZE_OK);
+    }
+    collect_t all = {0}, lim = {0};
+    assert_int_equal(c->st->ops->event_foreach_since(c->st, 0, 100, collect_seq, &all), ZE_OK);
+    assert_int_equal(all.n, 6);
+    for (int i = 1; i < all.n; i++) assert_true(all.seqs[i] > all.seqs[i - 1]);
+    assert_int_equal(c->st->ops->event_foreach_since(c->st, all.seqs[1], 2, collect_seq, &lim), ZE_OK);
+    assert_int_equal(lim.n, 2);
+    assert_int_equal(lim.seqs[0], all.seqs[2]);
+    assert_int_equal(lim.seqs[1], all.seqs[3]);
+}
+
+/* Sequence visibility: writers on two handles commit while a reader follows with a cursor
+ * ("everything up to N seen"). If an event N were ever visible before an earlier one, the
+ * cursor would pass the earlier one and the reader would miss it. */
+#define VIS_WRITERS 2
+#define VIS_COMMITS 150
+
+typedef struct vis {
+    const char *url;
+    int id;
+    volatile int *done;
+    pthread_mutex_t *mu;
+} vis_t;
+
+static void *vis_writer(void *arg)
+{
+    vis_t *v = arg;
+    char err[512];
+    store_t *st = store_open(v->url, err, sizeof err);
+    if (!st) return (void *)1;
+    intptr_t bad = 0;
+    for (int i = 0; i < VIS_COMMITS && !bad; i++) {
+        char tag[16];
+        snprintf(tag, sizeof tag, "T-%d", (v->id * 4 + i) % N_SPOOLS);
+        int rc;
+        do rc = take(st, tag, v->id * 100000 + i, NULL);
+        while (rc == ZE_VERSION_CONFLICT);
+        bad = rc != ZE_OK;
+    }
+    store_close(st);
+    pthread_mutex_lock(v->mu);
+    (*v->done)++;
+    pthread_mutex_unlock(v->mu);
+    return (void *)bad;
+}
+
+typedef struct follow {
+    int64_t cursor;
+    int seen;
+} follow_t;
+
+static int on_follow(void *ud, const event_rec_t *e)
+{
+    follow_t *f = ud;
+    if (e->seq <= f->cursor) fail_msg("event %lld visited again after cursor %lld", (long long)e->seq,
+                                      (long long)f->cursor);
+    f->cursor = e->seq;
+    f->seen++;
+    return 0;
+}
+
+static void a_cursor_never_misses_an_event(void **state)
+{
+    ctx_t *c = *state;
+    int64_t start;
+    assert_int_equal(c->st->ops->event_last_seq(c->st, &start), ZE_OK);
+    volatile int done = 0;
+    pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    pthread_t t[VIS_WRITERS];
+    vis_t v[VIS_WRITERS];
+    for (int i = 0; i < VIS_WRITERS; i++) {
+        v[i] = (vis_t){c->url, i, &done, &mu};
+        assert_int_equal(pthread_create(&t[i], NULL, vis_writer, &v[i]), 0);
+    }
+    follow_t f = {start, 0};
+    for (;;) {
+        pthread_mutex_lock(&mu);
+        int finished = done == VIS_WRITERS;
+        pthread_mutex_unlock(&mu);
+        assert_int_equal(c->st->ops->event_foreach_since(c->st, f.cursor, 50, on_follow, &f), ZE_OK);
+        if (finished) {
+            int before = f.seen;
+            assert_int_equal(c->st->ops->event_foreach_since(c->st, f.cursor, 100000, on_follow, &f), ZE_OK);
+            if (f.seen == before) break;
+        }
+    }
+    for (int i = 0; i < VIS_WRITERS; i++) {
+        void *rv;
+        pthread_join(t[i], &rv);
+        assert_null(rv);
+    }
+    int total = 0;
+    for (int i = 0; i < N_SPOOLS; i++) {
+        char tag[16];
+        snprintf(tag, sizeof tag, "T-%d", i);
+        total += events_of(c->st, tag);
+    }
+    assert_int_equal(total, VIS_WRITERS * VIS_COMMITS);
+    assert_int_equal(f.seen, VIS_WRITERS * VIS_COMMITS); /* the follower saw every one */
+}
+
+static void reimport_keeps_tracking_and_the_audit_log(void **state)
+{
+    ctx_t *c = *state;
+    assert_int_equal(take(c->st, "T-3", 7, NULL), ZE_OK);
+    seed(c->st); /* the office re-imports its engineering data */
+    spool_t s;
+    assert_int_equal(c->st->ops->spool_get(c->st, "T-3", &s), ZE_OK);
+    assert_string_equal(s.ocupado_por, "MR(93)");
+    assert_int_equal(events_of(c->st, "T-3"), 1);
+}
+
+static void unknown_scheme_is_refused_by_name(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    assert_null(store_open("mysql://x/y", err, sizeof err));
+    assert_non_null(strstr(err, "mysql"));
+    assert_null(store_open("", err, sizeof err));
+    char loc[64];
+    assert_string_equal(store_location("sqlite:///var/lib/z.db", loc, sizeof loc), "/var/lib/z.db");
+    assert_string_equal(store_location("sqlite://rel.db", loc, sizeof loc), "rel.db");
+    assert_string_equal(store_location("plain.db", loc, sizeof loc), "plain.db");
+}
+
+/* ---- one group per backend ---- */
+
+static const backend_t *CURRENT;
+static int setup(void **state) { return setup_for(state, CURRENT); }
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(reads_and_absent_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(commit_raises_version_by_one_and_appends_its_event, setup, teardown),
+        cmocka_unit_test_setup_teardown(lost_compare_and_set_writes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(commit_of_absent_spool_writes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(sequence_grows_across_handles_and_survives_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(since_and_tag_visit_in_sequence_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_cursor_never_misses_an_event, setup, teardown),
+        cmocka_unit_test_setup_teardown(reimport_keeps_tracking_and_the_audit_log, setup, teardown),
+        cmocka_unit_test(unknown_scheme_is_refused_by_name),
+    };
+    const char *only = getenv("ZEUES_STORE_BACKEND"); /* run one row: ctest store.<name> */
+    int failed = 0, ran = 0;
+    for (size_t i = 0; i < N_BACKENDS; i++) {
+        if (only && *only && strcmp(only, BACKENDS[i].name) != 0) continue;
+        CURRENT = &BACKENDS[i];
+        char group[64];
+        snprintf(group, sizeof group, "store_contract_%s", BACKENDS[i].name);
+        failed += cmocka_run_group_tests_name(group, tests, NULL, NULL);
+        ran++;
+    }
+    if (!ran) {
+        fprintf(stderr, "no compiled backend is named '%s'\n", only);
+        return 1;
+    }
+    return failed ? 1 : 0;
+}
