@@ -9,7 +9,8 @@
   'use strict';
 
   const NET_MSG = 'Sin conexión con el servidor. Intenta de nuevo.';
-  const TZ = 'America/Santiago';
+  /* The plant's time zone comes from the server (config.js, from TIMEZONE). */
+  const TZ = (window.ZEUES_CONFIG && window.ZEUES_CONFIG.timezone) || 'America/Santiago';
 
   /* ---------- DOM ---------- */
 

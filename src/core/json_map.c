@@ -5,7 +5,7 @@
 
 #include "core/dates.h"
 
-const char *json_action_status(zstate_t st)
+const char *json_map_action_status(zstate_t st)
 {
     switch (st) {
     case ZST_PENDIENTE: return "PENDIENTE";
@@ -16,7 +16,7 @@ const char *json_action_status(zstate_t st)
     return "PENDIENTE";
 }
 
-const char *json_repair_id(zrepair_t r)
+const char *json_map_repair_id(zrepair_t r)
 {
     switch (r) {
     case ZREP_NONE: return "";
@@ -39,14 +39,14 @@ static json_t *date_or_null(zdate_t d)
     return json_string(buf);
 }
 
-json_t *json_spool(const spool_t *s, const char *fecha_ocupacion)
+json_t *json_map_spool(const spool_t *s, const char *fecha_ocupacion)
 {
     json_t *o = json_object();
     zstate_t arm = spool_arm_state(s), sold = spool_sold_state(s);
     json_object_set_new(o, "tag_spool", json_string(s->tag));
     json_object_set_new(o, "nv", str_or_null(s->nv));
-    json_object_set_new(o, "arm", json_string(json_action_status(arm)));
-    json_object_set_new(o, "sold", json_string(json_action_status(sold)));
+    json_object_set_new(o, "arm", json_string(json_map_action_status(arm)));
+    json_object_set_new(o, "sold", json_string(json_map_action_status(sold)));
     json_object_set_new(o, "fecha_materiales", date_or_null(s->fecha_materiales));
     json_object_set_new(o, "fecha_armado", date_or_null(s->fecha_armado));
     json_object_set_new(o, "fecha_soldadura", date_or_null(s->fecha_soldadura));
@@ -65,13 +65,13 @@ json_t *json_spool(const spool_t *s, const char *fecha_ocupacion)
                       : s->metrologia == ZMET_RECHAZADO ? "RECHAZADO"
                                                         : NULL;
     json_object_set_new(o, "metrologia", str_or_null(met));
-    json_object_set_new(o, "reparacion", str_or_null(json_repair_id(s->repair)));
+    json_object_set_new(o, "reparacion", str_or_null(json_map_repair_id(s->repair)));
     json_object_set_new(o, "cycle", json_integer(s->repair_cycle));
     json_object_set_new(o, "bloqueado", json_boolean(s->repair == ZREP_BLOQUEADO));
     return o;
 }
 
-json_t *json_worker(const worker_t *w)
+json_t *json_map_worker(const worker_t *w)
 {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(w->id));

@@ -9,13 +9,13 @@
  *  Estado_Detalle filled), followed by the combined state: arm_estado, sold_estado,
  *  metrologia, reparacion, cycle, bloqueado. fecha_ocupacion is passed formatted
  *  ("DD-MM-YYYY HH:MM:SS" in the plant's zone, or NULL). New reference, caller decrefs. */
-json_t *json_spool(const spool_t *s, const char *fecha_ocupacion);
+json_t *json_map_spool(const spool_t *s, const char *fecha_ocupacion);
 /** The Worker object of api-v3.md §1.5. New reference. */
-json_t *json_worker(const worker_t *w);
+json_t *json_map_worker(const worker_t *w);
 /** ActionStatus of a machine state: PENDIENTE, EN_PROGRESO (en progreso or pausado), COMPLETADO. */
-const char *json_action_status(zstate_t st);
+const char *json_map_action_status(zstate_t st);
 /** Lower-case id of a repair state ("en_reparacion"), "" for none. */
-const char *json_repair_id(zrepair_t r);
+const char *json_map_repair_id(zrepair_t r);
 
 /** Serialises v as Python's json.dumps does by default: ", " and ": " separators, non-ASCII as
  *  lower-case \uXXXX escapes. Caller frees with free(); NULL only for an invalid value. */

@@ -8,8 +8,9 @@
 typedef int (*handler_fn)(req_t *r);
 
 enum {
-    ROUTE_MUTATES = 1 << 0, /* changes state: needs the store writable and usually Redis */
-    ROUTE_STREAM = 1 << 1,  /* answers with a live stream */
+    ROUTE_MUTATES = 1 << 0, /* changes state: its answers carry Cache-Control: no-store (and,
+                               with authentication, it needs an enrolled device) */
+    ROUTE_STREAM = 1 << 1,  /* may answer with a live stream; no other route can */
 };
 
 typedef struct route {

@@ -6,7 +6,10 @@
 const route_t routes[] = {
     {"GET", "/", h_root, 0, "API information"},
     {"GET", "/openapi.json", h_openapi, 0, "OpenAPI document"},
+    {"GET", "/api/docs", h_api_docs, 0, "API reference (HTML, from /openapi.json)"},
+    {"GET", "/api/redoc", h_api_docs, 0, "API reference (HTML, from /openapi.json)"},
     {"GET", "/app", h_app_redirect, 0, "Tablet UI entry"},
+    {"GET", "/app/", h_app_redirect, 0, "Tablet UI entry"},
     {"GET", "/app/{tag}", h_app_file, 0, "Tablet UI and dashboard files"},
     {"GET", "/api/health", h_health, 0, "Store and Redis status"},
     {"GET", "/api/redis-health", h_redis_health, 0, "Redis status"},

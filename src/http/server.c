@@ -213,8 +213,12 @@ static void dispatch(server_t *s, conn_ctx_t *ctx)
         }
     }
     route->handler(r);
+    /* Only a route flagged as a stream may answer with one (a handler bug otherwise). */
+    if (r->stream && !(route->flags & ROUTE_STREAM)) r->status = 0;
     if (r->status == 0) reply_error(r, ZE_INTERNAL_SERVER_ERROR, NULL,
                                     "Error interno del servidor. Contacta al administrador.");
+    /* A state change's answer is never to be stored by a cache or proxy on the way. */
+    if (route->flags & ROUTE_MUTATES) reply_header(r, "cache-control", "no-store");
 }
 
 static enum MHD_Result send_reply(server_t *s, struct MHD_Connection *c, conn_ctx_t *ctx)

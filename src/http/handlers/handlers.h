@@ -21,6 +21,7 @@ int h_openapi(req_t *r);
 /* static.c */
 int h_app_redirect(req_t *r);
 int h_app_file(req_t *r);
+int h_api_docs(req_t *r);
 /* health.c */
 int h_health(req_t *r);
 int h_redis_health(req_t *r);

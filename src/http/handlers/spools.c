@@ -29,7 +29,7 @@ json_t *spools__json(const spool_t *s)
 {
     char fo[32] = "";
     if (s->fecha_ocupacion) tz_format_dmy_hms(s->fecha_ocupacion, fo, sizeof fo);
-    return json_spool(s, fo[0] ? fo : NULL);
+    return json_map_spool(s, fo[0] ? fo : NULL);
 }
 
 static json_t *repair_item(const spool_t *s)

@@ -7,7 +7,7 @@
 
 static int collect(void *ud, const worker_t *w)
 {
-    if (w->activo) json_array_append_new(ud, json_worker(w));
+    if (w->activo) json_array_append_new(ud, json_map_worker(w));
     return 0;
 }
 
