@@ -39,14 +39,22 @@ void orphans_free(orphans_t *o)
     free(o);
 }
 
+/* Bounded copy that always terminates (a longer source is cut; lock values never are). */
+static void copy_str(char *dst, size_t n, const char *src)
+{
+    size_t len = strnlen(src, n - 1);
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
 void orphans_add(orphans_t *o, const char *tag, const char *value)
 {
     if (!o) return;
     pthread_mutex_lock(&o->mu);
     entry_t *e = &o->e[o->next];
     o->next = (o->next + 1) % MAX_ORPHANS;
-    snprintf(e->tag, sizeof e->tag, "%s", tag);
-    snprintf(e->value, sizeof e->value, "%s", value);
+    copy_str(e->tag, sizeof e->tag, tag);
+    copy_str(e->value, sizeof e->value, value);
     e->used = 1;
     pthread_mutex_unlock(&o->mu);
 }
