@@ -7,7 +7,9 @@
 #include <time.h>
 
 #include "util/alloc.h"
+#include "util/clock.h"
 #include "util/log.h"
+#include "util/thread.h"
 
 #define LOG_MODULE "http"
 
@@ -25,23 +27,13 @@ struct hdl {
     pthread_t thread;
 };
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void *watch(void *arg)
 {
     hdl_t *h = arg;
     pthread_mutex_lock(&h->mu);
     while (!h->stop) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += 1;
-        pthread_cond_timedwait(&h->cv, &h->mu, &ts);
-        int64_t now = now_ms();
+        clock_cond_wait_ms(&h->cv, &h->mu, 1000);
+        int64_t now = clock_mono_ms();
         int cut = 0;
         for (hdl_conn_t *c = h->head; c; c = c->next) {
             if (!c->deadline_ms || now < c->deadline_ms) continue;
@@ -63,8 +55,8 @@ hdl_t *hdl_start(int timeout_ms)
     hdl_t *h = xcalloc(1, sizeof *h);
     h->timeout_ms = timeout_ms;
     pthread_mutex_init(&h->mu, NULL);
-    pthread_cond_init(&h->cv, NULL);
-    if (pthread_create(&h->thread, NULL, watch, h) != 0) {
+    clock_cond_init(&h->cv);
+    if (thread_start(&h->thread, "zeues-hdr-wd", watch, h) != 0) {
         pthread_mutex_destroy(&h->mu);
         pthread_cond_destroy(&h->cv);
         free(h);
@@ -97,7 +89,7 @@ hdl_conn_t *hdl_open(hdl_t *h, int fd)
     hdl_conn_t *c = xcalloc(1, sizeof *c);
     c->fd = fd;
     pthread_mutex_lock(&h->mu);
-    c->deadline_ms = now_ms() + h->timeout_ms;
+    c->deadline_ms = clock_mono_ms() + h->timeout_ms;
     c->next = h->head;
     if (h->head) h->head->prev = c;
     h->head = c;
@@ -128,6 +120,6 @@ void hdl_request_done(hdl_t *h, hdl_conn_t *c)
 {
     if (!h || !c) return;
     pthread_mutex_lock(&h->mu);
-    c->deadline_ms = now_ms() + h->timeout_ms;
+    c->deadline_ms = clock_mono_ms() + h->timeout_ms;
     pthread_mutex_unlock(&h->mu);
 }

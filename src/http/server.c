@@ -16,6 +16,7 @@
 #include "http/router.h"
 #include "http/sse.h"
 #include "util/alloc.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/tz.h"
 
@@ -57,13 +58,6 @@ typedef struct conn_ctx {
     int too_large;
     int64_t started_ns;
 } conn_ctx_t;
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 const char *req_query(req_t *r, const char *name)
 {
@@ -269,7 +263,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (!ctx->started) {
         ctx->started = 1;
         hdl_headers_done(s->deadlines, deadline_of(c));
-        ctx->started_ns = now_ns();
+        ctx->started_ns = clock_mono_ns();
         ctx->req.app = s->app;
         ctx->req.env = s->env;
         ctx->req.method = method;
@@ -325,7 +319,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (!ctx) return;
     hdl_request_done(((server_t *)cls)->deadlines, deadline_of(c));
     req_t *r = &ctx->req;
-    long long us = (now_ns() - ctx->started_ns) / 1000;
+    long long us = (clock_mono_ns() - ctx->started_ns) / 1000;
     LOG_INFO("%s %s %d %lldus%s%s%s", r->method, r->path, r->status, us,
              r->log_note && r->status >= 400 ? " " : "",
              r->log_note && r->status >= 400 ? r->log_note : "",

@@ -1,6 +1,7 @@
 /* Turning a redis:// URL into a ready hiredis connection: parsing, connect with timeouts,
  * AUTH and SELECT. Shared by the pool and the subscriber so both connect the same way. */
 #include "redis/redis_int.h"
+#include "util/clock.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -26,13 +27,7 @@ void rconn_errf(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-int64_t rconn_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+int64_t rconn_now_ms(void) { return clock_mono_ms(); }
 
 /* ---- URL parsing ---- */
 

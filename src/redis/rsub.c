@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "util/alloc.h"
+#include "util/thread.h"
 
 /* Connect and SUBSCRIBE timeout; also the poll slice. */
 #define SUB_TIMEOUT_MS 1000
@@ -155,7 +156,6 @@ rsub_t *rsub_start(const char *url, const char *channel, rsub_message_fn on_mess
                    rsub_state_fn on_state, void *ud)
 {
     rsub_t *s;
-    sigset_t all, old;
     int rc;
 
     if (!channel) return NULL;
@@ -167,13 +167,10 @@ rsub_t *rsub_start(const char *url, const char *channel, rsub_message_fn on_mess
     s->on_state = on_state;
     s->ud = ud;
     atomic_init(&s->stop, 0);
-    /* The thread inherits a full signal mask: process signals (SIGINT, SIGTERM) go to the
+    /* The thread starts with a full signal mask: process signals (SIGINT, SIGTERM) go to the
      * threads that handle them, and a SIGPIPE from a write to a reset socket stays pending
      * here instead of killing the process. */
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    rc = pthread_create(&s->thread, NULL, sub_main, s);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    rc = thread_start(&s->thread, "zeues-redis-sub", sub_main, s);
     if (rc != 0) goto fail_thread;
     return s;
 

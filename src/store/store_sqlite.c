@@ -13,7 +13,9 @@
 #include "core/errors.h"
 #include "store/store.h"
 #include "util/alloc.h"
+#include "util/clock.h"
 #include "util/log.h"
+#include "util/thread.h"
 #include "store/store_sqlite_int.h"
 
 #define LOG_MODULE "store"
@@ -438,14 +440,7 @@ static void *checkpointer(void *arg)
     if (!c) LOG_ERROR("checkpointer: %s", err);
     pthread_mutex_lock(&ss->ckpt_mu);
     while (!ss->ckpt_stop) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 500 * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&ss->ckpt_cv, &ss->ckpt_mu, &ts);
+        clock_cond_wait_ms(&ss->ckpt_cv, &ss->ckpt_mu, 500);
         if (ss->ckpt_stop || !c) continue;
         pthread_mutex_unlock(&ss->ckpt_mu);
         /* PASSIVE never waits for readers or writers; what it cannot copy now it copies later. */
@@ -544,7 +539,7 @@ store_t *store_sqlite_open(const char *path, char *err, size_t errlen)
     pthread_mutex_init(&ss->conns_mu, NULL);
     pthread_mutex_init(&ss->write_mu, NULL);
     pthread_mutex_init(&ss->ckpt_mu, NULL);
-    pthread_cond_init(&ss->ckpt_cv, NULL);
+    clock_cond_init(&ss->ckpt_cv);
     if (pthread_key_create(&ss->key, on_thread_exit) != 0) {
         snprintf(err, errlen, "pthread_key_create failed");
         pthread_mutex_destroy(&ss->conns_mu);
@@ -560,7 +555,7 @@ store_t *store_sqlite_open(const char *path, char *err, size_t errlen)
     pthread_setspecific(ss->key, c);
     ss->conns = c;
     if (migrate(c->db, err, errlen) != ZE_OK) goto fail;
-    if (pthread_create(&ss->ckpt_thread, NULL, checkpointer, ss) != 0) {
+    if (thread_start(&ss->ckpt_thread, "zeues-wal-ckpt", checkpointer, ss) != 0) {
         snprintf(err, errlen, "cannot start the checkpoint thread");
         goto fail;
     }

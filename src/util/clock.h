@@ -9,6 +9,8 @@
 
 /** Milliseconds on CLOCK_MONOTONIC (an arbitrary origin; only differences mean anything). */
 int64_t clock_mono_ms(void);
+/** Nanoseconds on CLOCK_MONOTONIC (request timing). */
+int64_t clock_mono_ns(void);
 /** Initialises cv so that pthread_cond_timedwait measures CLOCK_MONOTONIC. Pair with
  *  pthread_cond_destroy. */
 void clock_cond_init(pthread_cond_t *cv);

@@ -4,9 +4,8 @@
  *
  * The threads of `zeues serve`, their owner and what each may touch:
  *   main             cli/serve.c      wiring; waits for SIGINT/SIGTERM, then shuts down in order
- *   MHD workers (N)  http/server.c    one request at a time each: handlers, app/mutate, store,
- *                                     locks, notify (libmicrohttpd's threads; named
- *                                     "zeues-http" on their first request)
+ *   MHD-worker (N)   http/server.c    one request at a time each: handlers, app/mutate, store,
+ *                                     locks, notify (libmicrohttpd's pool; it names them)
  *   zeues-hdr-wd     http/header_deadline.c  closes connections whose headers are too slow
  *   zeues-sse-hub    http/sse_hub.c   reads new events from the store, fans them out to streams
  *   zeues-redis-sub  redis/rsub.c     its own Redis connection; only wakes the hub
