@@ -1,4 +1,5 @@
-/* `zeues export --db F --dir D`: the four sheets back to CSV in their imported header layout. */
+/* `zeues export --db F --dir D`: the four sheets back to CSV in their imported header layout,
+ * store -> sheet codec (core/sheet_codec.c) -> string tables -> CSV files replaced atomically. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,17 +9,9 @@
 
 #include "cli/cli.h"
 #include "core/errors.h"
-#include "core/sheet_map.h"
+#include "core/sheet_codec.h"
 #include "store/store.h"
-#include "util/alloc.h"
 #include "util/csv.h"
-#include "util/tz.h"
-
-static const char *const default_worker_headers[] = {"Id", "Nombre", "Apellido", "Activo"};
-static const char *const default_role_headers[] = {"Id", "Rol", "Activo"};
-static const char *const metadata_headers[] = {"id", "timestamp", "evento_tipo", "tag_spool",
-                                               "worker_id", "worker_nombre", "operacion",
-                                               "accion", "fecha_operacion", "metadata_json"};
 
 static int write_atomic(const char *dir, const char *name, const buf_t *b)
 {
@@ -42,114 +35,28 @@ static int write_atomic(const char *dir, const char *name, const buf_t *b)
     return 0;
 }
 
-static void date_dmy(zdate_t d, char *out, size_t n) { zdate_format_dmy(d, out, n); }
+typedef void (*sheet_writer_fn)(const sheets_t *in, sheet_table_t *out);
 
-/* Text of tracked column c for spool s. */
-static void tracked_cell(const spool_t *s, int c, char *out, size_t n)
-{
-    out[0] = '\0';
-    switch ((sheet_col_t)c) {
-    case COL_TAG: snprintf(out, n, "%s", s->tag); break;
-    case COL_NV: snprintf(out, n, "%s", s->nv); break;
-    case COL_FECHA_MATERIALES: date_dmy(s->fecha_materiales, out, n); break;
-    case COL_FECHA_ARMADO: date_dmy(s->fecha_armado, out, n); break;
-    case COL_ARMADOR: snprintf(out, n, "%s", s->armador); break;
-    case COL_FECHA_SOLDADURA: date_dmy(s->fecha_soldadura, out, n); break;
-    case COL_SOLDADOR: snprintf(out, n, "%s", s->soldador); break;
-    case COL_FECHA_QC: date_dmy(s->fecha_qc, out, n); break;
-    case COL_OCUPADO_POR: snprintf(out, n, "%s", s->ocupado_por); break;
-    case COL_FECHA_OCUPACION:
-        if (s->ocupado_por[0] && s->fecha_ocupacion) tz_format_dmy_hms(s->fecha_ocupacion, out, n);
-        break;
-    case COL_VERSION: snprintf(out, n, "%lld", (long long)s->version); break;
-    case COL_ESTADO_DETALLE: snprintf(out, n, "%s", s->estado_detalle); break;
-    case COL_COUNT: break;
-    }
-}
+/* The files of an export, in the order they are written, with their codec writer. */
+static const struct {
+    const char *file;
+    sheet_writer_fn write;
+} sheet_files[] = {
+    {"Operaciones.csv", sheet_codec_write_operaciones},
+    {"Trabajadores.csv", sheet_codec_write_trabajadores},
+    {"Roles.csv", sheet_codec_write_roles},
+    {"Metadata.csv", sheet_codec_write_metadata},
+};
 
-static void write_operaciones(const sheets_t *sh, buf_t *b)
+/* One sheet as CSV text into b (reset first). */
+static void sheet_to_csv(const sheets_t *sh, sheet_writer_fn write, buf_t *b)
 {
-    char **headers = sh->op_headers;
-    size_t nh = sh->n_op_headers;
-    char *defaults[COL_COUNT];
-    if (nh == 0) {
-        for (int c = 0; c < COL_COUNT; c++) defaults[c] = (char *)sheet_col_header(c);
-        headers = defaults;
-        nh = COL_COUNT;
-    }
-    sheet_map_t m;
-    sheet_map_build(&m, (const char *const *)headers, nh);
-    csv_write_row(b, (const char *const *)headers, nh);
-    const char **row = xcalloc(nh, sizeof *row);
-    char(*cells)[320] = xcalloc(nh, sizeof *cells);
-    for (size_t i = 0; i < sh->n_spools; i++) {
-        const sheet_spool_t *sp = &sh->spools[i];
-        for (size_t j = 0; j < nh; j++) {
-            int c = sheet_map_col_at(&m, j);
-            if (c >= 0) {
-                tracked_cell(&sp->spool, c, cells[j], sizeof cells[j]);
-                row[j] = cells[j];
-            } else {
-                row[j] = sp->extra && sp->extra[j] ? sp->extra[j] : "";
-            }
-        }
-        csv_write_row(b, row, nh);
-    }
-    free(cells);
-    free(row);
-}
-
-static void write_workers(const sheets_t *sh, buf_t *b)
-{
-    size_t nh = sh->n_worker_headers;
-    const char *const *headers = (const char *const *)sh->worker_headers;
-    if (nh < 4) {
-        headers = default_worker_headers;
-        nh = 4;
-    }
-    csv_write_row(b, headers, nh);
-    int legacy = nh >= 5;
-    for (size_t i = 0; i < sh->n_workers; i++) {
-        const sheet_worker_t *w = &sh->workers[i];
-        char id[24];
-        snprintf(id, sizeof id, "%lld", (long long)w->worker.id);
-        const char *row[5] = {id, w->worker.nombre, w->worker.apellido,
-                              legacy ? w->worker.rol : w->activo, w->activo};
-        csv_write_row(b, row, legacy ? 5 : 4);
-    }
-}
-
-static void write_roles(const sheets_t *sh, buf_t *b)
-{
-    size_t nh = sh->n_role_headers;
-    const char *const *headers = (const char *const *)sh->role_headers;
-    if (nh < 3) {
-        headers = default_role_headers;
-        nh = 3;
-    }
-    csv_write_row(b, headers, nh);
-    for (size_t i = 0; i < sh->n_roles; i++) {
-        char id[24];
-        snprintf(id, sizeof id, "%lld", (long long)sh->roles[i].worker_id);
-        const char *row[3] = {id, sh->roles[i].rol, sh->roles[i].activo};
-        csv_write_row(b, row, 3);
-    }
-}
-
-static void write_metadata(const sheets_t *sh, buf_t *b)
-{
-    csv_write_row(b, metadata_headers, 10);
-    for (size_t i = 0; i < sh->n_events; i++) {
-        const event_rec_t *e = &sh->events[i];
-        char ts[32], wid[24], fecha[16];
-        tz_format_dmy_hms(e->ts, ts, sizeof ts);
-        snprintf(wid, sizeof wid, "%lld", (long long)e->worker_id);
-        zdate_format_dmy(e->fecha_operacion, fecha, sizeof fecha);
-        const char *row[10] = {e->id,        ts,       e->tipo,  e->tag,
-                               wid,          e->worker_nombre, e->operacion,
-                               e->accion,    fecha,    e->metadata_json};
-        csv_write_row(b, row, 10);
-    }
+    sheet_table_t t = SHEET_TABLE_INIT;
+    write(sh, &t);
+    buf_reset(b);
+    for (size_t i = 0; i < t.count; i++)
+        csv_write_row(b, (const char *const *)t.rows[i].cells, t.rows[i].count);
+    sheet_table_deinit(&t);
 }
 
 int cli_export(store_t *st, const char *dir)
@@ -165,17 +72,10 @@ int cli_export(store_t *st, const char *dir)
     }
     buf_t b = BUF_INIT;
     int ret = 0;
-    write_operaciones(&sh, &b);
-    ret |= write_atomic(dir, "Operaciones.csv", &b);
-    buf_reset(&b);
-    write_workers(&sh, &b);
-    ret |= write_atomic(dir, "Trabajadores.csv", &b);
-    buf_reset(&b);
-    write_roles(&sh, &b);
-    ret |= write_atomic(dir, "Roles.csv", &b);
-    buf_reset(&b);
-    write_metadata(&sh, &b);
-    ret |= write_atomic(dir, "Metadata.csv", &b);
+    for (size_t i = 0; i < sizeof sheet_files / sizeof sheet_files[0]; i++) {
+        sheet_to_csv(&sh, sheet_files[i].write, &b);
+        ret |= write_atomic(dir, sheet_files[i].file, &b);
+    }
     buf_deinit(&b);
     if (!ret)
         printf("Exportado a %s: %zu spools, %zu trabajadores, %zu roles, %zu eventos\n", dir,

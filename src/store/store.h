@@ -38,46 +38,9 @@ typedef int (*spool_visit_fn)(void *ud, const spool_t *s);
 typedef int (*worker_visit_fn)(void *ud, const worker_t *w);
 typedef int (*event_visit_fn)(void *ud, const event_rec_t *e);
 
-/* ---- Bulk sheets, for import / export (CSV now, Google Sheets sync later). ---- */
-
-/** One Operaciones row: the tracked columns as typed fields plus every other cell verbatim. */
-typedef struct sheet_spool {
-    spool_t spool;
-    char **extra; /* one per header of the layout; NULL where the column is tracked */
-} sheet_spool_t;
-
-typedef struct sheet_role {
-    int64_t worker_id;
-    char rol[32];
-    char activo[16]; /* verbatim cell ("TRUE") */
-} sheet_role_t;
-
-typedef struct sheet_worker {
-    worker_t worker;
-    char activo[16]; /* verbatim cell */
-} sheet_worker_t;
-
-/** The four sheets. Arrays are owned by whoever filled the struct (see sheets_free). */
-typedef struct sheets {
-    char **op_headers;
-    size_t n_op_headers;
-    sheet_spool_t *spools;
-    size_t n_spools;
-    char **worker_headers;
-    size_t n_worker_headers;
-    sheet_worker_t *workers;
-    size_t n_workers;
-    char **role_headers;
-    size_t n_role_headers;
-    sheet_role_t *roles;
-    size_t n_roles;
-    event_rec_t *events;
-    size_t n_events;
-    int has_events; /* the Metadata sheet was given (import) */
-} sheets_t;
-
-/** Frees every array of s (and the strings they hold); s itself is caller-owned. */
-void sheets_free(sheets_t *s);
+/* ---- Bulk sheets, for import / export (CSV now, Google Sheets sync later): sheets_t, its row
+ * types and sheets_free belong to the sheet codec, which reads and writes them. ---- */
+#include "core/sheet_codec.h"
 
 struct store_ops {
     const char *name;

@@ -5,6 +5,7 @@
 
 #include "core/errors.h"
 #include "core/names.h"
+#include "core/sheet_codec.h"
 #include "store/store_sqlite_int.h"
 #include "util/alloc.h"
 #include "util/log.h"
@@ -14,19 +15,6 @@
 /* ------------------------------------------------------------------------------------------ */
 /* Workers                                                                                     */
 /* ------------------------------------------------------------------------------------------ */
-
-static int activo_true(const char *cell)
-{
-    /* Active iff the trimmed, upper-cased cell is exactly TRUE. */
-    while (*cell == ' ' || *cell == '\t') cell++;
-    char up[16];
-    size_t n = 0;
-    for (; cell[n] && n < sizeof up - 1; n++)
-        up[n] = (char)((cell[n] >= 'a' && cell[n] <= 'z') ? cell[n] - 32 : cell[n]);
-    while (n > 0 && (up[n - 1] == ' ' || up[n - 1] == '\t')) n--;
-    up[n] = '\0';
-    return strcmp(up, "TRUE") == 0;
-}
 
 static int load_roles(conn_t *c, worker_t *w)
 {
@@ -40,7 +28,7 @@ static int load_roles(conn_t *c, worker_t *w)
         const char *rol = (const char *)sqlite3_column_text(q, 0);
         const char *act = (const char *)sqlite3_column_text(q, 1);
         int idx = zrole_parse(rol ? rol : "");
-        if (idx < 0 || !activo_true(act ? act : "")) continue;
+        if (idx < 0 || !sheet_codec_activo(act ? act : "")) continue;
         if (w->roles & (1u << idx)) continue;
         w->roles |= 1u << idx;
         w->roles_order[w->roles_count++] = (char)idx;
@@ -57,7 +45,7 @@ static void read_worker(sqlite3_stmt *q, worker_t *w)
     store_sqlite__copy_col(w->apellido, sizeof w->apellido, q, 2);
     store_sqlite__copy_col(w->rol, sizeof w->rol, q, 3);
     const char *act = (const char *)sqlite3_column_text(q, 4);
-    w->activo = activo_true(act ? act : "");
+    w->activo = sheet_codec_activo(act ? act : "");
     if (names_worker_display(w->nombre, w->apellido, w->id, w->display, sizeof w->display) != 0)
         snprintf(w->display, sizeof w->display, "(%lld)", (long long)w->id);
 }

@@ -1,0 +1,640 @@
+/* The sheet row codec: tables of strings <-> the typed sheets (see sheet_codec.h). Each reader
+ * checks its header row, then hands every data row to one shared loop (read_rows) with a
+ * per-sheet row parser; each writer builds rows of strings that its reader takes back. */
+#include "core/sheet_codec.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/errors.h"
+#include "core/estado.h"
+#include "core/names.h"
+#include "core/sheet_map.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/tz.h"
+
+/* ------------------------------------------------------------------------------------------ */
+/* Tables                                                                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+void sheet_table_append(sheet_table_t *t, const char *const *cells, size_t n, size_t line)
+{
+    if (t->count == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 16;
+        t->rows = xrealloc(t->rows, t->cap * sizeof *t->rows);
+    }
+    /* One block per row, the pointers first and the texts after them: a 10,000-row sheet of
+     * 75 columns is 10,000 allocations, not 750,000. */
+    size_t bytes = n * sizeof(char *);
+    for (size_t i = 0; i < n; i++) bytes += strlen(cells[i] ? cells[i] : "") + 1;
+    char **block = n ? xmalloc(bytes) : NULL;
+    char *p = n ? (char *)(block + n) : NULL;
+    for (size_t i = 0; i < n; i++) {
+        const char *c = cells[i] ? cells[i] : "";
+        size_t len = strlen(c) + 1;
+        memcpy(p, c, len);
+        block[i] = p;
+        p += len;
+    }
+    t->rows[t->count++] = (sheet_row_t){block, n, line};
+}
+
+void sheet_table_deinit(sheet_table_t *t)
+{
+    if (!t) return;
+    for (size_t i = 0; i < t->count; i++) free(t->rows[i].cells);
+    free(t->rows);
+    *t = (sheet_table_t)SHEET_TABLE_INIT;
+}
+
+const char *sheet_row_cell(const sheet_row_t *row, size_t i)
+{
+    return i < row->count ? row->cells[i] : "";
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Typed sheets and reports                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+static void free_strv(char **v, size_t n)
+{
+    if (!v) return;
+    for (size_t i = 0; i < n; i++) free(v[i]);
+    free(v);
+}
+
+static char **copy_strv(char *const *v, size_t n)
+{
+    char **out = xcalloc(n ? n : 1, sizeof *out);
+    for (size_t i = 0; i < n; i++) out[i] = xstrdup(v[i]);
+    return out;
+}
+
+void sheets_free(sheets_t *s)
+{
+    if (!s) return;
+    for (size_t i = 0; i < s->n_spools; i++) free_strv(s->spools[i].extra, s->n_op_headers);
+    free(s->spools);
+    free_strv(s->op_headers, s->n_op_headers);
+    free_strv(s->worker_headers, s->n_worker_headers);
+    free_strv(s->role_headers, s->n_role_headers);
+    free(s->workers);
+    free(s->roles);
+    free(s->events);
+    *s = (sheets_t){0};
+}
+
+void sheet_report_deinit(sheet_report_t *rep)
+{
+    if (!rep) return;
+    for (size_t i = 0; i < rep->n_bad; i++) free(rep->bad[i].msg);
+    free(rep->bad);
+    free(rep->err);
+    *rep = (sheet_report_t){.source = rep->source};
+}
+
+static void bad_row(sheet_report_t *rep, const sheet_row_t *row, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Lists row as skipped, with the reason. Cell texts go in whole: a report that cut them would
+ * hide the very value that is wrong. */
+static void bad_row(sheet_report_t *rep, const sheet_row_t *row, const char *fmt, ...)
+{
+    buf_t b = BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    rep->bad = xrealloc(rep->bad, (rep->n_bad + 1) * sizeof *rep->bad);
+    rep->bad[rep->n_bad++] = (sheet_bad_row_t){row->line, b.data ? buf_take(&b) : xstrdup("")};
+}
+
+static int refuse(sheet_report_t *rep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Refuses the whole sheet: ZE_VALIDATION_ERROR with the reason in rep->err. */
+static int refuse(sheet_report_t *rep, const char *fmt, ...)
+{
+    buf_t b = BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    free(rep->err);
+    rep->err = b.data ? buf_take(&b) : xstrdup("");
+    return ZE_VALIDATION_ERROR;
+}
+
+static const char *source(const sheet_report_t *rep) { return rep->source ? rep->source : ""; }
+
+/* ------------------------------------------------------------------------------------------ */
+/* Cells                                                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Cell of a mapped column; idx is -1 for an absent one. */
+static const char *cell(const sheet_row_t *row, int idx)
+{
+    return idx >= 0 ? sheet_row_cell(row, (size_t)idx) : "";
+}
+
+static int blank(const char *s)
+{
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n') return 0;
+    return 1;
+}
+
+/* Copies a cell trimmed of spaces and tabs into a fixed field; -1 when it does not fit. */
+static int put(char *dst, size_t n, const char *src)
+{
+    while (*src == ' ' || *src == '\t') src++;
+    size_t len = strlen(src);
+    while (len && (src[len - 1] == ' ' || src[len - 1] == '\t')) len--;
+    if (len >= n) return -1;
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+    return 0;
+}
+
+/* A decimal integer with optional surrounding spaces; -1 for anything else. */
+static int parse_int(const char *s, int64_t *out)
+{
+    while (*s == ' ') s++;
+    if (!*s) return -1;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    while (*end == ' ') end++;
+    if (errno || *end) return -1;
+    *out = v;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The shared row loop                                                                         */
+/* ------------------------------------------------------------------------------------------ */
+
+/* What a row parser made of one data row. */
+enum { ROW_KEEP = 0, ROW_SKIP = 1, ROW_BAD = -1 };
+
+/* Parses row into the zeroed element at slot; ROW_BAD rows have been reported already. */
+typedef int (*row_parse_fn)(void *ctx, const sheet_row_t *row, void *slot, sheet_report_t *rep);
+
+/* Room for every data row of t: each row makes at most one element. */
+static size_t data_rows(const sheet_table_t *t) { return t->count > 1 ? t->count - 1 : 1; }
+
+/* The loop of every reader: each data row of t that is not blank (no cell, or one blank cell:
+ * an empty line of a CSV file, an empty row of the Sheets API) is parsed into the next element
+ * of arr (data_rows(t) elements of elem bytes) and kept when the parser says so; *n counts the
+ * kept ones and is current while the parser runs, so it may look at the rows kept before. */
+static void read_rows(const sheet_table_t *t, void *arr, size_t elem, size_t *n, row_parse_fn fn,
+                      void *ctx, sheet_report_t *rep)
+{
+    for (size_t r = 1; r < t->count; r++) {
+        const sheet_row_t *row = &t->rows[r];
+        if (row->count == 0 || (row->count == 1 && blank(row->cells[0]))) continue;
+        void *slot = (char *)arr + *n * elem;
+        memset(slot, 0, elem);
+        if (fn(ctx, row, slot, rep) == ROW_KEEP) (*n)++;
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Rules                                                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+int sheet_codec_activo(const char *cell_text)
+{
+    if (!cell_text) return 0;
+    while (*cell_text == ' ' || *cell_text == '\t') cell_text++;
+    size_t n = strlen(cell_text);
+    while (n && (cell_text[n - 1] == ' ' || cell_text[n - 1] == '\t')) n--;
+    if (n != 4) return 0;
+    for (size_t i = 0; i < 4; i++) {
+        char c = cell_text[i];
+        if (c >= 'a' && c <= 'z') c = (char)(c - 'a' + 'A');
+        if (c != "TRUE"[i]) return 0;
+    }
+    return 1;
+}
+
+void sheet_codec_derive_tracking(spool_t *s)
+{
+    const char *e = s->estado_detalle;
+    int cycle = estado_parse_cycle(e);
+    if (strstr(e, "BLOQUEADO")) {
+        s->repair = ZREP_BLOQUEADO;
+        s->metrologia = ZMET_RECHAZADO;
+        s->repair_cycle = ZMAX_CYCLES;
+    } else if (strstr(e, "EN_REPARACION")) {
+        s->repair = s->ocupado_por[0] ? ZREP_EN_REPARACION : ZREP_PAUSADA;
+        s->metrologia = ZMET_RECHAZADO;
+        s->repair_cycle = cycle;
+    } else if (strstr(e, "REPARACION_PAUSADA")) {
+        s->repair = ZREP_PAUSADA;
+        s->metrologia = ZMET_RECHAZADO;
+        s->repair_cycle = cycle;
+    } else if (strstr(e, "PENDIENTE_METROLOGIA")) {
+        s->repair = ZREP_PENDIENTE_METROLOGIA;
+        s->metrologia = ZMET_RECHAZADO;
+        s->repair_cycle = cycle;
+    } else if (strstr(e, "RECHAZADO")) {
+        s->repair = ZREP_RECHAZADO;
+        s->metrologia = ZMET_RECHAZADO;
+        s->repair_cycle = cycle ? cycle : 1;
+    } else if (strstr(e, "APROBADO")) {
+        s->metrologia = ZMET_APROBADO;
+    }
+    if (!s->ocupado_por[0]) return;
+    s->ocupado_worker_id = names_id_from_display(s->ocupado_por);
+    if (s->repair == ZREP_EN_REPARACION) s->ocupado_op = ZOP_REPARACION;
+    else if (strstr(e, "trabajando SOLD")) s->ocupado_op = ZOP_SOLD;
+    else if (strstr(e, "trabajando ARM")) s->ocupado_op = ZOP_ARM;
+    else if (!s->fecha_armado) s->ocupado_op = ZOP_ARM;
+    else s->ocupado_op = ZOP_SOLD;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Operaciones                                                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct op_ctx {
+    sheets_t *sh;
+    sheet_map_t m;   /* tracked column -> layout index */
+    int *col_at;     /* layout index -> tracked column, -1 for a verbatim one */
+} op_ctx_t;
+
+static int date_cell(sheet_report_t *rep, const sheet_row_t *row, const op_ctx_t *c,
+                     sheet_col_t col, zdate_t *out)
+{
+    const char *v = cell(row, c->m.index[col]);
+    if (zdate_parse(v, out) != 0) {
+        bad_row(rep, row, "%s '%s' no es una fecha válida", sheet_col_header(col), v);
+        return -1;
+    }
+    return 0;
+}
+
+/* The tracked cells of row into s; -1 (reported) when one is unusable. */
+static int spool_fields(sheet_report_t *rep, const sheet_row_t *row, const op_ctx_t *c, spool_t *s)
+{
+    const int *ix = c->m.index;
+    if (put(s->tag, sizeof s->tag, cell(row, ix[COL_TAG])) != 0) {
+        bad_row(rep, row, "TAG_SPOOL demasiado largo (máx. %d bytes)", ZTAG_MAX - 1);
+        return -1;
+    }
+    if (put(s->nv, sizeof s->nv, cell(row, ix[COL_NV])) != 0 ||
+        put(s->armador, sizeof s->armador, cell(row, ix[COL_ARMADOR])) != 0 ||
+        put(s->soldador, sizeof s->soldador, cell(row, ix[COL_SOLDADOR])) != 0 ||
+        put(s->ocupado_por, sizeof s->ocupado_por, cell(row, ix[COL_OCUPADO_POR])) != 0 ||
+        put(s->estado_detalle, sizeof s->estado_detalle, cell(row, ix[COL_ESTADO_DETALLE])) != 0) {
+        bad_row(rep, row, "un texto supera el largo admitido");
+        return -1;
+    }
+    if (date_cell(rep, row, c, COL_FECHA_MATERIALES, &s->fecha_materiales) ||
+        date_cell(rep, row, c, COL_FECHA_ARMADO, &s->fecha_armado) ||
+        date_cell(rep, row, c, COL_FECHA_SOLDADURA, &s->fecha_soldadura) ||
+        date_cell(rep, row, c, COL_FECHA_QC, &s->fecha_qc))
+        return -1;
+    const char *fo = cell(row, ix[COL_FECHA_OCUPACION]);
+    if (!blank(fo)) {
+        zdatetime_t dt;
+        if (zdatetime_parse(fo, &dt) != 0 || dt.date == ZDATE_NONE) {
+            bad_row(rep, row, "Fecha_Ocupacion '%s' no es una fecha y hora válida", fo);
+            return -1;
+        }
+        s->fecha_ocupacion = tz_from_datetime(&dt);
+    }
+    /* The original wrote UUIDs here; only our own integer versions are kept. */
+    const char *ver = cell(row, ix[COL_VERSION]);
+    char *end;
+    long long v = strtoll(ver, &end, 10);
+    s->version = (*ver && !*end && v >= 0) ? v : 0;
+    sheet_codec_derive_tracking(s);
+    return 0;
+}
+
+static int parse_spool(void *ctx, const sheet_row_t *row, void *slot, sheet_report_t *rep)
+{
+    op_ctx_t *c = ctx;
+    sheet_spool_t *sp = slot;
+    const char *tag = cell(row, c->m.index[COL_TAG]);
+    if (blank(tag)) return ROW_SKIP; /* rows without a TAG are not spools */
+    if (!names_utf8_valid(tag, strlen(tag))) {
+        bad_row(rep, row, "TAG_SPOOL no es UTF-8 válido");
+        return ROW_BAD;
+    }
+    sp->spool.row = (int64_t)c->sh->n_spools + 1;
+    if (spool_fields(rep, row, c, &sp->spool) != 0) return ROW_BAD;
+    for (size_t i = 0; i < c->sh->n_spools; i++)
+        if (strcmp(c->sh->spools[i].spool.tag, sp->spool.tag) == 0) {
+            bad_row(rep, row, "TAG_SPOOL '%s' repetido", sp->spool.tag);
+            return ROW_BAD;
+        }
+    size_t nh = c->sh->n_op_headers;
+    sp->extra = xcalloc(nh, sizeof(char *));
+    for (size_t i = 0; i < row->count && i < nh; i++)
+        if (c->col_at[i] < 0) sp->extra[i] = xstrdup(row->cells[i]);
+    return ROW_KEEP;
+}
+
+int sheet_codec_read_operaciones(const sheet_table_t *t, sheets_t *out, sheet_report_t *rep)
+{
+    if (t->count == 0) return refuse(rep, "%s no tiene fila de encabezados", source(rep));
+    const sheet_row_t *h = &t->rows[0];
+    op_ctx_t c = {.sh = out};
+    sheet_map_build(&c.m, (const char *const *)h->cells, h->count);
+    for (int col = 0; col < COL_COUNT; col++)
+        if (sheet_col_required(col) && c.m.index[col] < 0)
+            return refuse(rep, "%s: falta la columna obligatoria '%s'", source(rep),
+                          sheet_col_header(col));
+    /* The layout: the sheet's own headers, then any tracked column it lacks (pre-v3 sheets). */
+    size_t nh = h->count;
+    out->op_headers = copy_strv(h->cells, nh);
+    for (int col = 0; col < COL_COUNT; col++)
+        if (c.m.index[col] < 0) {
+            out->op_headers = xrealloc(out->op_headers, (nh + 1) * sizeof(char *));
+            out->op_headers[nh] = xstrdup(sheet_col_header(col));
+            c.m.index[col] = (int)nh++;
+        }
+    out->n_op_headers = nh;
+    c.col_at = xmalloc(nh * sizeof *c.col_at);
+    for (size_t i = 0; i < nh; i++) c.col_at[i] = sheet_map_col_at(&c.m, i);
+    out->spools = xmalloc(data_rows(t) * sizeof *out->spools);
+    read_rows(t, out->spools, sizeof *out->spools, &out->n_spools, parse_spool, &c, rep);
+    free(c.col_at);
+    return ZE_OK;
+}
+
+/* Text of tracked column col for spool s. */
+static void tracked_cell(const spool_t *s, sheet_col_t col, char *out, size_t n)
+{
+    out[0] = '\0';
+    switch (col) {
+    case COL_TAG: snprintf(out, n, "%s", s->tag); break;
+    case COL_NV: snprintf(out, n, "%s", s->nv); break;
+    case COL_FECHA_MATERIALES: zdate_format_dmy(s->fecha_materiales, out, n); break;
+    case COL_FECHA_ARMADO: zdate_format_dmy(s->fecha_armado, out, n); break;
+    case COL_ARMADOR: snprintf(out, n, "%s", s->armador); break;
+    case COL_FECHA_SOLDADURA: zdate_format_dmy(s->fecha_soldadura, out, n); break;
+    case COL_SOLDADOR: snprintf(out, n, "%s", s->soldador); break;
+    case COL_FECHA_QC: zdate_format_dmy(s->fecha_qc, out, n); break;
+    case COL_OCUPADO_POR: snprintf(out, n, "%s", s->ocupado_por); break;
+    case COL_FECHA_OCUPACION:
+        if (s->ocupado_por[0] && s->fecha_ocupacion) tz_format_dmy_hms(s->fecha_ocupacion, out, n);
+        break;
+    case COL_VERSION: snprintf(out, n, "%lld", (long long)s->version); break;
+    case COL_ESTADO_DETALLE: snprintf(out, n, "%s", s->estado_detalle); break;
+    case COL_COUNT: break;
+    }
+}
+
+/* Room for the longest tracked text (Estado_Detalle) and any formatted date or number. */
+#define TRACKED_CELL_MAX 320
+
+void sheet_codec_write_operaciones(const sheets_t *in, sheet_table_t *out)
+{
+    const char *const *headers = (const char *const *)in->op_headers;
+    size_t nh = in->n_op_headers;
+    const char *defaults[COL_COUNT];
+    if (nh == 0) {
+        for (int c = 0; c < COL_COUNT; c++) defaults[c] = sheet_col_header(c);
+        headers = defaults;
+        nh = COL_COUNT;
+    }
+    sheet_map_t m;
+    sheet_map_build(&m, headers, nh);
+    sheet_table_append(out, headers, nh, 1);
+    const char **row = xcalloc(nh, sizeof *row);
+    char(*cells)[TRACKED_CELL_MAX] = xcalloc(nh, sizeof *cells);
+    int *col_at = xmalloc(nh * sizeof *col_at);
+    for (size_t j = 0; j < nh; j++) col_at[j] = sheet_map_col_at(&m, j);
+    for (size_t i = 0; i < in->n_spools; i++) {
+        const sheet_spool_t *sp = &in->spools[i];
+        for (size_t j = 0; j < nh; j++) {
+            if (col_at[j] >= 0) {
+                tracked_cell(&sp->spool, (sheet_col_t)col_at[j], cells[j], sizeof cells[j]);
+                row[j] = cells[j];
+            } else {
+                row[j] = sp->extra && sp->extra[j] ? sp->extra[j] : "";
+            }
+        }
+        sheet_table_append(out, row, nh, i + 2);
+    }
+    free(col_at);
+    free(cells);
+    free(row);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Trabajadores                                                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+static const char *const default_worker_headers[] = {"Id", "Nombre", "Apellido", "Activo"};
+
+typedef struct worker_ctx {
+    sheets_t *sh;
+    int legacy; /* Id, Nombre, Apellido, Rol, Activo */
+} worker_ctx_t;
+
+static int parse_worker(void *ctx, const sheet_row_t *row, void *slot, sheet_report_t *rep)
+{
+    const worker_ctx_t *c = ctx;
+    sheet_worker_t *w = slot;
+    int64_t id;
+    if (parse_int(sheet_row_cell(row, 0), &id) != 0 || id <= 0) {
+        bad_row(rep, row, "Id '%s' no es un entero positivo", sheet_row_cell(row, 0));
+        return ROW_BAD;
+    }
+    w->worker.id = id;
+    if (put(w->worker.nombre, sizeof w->worker.nombre, sheet_row_cell(row, 1)) ||
+        blank(w->worker.nombre) ||
+        put(w->worker.apellido, sizeof w->worker.apellido, sheet_row_cell(row, 2)) ||
+        blank(w->worker.apellido)) {
+        bad_row(rep, row, "Nombre y Apellido son obligatorios");
+        return ROW_BAD;
+    }
+    if (c->legacy && (put(w->worker.rol, sizeof w->worker.rol, sheet_row_cell(row, 3)) ||
+                      zrole_parse(w->worker.rol) < 0)) {
+        bad_row(rep, row, "Rol '%s' desconocido", sheet_row_cell(row, 3));
+        return ROW_BAD;
+    }
+    if (put(w->activo, sizeof w->activo, sheet_row_cell(row, c->legacy ? 4 : 3))) {
+        bad_row(rep, row, "Activo debe ser TRUE o FALSE");
+        return ROW_BAD;
+    }
+    w->worker.activo = sheet_codec_activo(w->activo);
+    for (size_t i = 0; i < c->sh->n_workers; i++)
+        if (c->sh->workers[i].worker.id == id) {
+            bad_row(rep, row, "Id %lld repetido", (long long)id);
+            return ROW_BAD;
+        }
+    return ROW_KEEP;
+}
+
+int sheet_codec_read_trabajadores(const sheet_table_t *t, sheets_t *out, sheet_report_t *rep)
+{
+    if (t->count == 0 || t->rows[0].count < 4)
+        return refuse(rep, "%s necesita encabezados Id, Nombre, Apellido, Activo", source(rep));
+    const sheet_row_t *h = &t->rows[0];
+    /* The layout is decided by the header row, not by the length of each data row (a padded
+     * row once made every worker disappear in the original). */
+    char key[64];
+    names_header_normalize(h->count >= 5 ? h->cells[3] : "", key, sizeof key);
+    worker_ctx_t c = {.sh = out, .legacy = h->count >= 5 && strcmp(key, "rol") == 0};
+    out->worker_headers = copy_strv(h->cells, h->count);
+    out->n_worker_headers = h->count;
+    out->workers = xmalloc(data_rows(t) * sizeof *out->workers);
+    read_rows(t, out->workers, sizeof *out->workers, &out->n_workers, parse_worker, &c, rep);
+    return ZE_OK;
+}
+
+void sheet_codec_write_trabajadores(const sheets_t *in, sheet_table_t *out)
+{
+    size_t nh = in->n_worker_headers;
+    const char *const *headers = (const char *const *)in->worker_headers;
+    if (nh < 4) {
+        headers = default_worker_headers;
+        nh = 4;
+    }
+    sheet_table_append(out, headers, nh, 1);
+    int legacy = nh >= 5;
+    for (size_t i = 0; i < in->n_workers; i++) {
+        const sheet_worker_t *w = &in->workers[i];
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)w->worker.id);
+        const char *row[5] = {id, w->worker.nombre, w->worker.apellido,
+                              legacy ? w->worker.rol : w->activo, w->activo};
+        sheet_table_append(out, row, legacy ? 5 : 4, i + 2);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Roles                                                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+static const char *const default_role_headers[] = {"Id", "Rol", "Activo"};
+
+static int parse_role(void *ctx, const sheet_row_t *row, void *slot, sheet_report_t *rep)
+{
+    (void)ctx;
+    sheet_role_t *r = slot;
+    if (row->count < 3 || parse_int(sheet_row_cell(row, 0), &r->worker_id) != 0 ||
+        r->worker_id <= 0) {
+        bad_row(rep, row, "Id '%s' no es un entero positivo", sheet_row_cell(row, 0));
+        return ROW_BAD;
+    }
+    if (put(r->rol, sizeof r->rol, sheet_row_cell(row, 1)) || zrole_parse(r->rol) < 0) {
+        bad_row(rep, row, "Rol '%s' desconocido", sheet_row_cell(row, 1));
+        return ROW_BAD;
+    }
+    if (put(r->activo, sizeof r->activo, sheet_row_cell(row, 2))) {
+        bad_row(rep, row, "Activo debe ser TRUE o FALSE");
+        return ROW_BAD;
+    }
+    return ROW_KEEP;
+}
+
+int sheet_codec_read_roles(const sheet_table_t *t, sheets_t *out, sheet_report_t *rep)
+{
+    if (t->count == 0 || t->rows[0].count < 3)
+        return refuse(rep, "%s necesita encabezados Id, Rol, Activo", source(rep));
+    out->role_headers = copy_strv(t->rows[0].cells, t->rows[0].count);
+    out->n_role_headers = t->rows[0].count;
+    out->roles = xmalloc(data_rows(t) * sizeof *out->roles);
+    read_rows(t, out->roles, sizeof *out->roles, &out->n_roles, parse_role, NULL, rep);
+    return ZE_OK;
+}
+
+void sheet_codec_write_roles(const sheets_t *in, sheet_table_t *out)
+{
+    size_t nh = in->n_role_headers;
+    const char *const *headers = (const char *const *)in->role_headers;
+    if (nh < 3) {
+        headers = default_role_headers;
+        nh = 3;
+    }
+    sheet_table_append(out, headers, nh, 1);
+    for (size_t i = 0; i < in->n_roles; i++) {
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)in->roles[i].worker_id);
+        const char *row[3] = {id, in->roles[i].rol, in->roles[i].activo};
+        sheet_table_append(out, row, 3, i + 2);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Metadata                                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+#define METADATA_COLS 10
+
+static const char *const metadata_headers[METADATA_COLS] = {
+    "id", "timestamp", "evento_tipo", "tag_spool", "worker_id",
+    "worker_nombre", "operacion", "accion", "fecha_operacion", "metadata_json"};
+
+static int parse_event(void *ctx, const sheet_row_t *row, void *slot, sheet_report_t *rep)
+{
+    (void)ctx;
+    event_rec_t *e = slot;
+    char *const *f = row->cells;
+    if (row->count < METADATA_COLS) {
+        bad_row(rep, row, "se esperaban 10 columnas, hay %zu", row->count);
+        return ROW_BAD;
+    }
+    zdatetime_t dt;
+    if (zdatetime_parse(f[1], &dt) != 0 || dt.date == ZDATE_NONE) {
+        bad_row(rep, row, "timestamp '%s' no es válido", f[1]);
+        return ROW_BAD;
+    }
+    e->ts = tz_from_datetime(&dt);
+    int64_t wid = 0;
+    if (!blank(f[4]) && (parse_int(f[4], &wid) != 0 || wid < 0)) {
+        bad_row(rep, row, "worker_id '%s' no es un entero", f[4]);
+        return ROW_BAD;
+    }
+    e->worker_id = wid;
+    if (zdate_parse(f[8], &e->fecha_operacion) != 0) {
+        bad_row(rep, row, "fecha_operacion '%s' no es una fecha válida", f[8]);
+        return ROW_BAD;
+    }
+    size_t json_len = strlen(f[9]);
+    if (put(e->id, sizeof e->id, f[0]) || put(e->tipo, sizeof e->tipo, f[2]) ||
+        put(e->tag, sizeof e->tag, f[3]) ||
+        put(e->worker_nombre, sizeof e->worker_nombre, f[5]) ||
+        put(e->operacion, sizeof e->operacion, f[6]) || put(e->accion, sizeof e->accion, f[7]) ||
+        json_len >= sizeof e->metadata_json) {
+        bad_row(rep, row, "un campo supera el largo admitido");
+        return ROW_BAD;
+    }
+    memcpy(e->metadata_json, f[9], json_len + 1); /* verbatim: it is JSON text */
+    return ROW_KEEP;
+}
+
+int sheet_codec_read_metadata(const sheet_table_t *t, sheets_t *out, sheet_report_t *rep)
+{
+    out->has_events = 1;
+    if (t->count == 0 || t->rows[0].count < METADATA_COLS)
+        return refuse(rep, "%s necesita las 10 columnas id..metadata_json", source(rep));
+    out->events = xmalloc(data_rows(t) * sizeof *out->events);
+    read_rows(t, out->events, sizeof *out->events, &out->n_events, parse_event, NULL, rep);
+    return ZE_OK;
+}
+
+void sheet_codec_write_metadata(const sheets_t *in, sheet_table_t *out)
+{
+    sheet_table_append(out, metadata_headers, METADATA_COLS, 1);
+    for (size_t i = 0; i < in->n_events; i++) {
+        const event_rec_t *e = &in->events[i];
+        char ts[32], wid[24], fecha[16];
+        tz_format_dmy_hms(e->ts, ts, sizeof ts);
+        snprintf(wid, sizeof wid, "%lld", (long long)e->worker_id);
+        zdate_format_dmy(e->fecha_operacion, fecha, sizeof fecha);
+        const char *row[METADATA_COLS] = {e->id, ts, e->tipo, e->tag, wid, e->worker_nombre,
+                                          e->operacion, e->accion, fecha, e->metadata_json};
+        sheet_table_append(out, row, METADATA_COLS, i + 2);
+    }
+}
