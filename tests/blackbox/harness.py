@@ -24,6 +24,7 @@ import http.client
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -127,6 +128,37 @@ def remove_tempdir(d):
     shutil.rmtree(d, ignore_errors=True)
     if d in _tempdirs:
         _tempdirs.remove(d)
+
+
+def raise_nofile(want):
+    """Raises this process's RLIMIT_NOFILE towards `want` (children started afterwards, servers
+    included, inherit it): the soft limit up to the hard limit and, as root, the hard limit
+    too. Returns the soft limit now in force (a test that needs more must fail, not skip)."""
+    inf = resource.RLIM_INFINITY
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == inf or soft >= want:
+        return want if soft == inf else soft
+    if hard != inf and hard < want and os.geteuid() == 0:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, want))
+        except (ValueError, OSError):
+            pass            # no CAP_SYS_RESOURCE, or above fs.nr_open: the caller reports it
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = want if hard == inf else min(want, hard)
+    if target > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def nofile_shortfall(have, need, what):
+    """'' when `have` descriptors are enough, else why the test cannot run on this machine."""
+    if have >= need:
+        return ""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return ("%s needs RLIMIT_NOFILE >= %d; it is %d (hard limit %d) and could not be raised "
+            "(%s)" % (what, need, have, hard,
+                      "root without CAP_SYS_RESOURCE, or above fs.nr_open" if os.geteuid() == 0
+                      else "not root: run as root or raise the hard limit, ulimit -Hn"))
 
 
 def free_port():
@@ -623,7 +655,7 @@ class Server:
 
 
 # ------------------------------------------------------------------------------------------
-# Route probing (for tests of routes that other engineers are still adding)
+# Route probing: a test of a route fails, with that reason, when the route is missing
 # ------------------------------------------------------------------------------------------
 
 _route_cache = {}
@@ -645,14 +677,21 @@ def route_exists(server, method, path):
     return _route_cache[key]
 
 
-def skip_unless_route(method, path):
-    """Like @unittest.skipUnless(route_exists(...)), evaluated when the test runs (the server
-    starts in setUpClass): the test runs automatically once the route lands."""
+def assert_routed(testcase, server, method, path):
+    """Fails the test, naming the route, when the server does not route (method, path): a
+    missing route is a bug, never a reason to skip."""
+    if not route_exists(server, method, path):
+        testcase.fail("%s %s is not routed (the router's own 404 NOT_FOUND 'Not Found'): the "
+                      "route table lost it" % (method, path))
+
+
+def require_route(method, path):
+    """Decorator: the test fails with a clear message, before its own assertions, when the
+    server (started in setUpClass) does not route (method, path)."""
     def deco(fn):
         @functools.wraps(fn)
         def wrapper(self, *a, **kw):
-            if not route_exists(self.server, method, path):
-                self.skipTest("%s %s is not routed yet" % (method, path))
+            assert_routed(self, self.server, method, path)
             return fn(self, *a, **kw)
         return wrapper
     return deco

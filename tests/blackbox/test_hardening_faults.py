@@ -12,8 +12,8 @@ TOMAR_SPOOL), and the service recovers by itself, without a restart or a manual 
      TOMARs arrive: each answers within ~1 s (200 or 503 REDIS_UNAVAILABLE), never hangs;
      versions and Metadata show exactly the acknowledged changes; once Redis is responsive a
      spool whose TOMAR got the 503 can be taken at once (a failed TOMAR leaves no lock).
-  3. Disk full (a tmpfs holding the DB, filled by a file but 192 KB; skipped when mount is not
-     permitted): mutations answer 503 STORE_UNAVAILABLE with the single error body or succeed;
+  3. Disk full (a tmpfs holding the DB, filled by a file but 192 KB; needs root to mount it, and
+     fails saying so where mounting is not permitted): mutations answer 503 STORE_UNAVAILABLE with the single error body or succeed;
      nothing acknowledged is lost; after the file is deleted mutations succeed without restart.
   4. SIGKILL at random instants of a TOMAR/PAUSAR load, 5 times, restart each time: no
      acknowledged write lost, no half-written spool, no orphan lock 35 s after the last kill,
@@ -422,7 +422,8 @@ class HardeningFaults(ZeuesTestCase):
         why = mount_tmpfs(mnt, "8m")
         if why:
             harness.remove_tempdir(mnt)
-            self.skipTest("cannot mount a tmpfs for the disk-full test: " + why)
+            self.fail("cannot mount a tmpfs for the disk-full test (run the suite as root, with "
+                      "CAP_SYS_ADMIN): " + why)
         srv = None
         filler = None
         rc, rep = 0, ""
