@@ -220,7 +220,7 @@ class LiveScale(LiveCase):
         self.assertLess(worst, 1.0)
         self.assertLess(threads_busy, 20)
         self.assertEqual(threads_idle, threads_before, "a stream costs a thread")
-        self.assertLess(rss, 64 * 1024, "RSS %d kB" % rss)
+        self.assertLess(rss, harness.rss_budget_kb(64 * 1024), "RSS %d kB" % rss)
         self.assertTrue(self.server.alive())
 
 
