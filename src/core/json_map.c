@@ -89,7 +89,9 @@ json_t *json_map_worker(const worker_t *w)
 
 char *json_map_dumps_python(const json_t *v)
 {
-    char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+    /* 15 significant digits: what Python's repr prints for the 2-decimal PD values (12.3, not
+     * 12.300000000000001). */
+    char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15));
     if (!s) return NULL;
     /* jansson writes \u00F3; Python writes \u00f3. Escapes are the only place a backslash is
      * followed by 'u' in the output, and an escaped backslash is skipped as a pair. */
