@@ -193,6 +193,31 @@ int decide__role_or_fail(const worker_t *w, zop_t op, zfail_t *fail)
                      (long long)w->id, want, zop_name(op));
 }
 
+int decide__unavailable_fail(const spool_t *s, zop_t op, zfail_t *fail)
+{
+    return zfail_set(fail, ZE_OPERACION_NO_DISPONIBLE, decide__tag_data(s, op),
+                     "La operación %s no está disponible para el spool '%s'. Verifica el estado "
+                     "actual del spool.",
+                     zop_name(op), s->tag);
+}
+
+int decide__held_other_op_fail(const spool_t *s, zop_t op, const char *verb, zfail_t *fail)
+{
+    json_t *d = decide__tag_data(s, op);
+    char state[48], upper[16];
+    snprintf(state, sizeof state, "ocupado para %s", zop_name(s->ocupado_op));
+    size_t i = 0;
+    for (; verb[i] && i + 1 < sizeof upper; i++)
+        upper[i] = verb[i] >= 'a' && verb[i] <= 'z' ? (char)(verb[i] - 'a' + 'A') : verb[i];
+    upper[i] = '\0';
+    json_object_set_new(d, "current_state", json_string(state));
+    json_object_set_new(d, "attempted_transition", json_string(upper));
+    return zfail_set(fail, ZE_INVALID_STATE_TRANSITION, d,
+                     "No se puede %s %s en spool '%s': %s lo ocupa para %s. Finaliza esa "
+                     "operación primero.",
+                     verb, zop_name(op), s->tag, s->ocupado_por, zop_name(s->ocupado_op));
+}
+
 int decide__occupied_fail(const spool_t *s, zfail_t *fail)
 {
     json_t *d = json_object();

@@ -311,24 +311,11 @@ int decide_finalizar(const spool_t *s, const zcmd_t *cmd, zoutcome_t *out, zfail
                          "No se puede completar el spool '%s': %s no lo tiene ocupado", s->tag,
                          cmd->worker->display);
     }
-    if (op != ZOP_ARM && op != ZOP_SOLD)
-        return zfail_set(fail, ZE_OPERACION_NO_DISPONIBLE, decide__tag_data(s, op),
-                         "La operación %s no está disponible para el spool '%s'. Verifica el "
-                         "estado actual del spool.",
-                         zop_name(op), s->tag);
+    if (op != ZOP_ARM && op != ZOP_SOLD) return decide__unavailable_fail(s, op, fail);
     int rc = decide__role_or_fail(cmd->worker, op, fail);
     if (rc != ZE_OK) return rc;
     if (!held_by_me) return not_owner(&f, fail);
-    if (s->ocupado_op != op) {
-        json_t *d = decide__tag_data(s, op);
-        char state[48];
-        snprintf(state, sizeof state, "ocupado para %s", zop_name(s->ocupado_op));
-        json_object_set_new(d, "current_state", json_string(state));
-        json_object_set_new(d, "attempted_transition", json_string("FINALIZAR"));
-        return zfail_set(fail, ZE_INVALID_STATE_TRANSITION, d,
-                         "No se puede finalizar %s en spool '%s': lo ocupas para %s", zop_name(op),
-                         s->tag, zop_name(s->ocupado_op));
-    }
+    if (s->ocupado_op != op) return decide__held_other_op_fail(s, op, "finalizar", fail);
     f.n = cmd->n_unions > ZUNION_MAX ? ZUNION_MAX : cmd->n_unions;
     if (f.n) memcpy(f.u, cmd->unions, f.n * sizeof f.u[0]);
     return f.n ? finalizar_unions(&f, fail) : finalizar_v3(&f, fail);

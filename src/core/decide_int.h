@@ -33,6 +33,11 @@ void decide__live(zoutcome_t *out, const zcmd_t *cmd, const char *type, const ch
                   zop_t op, json_t *extra);
 /** ROL_NO_AUTORIZADO unless the worker holds a role that op accepts. */
 int decide__role_or_fail(const worker_t *w, zop_t op, zfail_t *fail);
+/** OPERACION_NO_DISPONIBLE with the reference's default text for op on s. */
+int decide__unavailable_fail(const spool_t *s, zop_t op, zfail_t *fail);
+/** INVALID_STATE_TRANSITION: the caller occupies s for another operation than op; verb is the
+ *  lower-case action attempted ("iniciar", "finalizar"). */
+int decide__held_other_op_fail(const spool_t *s, zop_t op, const char *verb, zfail_t *fail);
 /** SPOOL_OCCUPIED naming the occupant. */
 int decide__occupied_fail(const spool_t *s, zfail_t *fail);
 /** NO_AUTORIZADO: only the occupant may act. */

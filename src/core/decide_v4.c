@@ -74,10 +74,7 @@ int decide_iniciar(const spool_t *s, const zcmd_t *cmd, zoutcome_t *out, zfail_t
                          "operacion: obligatoria (ARM, SOLD o REPARACION)");
     if (op != ZOP_ARM && op != ZOP_SOLD)
         /* Metrología is instant (POST /api/metrologia/completar): nothing to occupy. */
-        return zfail_set(fail, ZE_OPERACION_NO_DISPONIBLE, decide__tag_data(s, op),
-                         "La operación %s no está disponible para el spool '%s'. Verifica el "
-                         "estado actual del spool.",
-                         zop_name(op), s->tag);
+        return decide__unavailable_fail(s, op, fail);
     int rc = decide__role_or_fail(cmd->worker, op, fail);
     if (rc != ZE_OK) return rc;
 
@@ -86,17 +83,7 @@ int decide_iniciar(const spool_t *s, const zcmd_t *cmd, zoutcome_t *out, zfail_t
         out->noop = 1; /* double tap */
         return ZE_OK;
     }
-    if (held_by_me) {
-        json_t *d = decide__tag_data(s, op);
-        char state[48];
-        snprintf(state, sizeof state, "ocupado para %s", zop_name(s->ocupado_op));
-        json_object_set_new(d, "current_state", json_string(state));
-        json_object_set_new(d, "attempted_transition", json_string("INICIAR"));
-        return zfail_set(fail, ZE_INVALID_STATE_TRANSITION, d,
-                         "No se puede iniciar %s en spool '%s': %s ya lo ocupa para %s. "
-                         "Finaliza esa operación primero.",
-                         zop_name(op), s->tag, s->ocupado_por, zop_name(s->ocupado_op));
-    }
+    if (held_by_me) return decide__held_other_op_fail(s, op, "iniciar", fail);
     if (spool_is_occupied(s)) return decide__occupied_fail(s, fail);
     if (s->repair != ZREP_NONE)
         /* Rejected, in repair, repaired or blocked: the spool's work is the repair loop's. */

@@ -274,10 +274,7 @@ int decide_occupation(const spool_t *s, const zcmd_t *cmd, zoutcome_t *out, zfai
     }
     out->op = op;
     if (op == ZOP_METROLOGIA)
-        return zfail_set(fail, ZE_OPERACION_NO_DISPONIBLE, decide__tag_data(s, op),
-                         "La operación METROLOGIA no está disponible para el spool '%s'. "
-                         "Verifica el estado actual del spool.",
-                         s->tag);
+        return decide__unavailable_fail(s, op, fail);
     int rc = decide__role_or_fail(cmd->worker, op, fail);
     if (rc != ZE_OK) return rc;
     return op == ZOP_REPARACION ? decide_repair(s, cmd, out, fail) : decide_op(s, cmd, op, out, fail);
