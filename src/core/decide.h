@@ -64,6 +64,8 @@ typedef struct zcmd {
     const zunion_edit_t *edits;  /* guardar: the complete desired list */
     size_t n_edits;
     const char *texto;           /* notas: the text to append (trimmed, 1..500 characters) */
+    zunion_date_fn local_date;   /* plant date of a union time (FINALIZAR's reconciled
+                                    completion date); NULL = the UTC offset of now_text */
 } zcmd_t;
 
 typedef struct zfail {
@@ -87,7 +89,8 @@ typedef struct zoutcome {
     size_t n_puts;
     int deletes[ZUNION_MAX];     /* N_UNION of unions to delete */
     size_t n_deletes;
-    char notas_line[640];        /* a line to append to Notas; "" = none */
+    char notas_line[2048];       /* a line to append to Notas; "" = none ("YYYYMMDD: " and
+                                    500 characters of up to 4 UTF-8 bytes each) */
     zfinal_t action;             /* FINALIZAR: action_taken */
     int unions_processed;        /* FINALIZAR: unions written */
     int64_t pulgadas_c;          /* FINALIZAR: spool-wide PD of the operation after the write;

@@ -41,6 +41,10 @@ typedef struct zunion_metrics {
     int64_t pulgadas_sold_c; /* Σ dn_c over sold_done unions */
 } zunion_metrics_t;
 
+/** The plant's calendar date of a unix time (util/tz.h's tz_date fits). The core never
+ *  converts time zones itself: whoever needs a union time as a plant date passes this in. */
+typedef zdate_t (*zunion_date_fn)(int64_t t);
+
 /** 1 when tipo needs SOLD: BW, BR, SO, FILL, LET (exact, case-sensitive). Every union needs
  *  ARM; FW, MIT and any other code are ARM-only. */
 int zunion_tipo_needs_sold(const char *tipo);
