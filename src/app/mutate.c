@@ -265,6 +265,7 @@ int mutate_apply(app_t *app, const char *tag, zcmd_t *cmd, mutate_decide_fn deci
     char token[RLOCK_TOKEN_MAX], uuid[UUID_STR_LEN], event_id[UUID_STR_LEN], now_text[32];
     cmd->now = app_now(app);
     cmd->today = tz_date(cmd->now);
+    cmd->local_date = tz_date;
     tz_format_dmy_hms(cmd->now, now_text, sizeof now_text);
     cmd->now_text = now_text;
     new_id(app, uuid);

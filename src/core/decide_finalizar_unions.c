@@ -124,6 +124,27 @@ int decide__fin_select(fin_t *f, zfail_t *fail)
         return zfail_set(fail, ZE_BAD_REQUEST, d, "Uniones no encontradas en el spool '%s': %s%s",
                          f->s->tag, list, n_unknown_all > n_unknown ? ", …" : "");
     }
+    /* ARM-only unions (FW, MIT, ...) selected for SOLD are dropped from the selection: the
+     * current app's "select all" offers them (api-v4v5 §5 item 10); counting them made the
+     * original answer 409. Only a selection of nothing but ARM-only unions is refused. */
+    size_t kept = 0, dropped = 0;
+    const zunion_t *first_dropped = NULL;
+    for (size_t k = 0; k < f->n_pick; k++) {
+        const zunion_t *u = &f->u[f->pick[k]];
+        if (f->op == ZOP_SOLD && zunion_complete(u) && !zunion_tipo_needs_sold(u->tipo)) {
+            if (!dropped++) first_dropped = u;
+            continue;
+        }
+        f->pick[kept++] = f->pick[k];
+    }
+    f->n_pick = kept;
+    if (dropped && !kept) {
+        char id[ZOT_MAX + 8], msg[ZOT_MAX + 160];
+        zunion_id(first_dropped, id, sizeof id);
+        snprintf(msg, sizeof msg, "La unión %s es de tipo %s: no lleva SOLD (solo ARM)", id,
+                 first_dropped->tipo);
+        return union_fail(f, ZE_OPERACION_NO_DISPONIBLE, id, msg, fail);
+    }
     /* Unions that cannot take this operation at all: the request is wrong, not late. */
     for (size_t k = 0; k < f->n_pick; k++) {
         const zunion_t *u = &f->u[f->pick[k]];

@@ -43,6 +43,11 @@ int h_uniones_disponibles(req_t *r);
 int h_uniones_metricas(req_t *r);
 int h_uniones_todas(req_t *r);
 int h_uniones_guardar(req_t *r);
+/* spool_status.c (the current app's card data) */
+int h_spool_status(req_t *r);
+int h_spools_batch_status(req_t *r);
+/* registro.c (Mi Registro) */
+int h_registro(req_t *r);
 /* notas.c */
 int h_notas_get(req_t *r);
 int h_notas_post(req_t *r);
