@@ -78,9 +78,15 @@ char **sheet_codec__copy_strv(char *const *v, size_t n)
 void sheets_free(sheets_t *s)
 {
     if (!s) return;
-    for (size_t i = 0; i < s->n_spools; i++)
+    for (size_t i = 0; i < s->n_spools; i++) {
         sheet_codec__free_strv(s->spools[i].extra, s->n_op_headers);
+        free(s->spools[i].notas);
+    }
     free(s->spools);
+    for (size_t i = 0; i < s->n_unions; i++)
+        sheet_codec__free_strv(s->unions[i].extra, s->n_union_headers);
+    free(s->unions);
+    sheet_codec__free_strv(s->union_headers, s->n_union_headers);
     sheet_codec__free_strv(s->op_headers, s->n_op_headers);
     sheet_codec__free_strv(s->worker_headers, s->n_worker_headers);
     sheet_codec__free_strv(s->role_headers, s->n_role_headers);
@@ -95,20 +101,38 @@ void sheet_report_deinit(sheet_report_t *rep)
     if (!rep) return;
     for (size_t i = 0; i < rep->n_bad; i++) free(rep->bad[i].msg);
     free(rep->bad);
+    for (size_t i = 0; i < rep->n_warn; i++) free(rep->warn[i].msg);
+    free(rep->warn);
     free(rep->err);
     *rep = (sheet_report_t){.source = rep->source};
+}
+
+static void add_line(sheet_bad_row_t **v, size_t *n, size_t line, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
+static void add_line(sheet_bad_row_t **v, size_t *n, size_t line, const char *fmt, va_list ap)
+{
+    buf_t b = BUF_INIT;
+    buf_vprintf(&b, fmt, ap);
+    *v = xrealloc(*v, (*n + 1) * sizeof **v);
+    (*v)[(*n)++] = (sheet_bad_row_t){line, b.data ? buf_take(&b) : xstrdup("")};
 }
 
 /* Cell texts go in whole: a report that cut them would hide the very value that is wrong. */
 void sheet_codec__bad_row(sheet_report_t *rep, const sheet_row_t *row, const char *fmt, ...)
 {
-    buf_t b = BUF_INIT;
     va_list ap;
     va_start(ap, fmt);
-    buf_vprintf(&b, fmt, ap);
+    add_line(&rep->bad, &rep->n_bad, row->line, fmt, ap);
     va_end(ap);
-    rep->bad = xrealloc(rep->bad, (rep->n_bad + 1) * sizeof *rep->bad);
-    rep->bad[rep->n_bad++] = (sheet_bad_row_t){row->line, b.data ? buf_take(&b) : xstrdup("")};
+}
+
+void sheet_codec__warn(sheet_report_t *rep, size_t line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_line(&rep->warn, &rep->n_warn, line, fmt, ap);
+    va_end(ap);
 }
 
 int sheet_codec__refuse(sheet_report_t *rep, const char *fmt, ...)
@@ -252,10 +276,13 @@ typedef struct op_ctx {
     int *col_at;     /* layout index -> tracked column, -1 for a verbatim one */
 } op_ctx_t;
 
+/* Shorthand of the reader: the cell of tracked column col in row ("" when absent). */
+#define OP_CELL(row, c, col) sheet_codec__cell((row), (c)->m.index[(col)])
+
 static int date_cell(sheet_report_t *rep, const sheet_row_t *row, const op_ctx_t *c,
                      sheet_col_t col, zdate_t *out)
 {
-    const char *v = sheet_codec__cell(row, c->m.index[col]);
+    const char *v = OP_CELL(row, c, col);
     if (zdate_parse(v, out) != 0) {
         sheet_codec__bad_row(rep, row, "%s '%s' no es una fecha válida", sheet_col_header(col), v);
         return -1;
@@ -263,23 +290,74 @@ static int date_cell(sheet_report_t *rep, const sheet_row_t *row, const op_ctx_t
     return 0;
 }
 
+int sheet_codec_count_cell(const char *cell, int *out)
+{
+    int64_t c;
+    if (sheet_codec__blank(cell)) {
+        *out = -1;
+        return 0;
+    }
+    if (zunion_parse_c(cell, &c) != 0 || c % 100 != 0 || c / 100 > 1000000) return -1;
+    *out = (int)(c / 100);
+    return 0;
+}
+
+int sheet_codec_pulgadas_cell(const char *cell, int64_t *out)
+{
+    if (sheet_codec__blank(cell)) {
+        *out = -1;
+        return 0;
+    }
+    return zunion_parse_c(cell, out);
+}
+
+/* The v4 cells of row into s (OT verbatim; the counters typed); -1 (reported) when one is
+ * unusable. Notas is the caller's (it lives beside the spool). */
+static int v4_fields(sheet_report_t *rep, const sheet_row_t *row, const op_ctx_t *c, spool_t *s)
+{
+    const char *ot = OP_CELL(row, c, COL_OT);
+    if (strlen(ot) >= sizeof s->ot) {
+        sheet_codec__bad_row(rep, row, "OT demasiado largo (máx. %zu bytes)", sizeof s->ot - 1);
+        return -1;
+    }
+    memcpy(s->ot, ot, strlen(ot) + 1);
+    static const sheet_col_t counts[] = {COL_TOTAL_UNIONES, COL_UNIONES_ARM, COL_UNIONES_SOLD};
+    int *count_field[] = {&s->total_uniones, &s->uniones_arm_done, &s->uniones_sold_done};
+    for (size_t i = 0; i < 3; i++) {
+        const char *v = OP_CELL(row, c, counts[i]);
+        if (sheet_codec_count_cell(v, count_field[i]) != 0) {
+            sheet_codec__bad_row(rep, row, "%s '%s' no es un entero mayor o igual a 0",
+                                 sheet_col_header(counts[i]), v);
+            return -1;
+        }
+    }
+    static const sheet_col_t pulg[] = {COL_PULGADAS_ARM, COL_PULGADAS_SOLD};
+    int64_t *pulg_field[] = {&s->pulgadas_arm_c, &s->pulgadas_sold_c};
+    for (size_t i = 0; i < 2; i++) {
+        const char *v = OP_CELL(row, c, pulg[i]);
+        if (sheet_codec_pulgadas_cell(v, pulg_field[i]) != 0) {
+            sheet_codec__bad_row(rep, row, "%s '%s' no es un número mayor o igual a 0",
+                                 sheet_col_header(pulg[i]), v);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* The tracked cells of row into s; -1 (reported) when one is unusable. */
 static int spool_fields(sheet_report_t *rep, const sheet_row_t *row, const op_ctx_t *c, spool_t *s)
 {
-    const int *ix = c->m.index;
-    if (sheet_codec__put(s->tag, sizeof s->tag, sheet_codec__cell(row, ix[COL_TAG])) != 0) {
+    if (sheet_codec__put(s->tag, sizeof s->tag, OP_CELL(row, c, COL_TAG)) != 0) {
         sheet_codec__bad_row(rep, row, "TAG_SPOOL demasiado largo (máx. %d bytes)", ZTAG_MAX - 1);
         return -1;
     }
-    if (sheet_codec__put(s->nv, sizeof s->nv, sheet_codec__cell(row, ix[COL_NV])) != 0 ||
-        sheet_codec__put(s->armador, sizeof s->armador, sheet_codec__cell(row, ix[COL_ARMADOR])) !=
-            0 ||
-        sheet_codec__put(s->soldador, sizeof s->soldador,
-                         sheet_codec__cell(row, ix[COL_SOLDADOR])) != 0 ||
+    if (sheet_codec__put(s->nv, sizeof s->nv, OP_CELL(row, c, COL_NV)) != 0 ||
+        sheet_codec__put(s->armador, sizeof s->armador, OP_CELL(row, c, COL_ARMADOR)) != 0 ||
+        sheet_codec__put(s->soldador, sizeof s->soldador, OP_CELL(row, c, COL_SOLDADOR)) != 0 ||
         sheet_codec__put(s->ocupado_por, sizeof s->ocupado_por,
-                         sheet_codec__cell(row, ix[COL_OCUPADO_POR])) != 0 ||
+                         OP_CELL(row, c, COL_OCUPADO_POR)) != 0 ||
         sheet_codec__put(s->estado_detalle, sizeof s->estado_detalle,
-                         sheet_codec__cell(row, ix[COL_ESTADO_DETALLE])) != 0) {
+                         OP_CELL(row, c, COL_ESTADO_DETALLE)) != 0) {
         sheet_codec__bad_row(rep, row, "un texto supera el largo admitido");
         return -1;
     }
@@ -288,7 +366,7 @@ static int spool_fields(sheet_report_t *rep, const sheet_row_t *row, const op_ct
         date_cell(rep, row, c, COL_FECHA_SOLDADURA, &s->fecha_soldadura) ||
         date_cell(rep, row, c, COL_FECHA_QC, &s->fecha_qc))
         return -1;
-    const char *fo = sheet_codec__cell(row, ix[COL_FECHA_OCUPACION]);
+    const char *fo = OP_CELL(row, c, COL_FECHA_OCUPACION);
     if (!sheet_codec__blank(fo)) {
         zdatetime_t dt;
         if (zdatetime_parse(fo, &dt) != 0 || dt.date == ZDATE_NONE) {
@@ -298,8 +376,9 @@ static int spool_fields(sheet_report_t *rep, const sheet_row_t *row, const op_ct
         }
         s->fecha_ocupacion = tz_from_datetime(&dt);
     }
+    if (v4_fields(rep, row, c, s) != 0) return -1;
     /* The original wrote UUIDs here; only our own integer versions are kept. */
-    const char *ver = sheet_codec__cell(row, ix[COL_VERSION]);
+    const char *ver = OP_CELL(row, c, COL_VERSION);
     char *end;
     long long v = strtoll(ver, &end, 10);
     s->version = (*ver && !*end && v >= 0) ? v : 0;
@@ -311,13 +390,14 @@ static int parse_spool(void *ctx, const sheet_row_t *row, void *slot, sheet_repo
 {
     op_ctx_t *c = ctx;
     sheet_spool_t *sp = slot;
-    const char *tag = sheet_codec__cell(row, c->m.index[COL_TAG]);
+    const char *tag = OP_CELL(row, c, COL_TAG);
     if (sheet_codec__blank(tag)) return SHEET_ROW_SKIP; /* rows without a TAG are not spools */
     if (!names_utf8_valid(tag, strlen(tag))) {
         sheet_codec__bad_row(rep, row, "TAG_SPOOL no es UTF-8 válido");
         return SHEET_ROW_BAD;
     }
     sp->spool.row = (int64_t)c->sh->n_spools + 1;
+    sp->line = row->line;
     if (spool_fields(rep, row, c, &sp->spool) != 0) return SHEET_ROW_BAD;
     for (size_t i = 0; i < c->sh->n_spools; i++)
         if (strcmp(c->sh->spools[i].spool.tag, sp->spool.tag) == 0) {
@@ -328,6 +408,8 @@ static int parse_spool(void *ctx, const sheet_row_t *row, void *slot, sheet_repo
     sp->extra = xcalloc(nh, sizeof(char *));
     for (size_t i = 0; i < row->count && i < nh; i++)
         if (c->col_at[i] < 0) sp->extra[i] = xstrdup(row->cells[i]);
+    const char *notas = OP_CELL(row, c, COL_NOTAS);
+    if (notas[0]) sp->notas = xstrdup(notas); /* verbatim: spaces and line breaks are the text */
     return SHEET_ROW_KEEP;
 }
 
@@ -343,11 +425,13 @@ int sheet_codec_read_operaciones(const sheet_table_t *t, sheets_t *out, sheet_re
         if (sheet_col_required(col) && c.m.index[col] < 0)
             return sheet_codec__refuse(rep, "%s: falta la columna obligatoria '%s'",
                                        sheet_codec__source(rep), sheet_col_header(col));
-    /* The layout: the sheet's own headers, then any tracked column it lacks (pre-v3 sheets). */
+    /* The layout: the sheet's own headers, then any v3 tracked column it lacks (pre-v3
+     * sheets). A sheet without the v4 columns keeps its layout: the writer adds them only
+     * when there is something to show in them. */
     size_t nh = h->count;
     out->op_headers = sheet_codec__copy_strv(h->cells, nh);
     for (int col = 0; col < COL_COUNT; col++)
-        if (c.m.index[col] < 0) {
+        if (c.m.index[col] < 0 && !sheet_col_v4(col)) {
             out->op_headers = xrealloc(out->op_headers, (nh + 1) * sizeof(char *));
             out->op_headers[nh] = xstrdup(sheet_col_header(col));
             c.m.index[col] = (int)nh++;
@@ -362,7 +446,17 @@ int sheet_codec_read_operaciones(const sheet_table_t *t, sheets_t *out, sheet_re
     return ZE_OK;
 }
 
-/* Text of tracked column col for spool s. */
+static void count_text(int v, char *out, size_t n)
+{
+    if (v >= 0) snprintf(out, n, "%d", v);
+}
+
+static void pulgadas_text(int64_t c, char *out, size_t n)
+{
+    if (c >= 0) zunion_format_c(c, out, n);
+}
+
+/* Text of tracked column col for spool s (Notas is not here: it is not a field of s). */
 static void tracked_cell(const spool_t *s, sheet_col_t col, char *out, size_t n)
 {
     out[0] = '\0';
@@ -381,38 +475,72 @@ static void tracked_cell(const spool_t *s, sheet_col_t col, char *out, size_t n)
         break;
     case COL_VERSION: snprintf(out, n, "%lld", (long long)s->version); break;
     case COL_ESTADO_DETALLE: snprintf(out, n, "%s", s->estado_detalle); break;
-    case COL_COUNT: break;
+    case COL_OT: snprintf(out, n, "%s", s->ot); break;
+    case COL_TOTAL_UNIONES: count_text(s->total_uniones, out, n); break;
+    case COL_UNIONES_ARM: count_text(s->uniones_arm_done, out, n); break;
+    case COL_UNIONES_SOLD: count_text(s->uniones_sold_done, out, n); break;
+    case COL_PULGADAS_ARM: pulgadas_text(s->pulgadas_arm_c, out, n); break;
+    case COL_PULGADAS_SOLD: pulgadas_text(s->pulgadas_sold_c, out, n); break;
+    case COL_NOTAS: case COL_COUNT: break;
     }
 }
 
 /* Room for the longest tracked text (Estado_Detalle) and any formatted date or number. */
 #define TRACKED_CELL_MAX 320
 
+/* The layout the writer uses: in's (or the v3 tracked columns when it has none), plus each
+ * v4 column it lacks that some spool has something for. *nh set; caller frees the array (the
+ * strings are borrowed). */
+static const char **write_layout(const sheets_t *in, size_t *nh)
+{
+    int need[COL_COUNT] = {0};
+    for (size_t i = 0; i < in->n_spools; i++) {
+        const sheet_spool_t *sp = &in->spools[i];
+        need[COL_OT] |= sp->spool.ot[0] != '\0';
+        need[COL_NOTAS] |= sp->notas && sp->notas[0];
+        if (sp->spool.total_uniones <= 0) continue; /* a spool without unions shows none */
+        need[COL_TOTAL_UNIONES] = 1;
+        need[COL_UNIONES_ARM] |= sp->spool.uniones_arm_done >= 0;
+        need[COL_UNIONES_SOLD] |= sp->spool.uniones_sold_done >= 0;
+        need[COL_PULGADAS_ARM] |= sp->spool.pulgadas_arm_c >= 0;
+        need[COL_PULGADAS_SOLD] |= sp->spool.pulgadas_sold_c >= 0;
+    }
+    size_t n = in->n_op_headers;
+    const char **h = xcalloc(n + COL_COUNT, sizeof *h);
+    for (size_t j = 0; j < n; j++) h[j] = in->op_headers[j];
+    if (n == 0)
+        for (int c = 0; c < COL_COUNT; c++)
+            if (!sheet_col_v4(c)) h[n++] = sheet_col_header(c);
+    sheet_map_t m;
+    sheet_map_build(&m, h, n);
+    for (int c = 0; c < COL_COUNT; c++)
+        if (m.index[c] < 0 && need[c]) h[n++] = sheet_col_header(c);
+    *nh = n;
+    return h;
+}
+
 void sheet_codec_write_operaciones(const sheets_t *in, sheet_table_t *out)
 {
-    const char *const *headers = (const char *const *)in->op_headers;
-    size_t nh = in->n_op_headers;
-    const char *defaults[COL_COUNT];
-    if (nh == 0) {
-        for (int c = 0; c < COL_COUNT; c++) defaults[c] = sheet_col_header(c);
-        headers = defaults;
-        nh = COL_COUNT;
-    }
+    size_t nh;
+    const char **headers = write_layout(in, &nh);
     sheet_map_t m;
     sheet_map_build(&m, headers, nh);
     sheet_table_append(out, headers, nh, 1);
-    const char **row = xcalloc(nh, sizeof *row);
-    char(*cells)[TRACKED_CELL_MAX] = xcalloc(nh, sizeof *cells);
-    int *col_at = xmalloc(nh * sizeof *col_at);
+    const char **row = xcalloc(nh ? nh : 1, sizeof *row);
+    char(*cells)[TRACKED_CELL_MAX] = xcalloc(nh ? nh : 1, sizeof *cells);
+    int *col_at = xmalloc((nh ? nh : 1) * sizeof *col_at);
     for (size_t j = 0; j < nh; j++) col_at[j] = sheet_map_col_at(&m, j);
     for (size_t i = 0; i < in->n_spools; i++) {
         const sheet_spool_t *sp = &in->spools[i];
         for (size_t j = 0; j < nh; j++) {
-            if (col_at[j] >= 0) {
+            if (col_at[j] == COL_NOTAS) {
+                row[j] = sp->notas ? sp->notas : "";
+            } else if (col_at[j] >= 0) {
                 tracked_cell(&sp->spool, (sheet_col_t)col_at[j], cells[j], sizeof cells[j]);
                 row[j] = cells[j];
             } else {
-                row[j] = sp->extra && sp->extra[j] ? sp->extra[j] : "";
+                /* extra has one cell per stored header: an appended v4 column has none */
+                row[j] = sp->extra && j < in->n_op_headers && sp->extra[j] ? sp->extra[j] : "";
             }
         }
         sheet_table_append(out, row, nh, i + 2);
@@ -420,6 +548,7 @@ void sheet_codec_write_operaciones(const sheets_t *in, sheet_table_t *out)
     free(col_at);
     free(cells);
     free(row);
+    free(headers);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -483,8 +612,8 @@ int sheet_codec_read_trabajadores(const sheet_table_t *t, sheets_t *out, sheet_r
     out->worker_headers = sheet_codec__copy_strv(h->cells, h->count);
     out->n_worker_headers = h->count;
     out->workers = xmalloc(sheet_codec__data_rows(t) * sizeof *out->workers);
-    sheet_codec__read_rows(t, out->workers, sizeof *out->workers, &out->n_workers, parse_worker, &c,
-                           rep);
+    sheet_codec__read_rows(t, out->workers, sizeof *out->workers, &out->n_workers, parse_worker,
+                           &c, rep);
     return ZE_OK;
 }
 

@@ -10,6 +10,9 @@
 /** Lists row as skipped in rep->bad, with the reason (cell texts go in whole). */
 void sheet_codec__bad_row(sheet_report_t *rep, const sheet_row_t *row, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/** Lists a kept row that was corrected in rep->warn (line of the row, message). */
+void sheet_codec__warn(sheet_report_t *rep, size_t line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /** Refuses the whole sheet: ZE_VALIDATION_ERROR with the reason in rep->err. */
 int sheet_codec__refuse(sheet_report_t *rep, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
