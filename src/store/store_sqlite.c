@@ -71,6 +71,23 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_NOTAS_APPEND] =
         "UPDATE spools SET notas = CASE WHEN notas = '' THEN ?2 ELSE notas || char(10) || ?2 END"
         " WHERE tag = ?1",
+    [STMT_TRACKED_ALL] =
+        "SELECT tag, added_at, updated_at, notes FROM tracked ORDER BY pos, tag",
+    [STMT_TRACKED_PUT] =
+        "INSERT INTO tracked(tag, pos, added_at, updated_at, notes)"
+        " VALUES(?1, (SELECT COALESCE(MAX(pos), 0) + 1 FROM tracked), ?2, ?2, NULL)"
+        " ON CONFLICT(tag) DO UPDATE SET added_at = excluded.added_at,"
+        " updated_at = excluded.updated_at, notes = NULL",
+    [STMT_TRACKED_DEL] = "DELETE FROM tracked WHERE tag = ?1",
+    [STMT_AUDIT_INSERT] =
+        "INSERT OR IGNORE INTO audit(id, ts, session_id, event_type, tag, modal, route,"
+        " payload_json) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [STMT_AUDIT_SINCE] =
+        "SELECT id, ts, session_id, event_type, tag, modal, route, payload_json FROM audit"
+        " WHERE ts >= ?1 ORDER BY ts, seq",
+    [STMT_SNAPSHOT_INSERT] =
+        "INSERT OR IGNORE INTO snapshots(id, captured_at, raw, user_agent)"
+        " VALUES(?1, ?2, ?3, ?4)",
 };
 
 static void conn_close(conn_t *c)
@@ -408,6 +425,12 @@ static const struct store_ops sqlite_ops = {
     .unions_foreach = store_sqlite__unions_foreach,
     .commit = store_sqlite__commit,
     .notas_get = store_sqlite__notas_get,
+    .tracked_foreach = store_sqlite__tracked_foreach,
+    .tracked_put = store_sqlite__tracked_put,
+    .tracked_remove = store_sqlite__tracked_remove,
+    .audit_append = store_sqlite__audit_append,
+    .audit_since = store_sqlite__audit_since,
+    .snapshot_put = store_sqlite__snapshot_put,
 };
 
 static void on_thread_exit(void *p)

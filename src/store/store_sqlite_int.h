@@ -2,7 +2,7 @@
  * includes this. The files: store_sqlite.c (connections, statement cache, spool reads, open and
  * close), store_sqlite_schema.c (schema and migrations), store_sqlite_commit.c (the one write
  * transaction of a state change), store_sqlite_unions.c (union and Notas reads),
- * store_sqlite_rows.c
+ * store_sqlite_supervisor.c (tracked list, audit book, legacy snapshots), store_sqlite_rows.c
  * (workers and events), store_sqlite_bulk.c and store_sqlite_bulk_unions.c (import, export). */
 #ifndef ZEUES_STORE_SQLITE_INT_H
 #define ZEUES_STORE_SQLITE_INT_H
@@ -48,6 +48,12 @@ enum {
     STMT_UNION_DELETE,
     STMT_NOTAS_GET,
     STMT_NOTAS_APPEND,
+    STMT_TRACKED_ALL,
+    STMT_TRACKED_PUT,
+    STMT_TRACKED_DEL,
+    STMT_AUDIT_INSERT,
+    STMT_AUDIT_SINCE,
+    STMT_SNAPSHOT_INSERT,
     STMT_COUNT
 };
 
@@ -108,6 +114,14 @@ int store_sqlite__spool_commit(store_t *st, spool_t *s, int64_t expected_version
 int store_sqlite__unions_get(store_t *st, const char *tag, zunion_t *out, size_t *n);
 int store_sqlite__unions_foreach(store_t *st, union_visit_fn fn, void *ud);
 int store_sqlite__notas_get(store_t *st, const char *tag, char *out, size_t n);
+
+/* store_sqlite_supervisor.c */
+int store_sqlite__tracked_foreach(store_t *st, tracked_visit_fn fn, void *ud);
+int store_sqlite__tracked_put(store_t *st, const char *tag, int64_t now, tracked_t *out);
+int store_sqlite__tracked_remove(store_t *st, const char *tag, int *removed);
+int store_sqlite__audit_append(store_t *st, const audit_ev_t *ev, size_t n, size_t *appended);
+int store_sqlite__audit_since(store_t *st, int64_t since, audit_visit_fn fn, void *ud);
+int store_sqlite__snapshot_put(store_t *st, const snapshot_t *snap, int *written);
 
 /* store_sqlite_rows.c */
 int store_sqlite__worker_get(store_t *st, int64_t id, worker_t *out);

@@ -1,6 +1,6 @@
 /* What the files of the store contract suite share (tests/store/): the per-case context, the
- * seeded plant, helpers, and the case list of contract_unions.c that main
- * (test_store_contract.c) runs against every backend. */
+ * seeded plant, helpers, and the case lists of contract_unions.c and contract_supervisor.c that
+ * main (test_store_contract.c) runs against every backend. */
 #ifndef ZEUES_TESTS_STORE_CONTRACT_H
 #define ZEUES_TESTS_STORE_CONTRACT_H
 #include <stddef.h>
@@ -62,5 +62,15 @@ void events_keep_their_n_union(void **state);
         cmocka_unit_test_setup_teardown(import_keeps_counters_equal_to_unions, setup,         \
                                         teardown),                                            \
         cmocka_unit_test_setup_teardown(events_keep_their_n_union, setup, teardown)
+
+/* contract_supervisor.c */
+void tracked_list_is_idempotent(void **state);
+void audit_book_dedupes_by_id(void **state);
+void snapshots_are_written_once(void **state);
+
+#define CONTRACT_SUPERVISOR_TESTS                                                             \
+    cmocka_unit_test_setup_teardown(tracked_list_is_idempotent, setup, teardown),             \
+        cmocka_unit_test_setup_teardown(audit_book_dedupes_by_id, setup, teardown),           \
+        cmocka_unit_test_setup_teardown(snapshots_are_written_once, setup, teardown)
 
 #endif
