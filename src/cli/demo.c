@@ -236,7 +236,7 @@ static void advance(demo_t *d, spool_t *s, int stage)
     s->repair = rejections >= ZMAX_CYCLES ? ZREP_BLOQUEADO : ZREP_RECHAZADO;
 }
 
-static void fill_extra(demo_t *d, sheet_spool_t *sp, size_t i, const char *ot)
+static void fill_extra(demo_t *d, sheet_spool_t *sp, size_t i)
 {
     sheet_map_t m;
     sheet_map_build(&m, layout, NLAYOUT);
@@ -247,7 +247,6 @@ static void fill_extra(demo_t *d, sheet_spool_t *sp, size_t i, const char *ot)
         v[0] = '\0';
         const char *h = layout[j];
         if (strcmp(h, "id") == 0) snprintf(v, sizeof v, "%zu", i + 1);
-        else if (strcmp(h, "OT") == 0) snprintf(v, sizeof v, "%s", ot);
         else if (strcmp(h, "SPLIT") == 0) snprintf(v, sizeof v, "%zu", 1 + i % 3);
         else if (strcmp(h, "Cliente") == 0) snprintf(v, sizeof v, "%s", clientes[i % 6]);
         else if (strcmp(h, "DIAM") == 0) snprintf(v, sizeof v, "%d\"", 2 + pick(&d->seed, 22));
@@ -288,7 +287,10 @@ int cli_demo(store_t *st, int n_spools, unsigned seed)
                         : stages[pick(&d.seed, (int)(sizeof stages / sizeof stages[0]))];
         advance(&d, s, stage);
         estado_detalle(s, s->estado_detalle, sizeof s->estado_detalle);
-        fill_extra(&d, sp, (size_t)i, ot);
+        snprintf(s->ot, sizeof s->ot, "%s", ot);
+        s->total_uniones = s->uniones_arm_done = s->uniones_sold_done = -1;
+        s->pulgadas_arm_c = s->pulgadas_sold_c = -1;
+        fill_extra(&d, sp, (size_t)i);
     }
     char err[512] = "";
     int rc = st->ops->import(st, &d.sh, err, sizeof err);

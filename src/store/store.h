@@ -114,9 +114,15 @@ struct store_ops {
     int (*event_last_seq)(store_t *st, int64_t *out);
     /** Replaces engineering data from sheets in one transaction; tracking state of spools that
      *  already exist is kept unless the sheet carries it. Events are appended when has_events
-     *  and the store has none yet with the same id. */
+     *  and the store has none yet with the same id. Unions (when has_unions) of known spools
+     *  are inserted, or, when stored already, take the sheet's OT, DN, TIPO, position and
+     *  verbatim cells and keep their tracking (ARM/SOLD dates and workers); unions the sheet
+     *  no longer lists are kept. Afterwards the counters of every spool with unions equal what
+     *  its unions give (sheet_codec_union_counters); a spool without unions takes the counter
+     *  cells of its sheet. A spool whose counters or a union whose OT/DN/TIPO change this way
+     *  gets version + 1. */
     int (*import)(store_t *st, const sheets_t *in, char *err, size_t errlen);
-    /** Reads the four sheets (caller frees with sheets_free). */
+    /** Reads the sheets, Uniones included (caller frees with sheets_free). */
     int (*export)(store_t *st, sheets_t *out);
     /** ZE_OK when the backend answers a trivial query now, else ZE_STORE_UNAVAILABLE. */
     int (*ping)(store_t *st);
