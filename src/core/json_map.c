@@ -39,6 +39,10 @@ static json_t *date_or_null(zdate_t d)
     return json_string(buf);
 }
 
+static json_t *count_or_null(int v) { return v < 0 ? json_null() : json_integer(v); }
+
+static json_t *pd_or_null(int64_t c) { return c < 0 ? json_null() : json_real((double)c / 100.0); }
+
 json_t *json_map_spool(const spool_t *s, const char *fecha_ocupacion)
 {
     json_t *o = json_object();
@@ -68,12 +72,15 @@ json_t *json_map_spool(const spool_t *s, const char *fecha_ocupacion)
     json_object_set_new(o, "reparacion", str_or_null(json_map_repair_id(s->repair)));
     json_object_set_new(o, "cycle", json_integer(s->repair_cycle));
     json_object_set_new(o, "bloqueado", json_boolean(s->repair == ZREP_BLOQUEADO));
+    /* The current app's keys (api-v4v5 §2.4), after the v3 ones: the same object serves both. */
+    json_object_set_new(o, "ot", str_or_null(s->ot));
+    json_object_set_new(o, "total_uniones", count_or_null(s->total_uniones));
+    json_object_set_new(o, "uniones_arm_completadas", count_or_null(s->uniones_arm_done));
+    json_object_set_new(o, "uniones_sold_completadas", count_or_null(s->uniones_sold_done));
+    json_object_set_new(o, "pulgadas_arm", pd_or_null(s->pulgadas_arm_c));
+    json_object_set_new(o, "pulgadas_sold", pd_or_null(s->pulgadas_sold_c));
     return o;
 }
-
-static json_t *count_or_null(int v) { return v < 0 ? json_null() : json_integer(v); }
-
-static json_t *pd_or_null(int64_t c) { return c < 0 ? json_null() : json_real((double)c / 100.0); }
 
 json_t *json_map_spool_status(const spool_status_t *st, const char *fecha_ocupacion)
 {

@@ -109,7 +109,8 @@ class UnionFlow(ZeuesTestCase):
             cls.redis = Redis(cls.tmp).start()
             cls.db = os.path.join(cls.tmp, "zeues.db")
             import_dir(cls.db, plant)
-            cls.server = Server(db=cls.db, redis_url=cls.redis.url, workdir=cls.tmp).start()
+            cls.server = Server(db=cls.db, redis_url=cls.redis.url, workdir=cls.tmp,
+                                env={"ZEUES_COMPAT": "v5"}).start()
         except Exception:
             cls._teardown_stack(check=False)
             raise
@@ -469,6 +470,15 @@ class UnionFlow(ZeuesTestCase):
                 self.assertGreaterEqual(r.status, 400, r)
                 self.assertEqual(r.headers.get("access-control-allow-origin"), ORIGIN)
                 self.assertEqual(r.headers.get("access-control-allow-credentials"), "true")
+
+    def test_v5_arm_list_is_every_spool_that_can_be_added(self):
+        tag = "U-TRIG-01"
+        body = self.ok(self.server.get("/api/spools/iniciar?operacion=ARM"))
+        self.assertEqual(body["filtro_aplicado"], "ARM - Fecha_Materiales llena Y Armador vacío")
+        listed = [s["tag_spool"] for s in body["spools"]]
+        occupied = [t for t in listed if self.status(t)["ocupado_por"]]
+        self.assertEqual(occupied, [])
+        self.assertIn("V3-PLAIN-01", listed)
 
     def test_ocupados_list(self):
         tag = "U-BATCH-100"
