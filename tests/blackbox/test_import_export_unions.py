@@ -417,6 +417,138 @@ class ImportExportUnions(unittest.TestCase):
         _, out2, _ = self.import_export(out, "v2-again")
         self.assertSameFiles(out, out2)
 
+    # -- the demo plant ------------------------------------------------------------------------
+    def test_demo_unions_consistent_and_deterministic(self):
+        db = self.p("demo.db")
+        r = harness.run_cli("demo", "--db", db, "--spools", 120, "--seed", 11)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        d1 = self.p("d1")
+        export_dir(db, d1)
+        op = read_rows(os.path.join(d1, "Operaciones.csv"))
+        un = read_rows(os.path.join(d1, "Uniones.csv"))
+        meta = read_rows(os.path.join(d1, "Metadata.csv"))
+        self.assertEqual(len(op[0]), 75)
+        self.assertEqual(meta[0][10], "N_UNION")
+        spools = op_by_tag(op)
+        unions = {}
+        for u in by_key(un).values():
+            unions.setdefault(u["TAG_SPOOL"], []).append(u)
+        # About half the spools are tracked per union, each with 1..12 unions.
+        with_unions = [t for t in spools if t in unions]
+        self.assertTrue(0.35 * len(spools) <= len(with_unions) <= 0.65 * len(spools),
+                        len(with_unions))
+        self.assertTrue(all(1 <= len(unions[t]) <= 12 for t in with_unions))
+        # The demo's counters were consistent already: the store corrected none (a correction
+        # raises the spool's version).
+        self.assertEqual({sp["version"] for sp in spools.values()}, {"0"})
+        sold_types = {"BW", "BR", "SO", "FILL", "LET"}
+        for t, sp in spools.items():
+            us = unions.get(t, [])
+            if not us:
+                self.assertEqual([sp[c] for c in COUNTERS], [""] * 5, t)
+                continue
+            full = [u for u in us if u["DN_UNION"] and u["TIPO_UNION"]]
+            arm = [u for u in full if u["ARM_FECHA_FIN"]]
+            sold = [u for u in full if u["SOL_FECHA_FIN"]]
+
+            def pd(lst):
+                return sum(int(round(float(u["DN_UNION"]) * 100)) for u in lst)
+
+            def fmt(c):
+                w, f = divmod(c, 100)
+                return str(w) if f == 0 else ("%d.%d" % (w, f // 10) if f % 10 == 0
+                                              else "%d.%02d" % (w, f))
+            self.assertEqual([sp[c] for c in COUNTERS],
+                             [str(len(us)), str(len(arm)), str(len(sold)), fmt(pd(arm)),
+                              fmt(pd(sold))], t)
+            # SOLD only on unions that were assembled and whose type is welded
+            for u in sold:
+                self.assertTrue(u["ARM_FECHA_FIN"] and u["TIPO_UNION"] in sold_types, (t, u))
+            # spool-level dates agree with the unions
+            if sp["Fecha_Armado"]:
+                self.assertEqual(len(arm), len(full), t)
+            if sp["Fecha_Soldadura"]:
+                self.assertEqual(len(sold), len([u for u in full if u["TIPO_UNION"] in sold_types]))
+        # Union events: one per union and operation, with its N_UNION, by the union's worker;
+        # each spool-level event counts the per-union ones that follow it.
+        per_union = {}
+        for i, m in enumerate(meta[1:], 1):
+            if m[2] in ("UNION_ARM_REGISTRADA", "UNION_SOLD_REGISTRADA"):
+                if m[10]:
+                    key = (m[3], m[10], m[6])
+                    self.assertNotIn(key, per_union)
+                    per_union[key] = m
+                else:
+                    j = json.loads(m[9])
+                    following = meta[i + 1:i + 1 + j["union_count"]]
+                    self.assertEqual([f[10] for f in following],
+                                     [x.split("+")[1] for x in j["union_ids"]])
+        for t, us in unions.items():
+            for u in us:
+                for op_name, fin, who in (("ARM", "ARM_FECHA_FIN", "ARM_WORKER"),
+                                          ("SOLD", "SOL_FECHA_FIN", "SOL_WORKER")):
+                    ev = per_union.get((t, u["N_UNION"], op_name))
+                    self.assertEqual(bool(ev), bool(u[fin]), (t, u["N_UNION"], op_name))
+                    if ev:
+                        self.assertEqual(ev[5], u[who])
+                        self.assertEqual(ev[1], u[fin])
+                        self.assertEqual(json.loads(ev[9])["union_id"],
+                                         "%s+%s" % (u["OT"], u["N_UNION"]))
+        # Spools share numeric OTs, with unions of their own (wire ids collide across them).
+        by_ot = {}
+        for t in with_unions:
+            by_ot.setdefault(spools[t]["OT"], []).append(t)
+        shared = [ts for ot, ts in by_ot.items() if len(ts) > 1]
+        self.assertTrue(shared)
+        self.assertTrue(all(ot.isdigit() for ot in by_ot))
+        # Every state, for both kinds: free, ARM partial / in progress / done, SOLD partial /
+        # in progress, ready for metrología, rejected, in repair.
+        def state(sp):
+            e = sp["Estado_Detalle"]
+            if sp["Ocupado_Por"]:
+                return "repair" if "EN_REPARACION" in e else (
+                    "sold_working" if sp["Fecha_Armado"] else "arm_working")
+            if "REPARACION" in e:
+                return "repair"
+            if "RECHAZADO" in e or "BLOQUEADO" in e:
+                return "rejected"
+            if sp["Fecha_QC_Metrología"]:
+                return "approved"
+            if sp["Fecha_Soldadura"]:
+                return "ready"
+            if sp["Soldador"]:
+                return "sold_paused"
+            if sp["Fecha_Armado"]:
+                return "arm_done"
+            if sp["Armador"]:
+                return "arm_paused"
+            return "free"
+        want = {"free", "arm_paused", "arm_working", "arm_done", "sold_paused", "sold_working",
+                "ready", "approved", "rejected", "repair"}
+        for kind, tags in (("unions", with_unions),
+                           ("whole", [t for t in spools if t not in unions])):
+            seen = {state(spools[t]) for t in tags}
+            self.assertEqual(want - seen, set(), kind)
+        for t in with_unions:
+            if state(spools[t]) == "arm_paused":
+                self.assertRegex(spools[t]["Estado_Detalle"], r"^ARM parcial \d+/\d+ \(pausado\)$")
+        # Round trip of the demo is byte-identical, with the unions.
+        _, d2, r2 = self.import_export(d1, "d2")
+        self.assertNotIn("aviso", r2.stderr)
+        self.assertSameFiles(d1, d2)
+        # Deterministic: the same seed gives the same plant (times are relative to now).
+        db3 = self.p("demo3.db")
+        harness.run_cli("demo", "--db", db3, "--spools", 120, "--seed", 11)
+        d3 = self.p("d3")
+        export_dir(db3, d3)
+        keep = ["OT", "N_UNION", "TAG_SPOOL", "DN_UNION", "TIPO_UNION", "ARM_WORKER", "SOL_WORKER",
+                "ID", "version"]
+        strip = lambda rows: [[r[rows[0].index(h)] for h in keep] for r in rows]  # noqa: E731
+        self.assertEqual(strip(read_rows(os.path.join(d3, "Uniones.csv"))), strip(un))
+        self.assertEqual([m[2:8] + [m[9][:15], m[10]] for m in
+                          read_rows(os.path.join(d3, "Metadata.csv"))],
+                         [m[2:8] + [m[9][:15], m[10]] for m in meta])
+
 
 # The schema of version 2 (frozen: src/store/store_sqlite_schema.c, schema_v1 + schema_v2).
 V2_SCHEMA = """
