@@ -43,7 +43,8 @@ SPOOLS = [
     ("U-NOTE-01", "007", [(2, "BW")]),
     ("U-REG-01", "008", [(2.5, "BW"), (1.5, "SO")]),
     ("U-CANCEL-01", "009", [(2, "BW")]),
-    ("V3-PLAIN-01", "010", []),                                   # a spool without unions
+    ("V3-PLAIN-01", "010", []),
+    ("U-MIREG-01", "011", [(2.5, "BW"), (1.5, "SO")]),                                   # a spool without unions
 ]
 SPOOLS += [("U-BATCH-%03d" % i, "B%03d" % i, [(2, "BW")]) for i in range(110)]
 
@@ -269,11 +270,12 @@ class UnionFlow(ZeuesTestCase):
         disp = self.ok(self.server.get("/api/v4/uniones/%s/disponibles?operacion=SOLD" % tag))
         self.assertEqual([u["n_union"] for u in disp["unions"]], [1])   # FW and MIT need no SOLD
         self.ok(iniciar(self.server, tag, 94, op="SOLD"))
-        r = finalizar(self.server, tag, 94, op="SOLD", selected=self.ids(tag, [1, 2]))
-        self.assertIn(r.status, (400, 409), r)
-        self.assertIsNone(self.todas(tag)[1]["sol_worker"])
-        body = self.ok(finalizar(self.server, tag, 94, op="SOLD", selected=self.ids(tag, [1])))
-        self.assertEqual(body["action_taken"], "COMPLETAR")
+        r = finalizar(self.server, tag, 94, op="SOLD", selected=self.ids(tag, [2]))  # FW alone
+        self.assertEqual(r.status, 400, r)
+        # The app's "select all" sends the ARM-only unions too: they are left out, not counted.
+        body = self.ok(finalizar(self.server, tag, 94, op="SOLD", selected=self.ids(tag, [1, 2, 3])))
+        self.assertEqual((body["action_taken"], body["unions_processed"]), ("COMPLETAR", 1))
+        self.assertEqual([u["sol_worker"] for u in self.todas(tag)], ["NR(94)", None, None])
         self.assertTrue(body["metrologia_triggered"])
         self.assertTrue(body["message"].endswith(" (Listo para metrología)"), body["message"])
         st = self.status(tag)
@@ -333,7 +335,7 @@ class UnionFlow(ZeuesTestCase):
         self.ok(finalizar(self.server, tag, 93, selected=self.ids(tag, [1])))
         r = self.server.post("/api/v4/uniones/guardar", json_body={
             "tag_spool": tag, "unions": [{"n_union": 1, "dn_union": 3, "tipo_union": "BW"}]})
-        self.assertErrorBody(r, 400, "BAD_REQUEST")
+        self.assertEqual(r.status, 400, r)
         self.assertEqual(r.json["message"], "No se puede modificar union 1 — tiene trabajo registrado")
         r = self.server.post("/api/v4/uniones/guardar", json_body={
             "tag_spool": tag, "unions": [{"n_union": 2, "dn_union": 4, "tipo_union": "SO"}]})
@@ -479,6 +481,46 @@ class UnionFlow(ZeuesTestCase):
         occupied = [t for t in listed if self.status(t)["ocupado_por"]]
         self.assertEqual(occupied, [])
         self.assertIn("V3-PLAIN-01", listed)
+
+    def test_union_flow_reaches_the_live_stream(self):
+        from test_live_stream import open_stream
+        tag = "U-BATCH-101"
+        stream = open_stream(self.server)
+        try:
+            self.assertEqual(stream.status, 200)
+            stream.wait_for(lambda s: False, 0.3)
+            seen = len(stream.events())
+            self.ok(iniciar(self.server, tag, 96))
+            self.ok(finalizar(self.server, tag, 96, selected=self.ids(tag, [1])))
+            got = stream.wait_for(lambda s: len([f for f in s.events()[seen:]
+                                                 if f.json().get("tag_spool") == tag]) >= 2, 2.0)
+            frames = [f.json() for f in stream.events()[seen:] if f.json().get("tag_spool") == tag]
+            self.assertTrue(got, frames)
+            self.assertEqual(frames[0]["worker_nombre"], "JP(96)")
+            self.assertIn(frames[0]["type"], ("TOMAR", "INICIAR"))
+        finally:
+            stream.close()
+
+    def test_mi_registro_of_today(self):
+        tag = "U-MIREG-01"
+        self.ok(iniciar(self.server, tag, 97))
+        self.ok(finalizar(self.server, tag, 97, selected=self.ids(tag, [1, 2])))
+        body = self.ok(self.server.get("/api/registro/97"))
+        self.assertEqual(list(body), ["worker_id", "worker_nombre", "fecha", "resumen", "spools"])
+        self.assertEqual((body["worker_id"], body["worker_nombre"]), (97, "AS(97)"))
+        self.assertRegex(body["fecha"], r"^\d\d-\d\d-\d{4}$")
+        mine = [g for g in body["spools"] if g["tag_spool"] == tag]
+        self.assertEqual(len(mine), 1, body)
+        g = mine[0]
+        self.assertEqual((g["operacion"], g["pd_total"], g["otro_trabajador"]), ("ARM", 4.0, "Pendiente"))
+        self.assertEqual([u["n_union"] for u in g["uniones"]], [1, 2])
+        self.assertRegex(g["uniones"][0]["fecha_fin"], r"^\d\d-\d\d-\d{4} \d\d:\d\d:\d\d$")
+        self.assertGreaterEqual(body["resumen"]["pd_total"], 4.0)
+        other = self.ok(self.server.get("/api/registro/97?fecha=01-01-2020"))
+        self.assertEqual((other["resumen"]["total_uniones"], other["spools"]), (0, []))
+        self.assertErrorBody(self.server.get("/api/registro/97?fecha=2020-01-01"), 422, "VALIDATION_ERROR")
+        self.assertErrorBody(self.server.get("/api/registro/4242"), 404, "WORKER_NO_ENCONTRADO")
+        self.assertErrorBody(self.server.get("/api/registro/abc"), 422, "VALIDATION_ERROR")
 
     def test_ocupados_list(self):
         tag = "U-BATCH-100"
