@@ -203,6 +203,12 @@
     if (!arr) return null;
     const seen = new Set();
     let out = arr.filter((s) => s && typeof s.tag_spool === 'string' && s.tag_spool && !seen.has(s.tag_spool) && seen.add(s.tag_spool));
+    if (isMulti() && S.action === 'TOMAR') {
+      // The current app's ARM list (--compat v5) is "spools that can be added to the list",
+      // completed ones included: TOMAR here offers only what can still be worked on.
+      const done = S.op === 'ARM' ? 'fecha_armado' : 'fecha_soldadura';
+      out = out.filter((s) => !s[done]);
+    }
     if (S.op === 'REPARACION' && S.action !== 'TOMAR') {
       // Defensive: a repair the worker holds is never RECHAZADO/BLOQUEADO.
       out = out.filter((s) => !/^(RECHAZADO|BLOQUEADO|METROLOGIA)/.test(String(s.estado_detalle || '')));
