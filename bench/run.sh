@@ -183,12 +183,17 @@ start_server
 log "server pid $ZPID on $ZPORT"
 URL=http://127.0.0.1:$ZPORT
 
-# Armador-eligible active workers, and free ARM spools with materials.
+# Armador-eligible active workers, and free ARM spools with materials whose ARM is not complete:
+# since v4 the ARM list also holds spools whose ARM is done (it filters on materials and
+# occupation only), and TOMAR refuses those.
 WORKERS=$(curl -fs "$URL/api/workers" | sed 's/},{/}\n{/g' | grep '"activo":true' |
           grep -E '"roles":\[[^]]*"(Armador|Ayudante)"' | grep -o '"id":[0-9]*' | cut -d: -f2 |
           paste -sd, -)
-curl -fs "$URL/api/spools/iniciar?operacion=ARM" | grep -o '"tag_spool":"[^"]*"' | cut -d'"' -f4 \
-    >"$TMP/free.txt"
+arm_free() { # arm_free URL -> the tags of the ARM list whose ARM is not complete
+    curl -fs "$1/api/spools/iniciar?operacion=ARM" | sed 's/},{/}\n{/g' |
+        grep -v '"arm_estado":"completado"' | grep -o '"tag_spool":"[^"]*"' | cut -d'"' -f4
+}
+arm_free "$URL" >"$TMP/free.txt"
 NFREE=$(wc -l <"$TMP/free.txt")
 ((NFREE >= 600)) || { log "only $NFREE free ARM spools; need 600"; exit 1; }
 # Disjoint slices: cycles use the first 512 (2 per connection at 256), race the next 4, SSE 30.
