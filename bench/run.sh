@@ -16,6 +16,9 @@
 # open loop at 200 mut/s and at the target rate (0.10x static-200): latency at a fixed offered
 # load, counted from when each request was due.
 #
+# POST /api/spools/batch-status (the v5 cards) asks for 100 tags a request, rotating over every
+# tag of the plant (half of the demo's spools are tracked per union), like the lists.
+#
 # Environment (all optional):
 #   BENCH_SECONDS   measured seconds per workload (default 5; each also gets 1 s of warm-up)
 #   BENCH_THREADS   --threads of the server under test (default: the server's own default)
@@ -114,10 +117,11 @@ to_ms() { # wrk latency text (e.g. 812.00us, 1.20ms, 2.01s) -> ms
     awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0;
                    else if (v ~ /m$/) n *= 60000; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
-run_wrk() { # run_wrk CONNS URL [SECONDS] -> "rps=.. p50_ms=.. p99_ms=.. non2xx=.. errors=.."
-    local c=$1 url=$2 d=${3:-$DUR} t=2 out
+run_wrk() { # run_wrk CONNS URL [SECONDS [LUA]] -> "rps=.. p50_ms=.. p99_ms=.. non2xx=.. errors=.."
+    local c=$1 url=$2 d=${3:-$DUR} script=${4:-} t=2 out
     ((c < 2)) && t=1
-    out=$(wrk -t"$t" -c"$c" -d"${d}s" --timeout 10s --latency "$url" 2>&1) || true
+    out=$(wrk -t"$t" -c"$c" -d"${d}s" --timeout 10s --latency ${script:+-s "$script"} "$url" 2>&1) ||
+        true
     local rps p50 p99 non2xx errs
     rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
     p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
@@ -146,6 +150,40 @@ redis-cli -p "$RPORT" flushall >/dev/null
 DB=$TMP/demo.db
 log "creating the demo plant ($NSPOOLS spools)"
 "$ZEUES" demo --db "$DB" --spools "$NSPOOLS" >/dev/null
+
+# Every tag of the plant, in plant order (from its Operaciones export), and the batch-status load:
+# one body per 100 consecutive tags, a wrk script rotating over them, the bodies also as files.
+"$ZEUES" export --db "$DB" --dir "$TMP/export" >/dev/null
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "TAG_SPOOL") c = i; next }
+         c && /^[0-9]+,/ && $c != "" { print $c }' "$TMP/export/Operaciones.csv" >"$TMP/tags.txt"
+rm -rf "$TMP/export"
+mkdir -p "$TMP/batch"
+awk -v dir="$TMP/batch" '
+    function flush() { if (!n) return; f = dir "/" ++k ".json"; printf "{\"tags\":[%s]}", body > f
+                       close(f); printf "[[{\"tags\":[%s]}]],\n", body; body = ""; n = 0 }
+    { body = body (n ? "," : "") "\"" $0 "\""; if (++n == 100) flush() }
+    END { flush() }' "$TMP/tags.txt" >"$TMP/batch-bodies.lua"
+{
+    echo '-- POST /api/spools/batch-status, 100 tags a request, rotating over the whole plant'
+    echo 'local bodies = {'
+    cat "$TMP/batch-bodies.lua"
+    cat <<'LUA'
+}
+local reqs, i = {}, 0
+function init(args)
+    for k, b in ipairs(bodies) do
+        reqs[k] = wrk.format("POST", "/api/spools/batch-status",
+                             {["Content-Type"] = "application/json"}, b)
+    end
+end
+function request()
+    i = i % #reqs + 1
+    return reqs[i]
+end
+LUA
+} >"$TMP/batch.lua"
+NTAGS=$(wc -l <"$TMP/tags.txt")
+NBODIES=$(find "$TMP/batch" -name '*.json' | wc -l)
 
 # ------------------------------------------------------------------ static-200 ceiling
 "$B/static200" -p 0 -t 1 >"$TMP/static200.out" 2>&1 &
@@ -210,10 +248,10 @@ cycle() { # cycle CONNS [RATE] -> loadgen output (closed loop, or open loop at R
     "$LOADGEN" -m cycle -p "$ZPORT" -c "$1" -k 2 -d "$DUR" -W "$WARM" -s "$TMP/cycle.txt" \
         -w "$WORKERS" -R "$ZPID" ${2:+-r $2}
 }
-wrk_rss() { # wrk_rss CONNS URL -> run_wrk output plus rss_max_kb of the server during the run
+wrk_rss() { # wrk_rss CONNS URL [LUA] -> run_wrk output plus rss_max_kb of the server during the run
     (while :; do awk '/VmRSS/ {print $2}' "/proc/$ZPID/status"; sleep 0.1; done) >"$TMP/rss.txt" 2>/dev/null &
     local sampler=$! r
-    r=$(run_wrk "$1" "$2")
+    r=$(run_wrk "$1" "$2" "$DUR" "${3:-}")
     kill "$sampler"; wait "$sampler" 2>/dev/null || true
     echo "$r rss_max_kb=$(sort -n "$TMP/rss.txt" | tail -1)"
 }
@@ -250,6 +288,25 @@ for n in "${LIST_NAMES[@]}"; do
     RES[$n]=$(wrk_rss 64 "$URL${LIST_PATH[$n]}")
     note_rss "${RES[$n]}"
 done
+
+# POST /api/spools/batch-status, 100 tags a request: what each body's answer weighs (and how many
+# of its tags were found), then wrk rotating over all the bodies.
+log "POST /api/spools/batch-status: answer sizes of the $NBODIES bodies"
+: >"$TMP/batch-sizes.txt"
+for f in "$TMP"/batch/*.json; do
+    curl -s -H 'Content-Type: application/json' --data-binary "@$f" "$URL/api/spools/batch-status" \
+        -o "$TMP/batch-answer.json" -w '%{http_code} %{size_download}' >>"$TMP/batch-sizes.txt" ||
+        true
+    echo " $(grep -o '"total":[0-9]*' "$TMP/batch-answer.json" | tail -1 | cut -d: -f2)" \
+        >>"$TMP/batch-sizes.txt"
+done
+BATCH_BYTES=$(awk '{ s += $2 } END { printf "%d", NR ? s / NR : 0 }' "$TMP/batch-sizes.txt")
+BATCH_FOUND=$(awk '{ s += $3 } END { print s + 0 }' "$TMP/batch-sizes.txt")
+BATCH_NON200=$(awk '$1 != 200 { n++ } END { print n + 0 }' "$TMP/batch-sizes.txt")
+baseline batch 64
+log "POST /api/spools/batch-status ($NBODIES bodies of 100 tags), 64 connections"
+RES[batch]=$(wrk_rss 64 "$URL/api/spools/batch-status" "$TMP/batch.lua")
+note_rss "${RES[batch]}"
 
 baseline race 64
 log "race: 64 connections, $NWORKERS workers, 4 spools"
@@ -333,6 +390,21 @@ for n in "${LIST_NAMES[@]}"; do
     add "GET $n c=64 p99" "$p99" "ms" "$(b_p99 "$n")" "static-200 p99" "" "<= 5 ms" "$(verdict "$p99 <= 5")" \
         "" "\"path\":$(jstr "${LIST_PATH[$n]}")"
 done
+
+r=${RES[batch]}
+rps=$(kv "$r" rps) p50=$(kv "$r" p50_ms) p99=$(kv "$r" p99_ms)
+rt=$(ratio "$rps" "$(b_rps batch)")
+bnotes="$BATCH_BYTES B/response (mean of $NBODIES bodies); $BATCH_FOUND of $NTAGS tags found"
+((BATCH_NON200)) && bnotes+="; $BATCH_NON200 bodies not answered 200"
+bnotes+="; $(calc "$rps * 100" 0) spools/s; p50 $p50 ms; non-2xx $(kv "$r" non2xx)"
+extra="\"path\":\"/api/spools/batch-status\",\"tags_per_request\":100,\"bodies\":$NBODIES,\"conns\":64"
+extra+=",\"bytes\":$(jnum "$BATCH_BYTES"),\"tags_found\":$BATCH_FOUND,\"tags\":$NTAGS"
+extra+=",\"p50_ms\":$(jnum "$p50"),\"p99_ms\":$(jnum "$p99"),\"non2xx\":$(jnum "$(kv "$r" non2xx)")"
+extra+=",\"socket_errors\":$(jnum "$(kv "$r" errors)")"
+add "POST batch-status (100 tags) c=64 throughput" "$rps" "req/s" "$(b_rps batch)" "static-200" "$rt" \
+    ">= 0.25x" "$(verdict "$rt >= 0.25")" "$bnotes" "$extra"
+add "POST batch-status (100 tags) c=64 p99" "$p99" "ms" "$(b_p99 batch)" "static-200 p99" "" "<= 10 ms" \
+    "$(verdict "$p99 <= 10")" "" "\"path\":\"/api/spools/batch-status\""
 
 r=${RES[race]}
 rrps=$(kv "$r" rps) rtot=$(kv "$r" requests) r409=$(kv "$r" s409)
