@@ -55,6 +55,7 @@ const route_t routes[] = {
     {"GET", "/api/history/{tag}", h_history, 0, "Occupation sessions of a spool"},
     {"GET", "/api/dashboard/occupied", h_dashboard_occupied, 0, "Who has what"},
     {"GET", "/api/dashboard/summary", h_dashboard_summary, 0, "Counts per state and operation"},
+    {"GET", "/api/dashboard/pd-hoy", h_dashboard_pd_hoy, 0, "PD registered today per operation"},
     {"GET", "/api/sse/stream", h_sse_stream, ROUTE_STREAM, "Live events (Server-Sent Events)"},
 };
 const size_t routes_count = sizeof routes / sizeof routes[0];

@@ -262,6 +262,7 @@ class ServedDocumentAndLiveSchemas(ZeuesTestCase):
             ("/api/history/" + tag(6), "/api/history/{tag_spool}"),
             ("/api/dashboard/occupied", "/api/dashboard/occupied"),
             ("/api/dashboard/summary", "/api/dashboard/summary"),
+            ("/api/dashboard/pd-hoy", "/api/dashboard/pd-hoy"),
         ]
         for url, path in cases:
             with self.subTest(url=url):

@@ -84,6 +84,7 @@ int h_history(req_t *r);
 /* dashboard.c */
 int h_dashboard_occupied(req_t *r);
 int h_dashboard_summary(req_t *r);
+int h_dashboard_pd_hoy(req_t *r);
 /* sse_stream.c */
 int h_sse_stream(req_t *r);
 
