@@ -23,11 +23,12 @@
 #define RLOCK_PENDING_TTL_MS 30000
 
 /** Writes "{worker_id}:{token}" into out (n bytes). ZE_OK, or ZE_BAD_REQUEST when it does not
- *  fit, worker_id < 0 or token is empty (out is then ""). Pure. */
+ *  fit or worker_id < 0 (out is then ""). The token may be empty: an occupation imported from
+ *  the spreadsheet has none, and its lock is then "{worker_id}:". Pure. */
 int rlock_value_format(char *out, size_t n, int64_t worker_id, const char *token);
 /** Splits a lock value. *worker_id gets the number before the first ':' and *token points
- *  into value after it (borrowed). ZE_OK, or ZE_BAD_REQUEST for anything else (no ':', no
- *  digits, an empty token). Pure. */
+ *  into value after it (borrowed; "" for an imported occupation). ZE_OK, or ZE_BAD_REQUEST for
+ *  anything else (no ':', no digits). Pure. */
 int rlock_value_parse(const char *value, int64_t *worker_id, const char **token);
 /** Writes "{instance}.{boot}.{uuid}" (instance and boot: RLOCK_ORIGIN_LEN lowercase hex digits
  *  each) into out (n >= RLOCK_TOKEN_MAX). ZE_OK or ZE_BAD_REQUEST. Pure. */

@@ -9,7 +9,7 @@
 int rlock_value_format(char *out, size_t n, int64_t worker_id, const char *token)
 {
     if (n) out[0] = '\0';
-    if (!out || n == 0 || worker_id < 0 || !token || !*token) return ZE_BAD_REQUEST;
+    if (!out || n == 0 || worker_id < 0 || !token) return ZE_BAD_REQUEST;
     int len = snprintf(out, n, "%lld:%s", (long long)worker_id, token);
     if (len < 0 || (size_t)len >= n) {
         out[0] = '\0';
@@ -22,7 +22,7 @@ int rlock_value_parse(const char *value, int64_t *worker_id, const char **token)
 {
     if (!value) return ZE_BAD_REQUEST;
     const char *colon = strchr(value, ':');
-    if (!colon || colon == value || colon - value > 19 || !colon[1]) return ZE_BAD_REQUEST;
+    if (!colon || colon == value || colon - value > 19) return ZE_BAD_REQUEST;
     int64_t id = 0;
     for (const char *p = value; p < colon; p++) {
         if (*p < '0' || *p > '9') return ZE_BAD_REQUEST;

@@ -56,6 +56,12 @@ WORKERS = [(93, "Mauricio", "Rodriguez", ["Armador", "Soldador"]),
 WORKERS += [(200 + i, "Armador%d" % i, "Prueba", ["Armador"]) for i in range(10)]
 
 
+# Occupied in the office's sheet when it is imported (no lock token from us): the server must
+# give it its lock and let its occupant finish.
+IMPORTED_OCCUPIED = ("U-SHEETOCC-01", "012", [(2, "BW"), (3, "BW")])
+SPOOLS.append(IMPORTED_OCCUPIED)
+
+
 def write_plant(d):
     with open(os.path.join(d, "Operaciones.csv"), "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
@@ -63,6 +69,13 @@ def write_plant(d):
         for i, (tag, ot, unions) in enumerate(SPOOLS, 1):
             total = str(len(unions)) if unions else ""
             zero = "0" if unions else ""
+            occ = [""] * 5
+            if tag == IMPORTED_OCCUPIED[0]:
+                occ = ["MR(93)", "", "", "", ""]
+                w.writerow([i, "NV001", ot, "1", tag, "05-01-2026", "", "MR(93)", "", "", "",
+                            "MR(93)", "30-11-2026 08:00:00", "", "MR(93) trabajando ARM (ARM en progreso, SOLD pendiente)",
+                            total, zero, zero, zero, zero, ""])
+                continue
             w.writerow([i, "NV%03d" % (i % 7), ot, "1", tag, "05-01-2026", "", "", "", "", "", "", "",
                         "", "", total, zero, zero, zero, zero, ""])
     with open(os.path.join(d, "Uniones.csv"), "w", encoding="utf-8", newline="") as f:
@@ -521,6 +534,18 @@ class UnionFlow(ZeuesTestCase):
         self.assertErrorBody(self.server.get("/api/registro/97?fecha=2020-01-01"), 422, "VALIDATION_ERROR")
         self.assertErrorBody(self.server.get("/api/registro/4242"), 404, "WORKER_NO_ENCONTRADO")
         self.assertErrorBody(self.server.get("/api/registro/abc"), 422, "VALIDATION_ERROR")
+
+    def test_an_occupation_imported_from_the_sheet_gets_its_lock_and_can_be_finished(self):
+        tag = IMPORTED_OCCUPIED[0]
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not self.lock(tag):
+            time.sleep(0.2)
+        self.assertEqual(self.lock(tag), "93:", "the start-up pass gives the sheet's occupant a lock")
+        r = iniciar(self.server, tag, 96)
+        self.assertErrorBody(r, 409, "SPOOL_OCCUPIED")
+        body = self.ok(finalizar(self.server, tag, 93, selected=self.ids(tag, [1])))
+        self.assertEqual(body["action_taken"], "PAUSAR")
+        self.assertIsNone(self.lock(tag))
 
     def test_ocupados_list(self):
         tag = "U-BATCH-100"
