@@ -3,8 +3,8 @@
 crash, a hang or a 500 (SPEC "Bad input"; RELIABILITY 11, 14). After all of it the server still
 answers and exits cleanly on SIGTERM with no sanitizer report (checked in tearDownClass).
 
-Body-validation cases target POST /api/occupation/tomar and /api/occupation/batch-tomar; they
-skip themselves while those routes are not routed yet and run as soon as they land.
+Body-validation cases target POST /api/occupation/tomar and /api/occupation/batch-tomar; each
+fails first, naming the route, if that route is missing.
 """
 import os
 import re
@@ -15,7 +15,7 @@ import unittest
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ZeuesTestCase, skip_unless_route  # noqa: E402
+from harness import ZeuesTestCase, require_route  # noqa: E402
 
 T2 = "MK-1335-CW-25238-002"
 TOMAR = "/api/occupation/tomar"
@@ -278,7 +278,7 @@ class BadInput(ZeuesTestCase):
         h = {"Content-Type": ctype} if ctype is not None else {}
         return self.server.request("POST", path, body=body, headers=h)
 
-    @skip_unless_route("POST", TOMAR)
+    @require_route("POST", TOMAR)
     def test_malformed_json(self):
         for body in (b'{"tag_spool": ', b"{tag_spool: 1}", b"{'a': 1}", b'{"a":1,}', b"nul",
                      b'{"a": 1} trailing', b"\xef\xbb\xbf{}", b"[" * 60000,
@@ -291,7 +291,7 @@ class BadInput(ZeuesTestCase):
                 self.assertIsInstance(j["data"]["posicion"], int)
         self.alive()
 
-    @skip_unless_route("POST", TOMAR)
+    @require_route("POST", TOMAR)
     def test_body_not_an_object(self):
         for body in (b"[1,2]", b'[{"tag_spool":"X"}]', b"[]"):
             with self.subTest(body=body):
@@ -304,7 +304,7 @@ class BadInput(ZeuesTestCase):
                 self.assertEqual(j["data"]["campo"], "body")
         self.field_error(self.post_raw(TOMAR, b""), "body", "se requiere un cuerpo JSON (objeto)")
 
-    @skip_unless_route("POST", TOMAR)
+    @require_route("POST", TOMAR)
     def test_worker_id_body_types(self):
         for bad in ("abc", 1.5, True, [93], {"id": 93}, "9 3", "93.0", ""):
             with self.subTest(worker_id=bad):
@@ -319,7 +319,7 @@ class BadInput(ZeuesTestCase):
         r = self.server.post(TOMAR, good_tomar(worker_id=...))
         self.field_error(r, "worker_id", "es obligatorio")
 
-    @skip_unless_route("POST", TOMAR)
+    @require_route("POST", TOMAR)
     def test_tag_spool_body(self):
         for bad in (5, ["A"], {"t": 1}, True):
             with self.subTest(tag_spool=bad):
@@ -344,7 +344,7 @@ class BadInput(ZeuesTestCase):
         j = self.assertErrorBody(r, 422, "VALIDATION_ERROR")
         self.assertIn(j["data"]["campo"], ("tag_spool", "body"))
 
-    @skip_unless_route("POST", TOMAR)
+    @require_route("POST", TOMAR)
     def test_operacion_body(self):
         for bad in ("XYZ", "arm", "Arm", "", 5, None, ["ARM"], "ARM "):
             with self.subTest(operacion=bad):
@@ -354,7 +354,7 @@ class BadInput(ZeuesTestCase):
                 else:
                     self.field_error(r, "operacion", OP_RULE)
 
-    @skip_unless_route("POST", TOMAR)
+    @require_route("POST", TOMAR)
     def test_unknown_fields(self):
         for extra in ({"worker": 93}, {"tag": T2}, {"operation": "ARM"}, {"Worker_id": 93}):
             with self.subTest(extra=extra):
@@ -368,7 +368,7 @@ class BadInput(ZeuesTestCase):
                 for f in ("tag_spool", "worker_id", "operacion"):
                     self.assertIn(f, j["data"]["campos_permitidos"])
 
-    @skip_unless_route("POST", TOMAR)
+    @require_route("POST", TOMAR)
     def test_content_type(self):
         body = b'{"tag_spool":"%s","worker_id":93,"worker_nombre":"MR(93)","operacion":"XYZ"}' % \
             T2.encode()
@@ -384,7 +384,7 @@ class BadInput(ZeuesTestCase):
             with self.subTest(ctype=ctype):
                 self.field_error(self.post_raw(TOMAR, body, ctype), "operacion", OP_RULE)
 
-    @skip_unless_route("POST", TOMAR)
+    @require_route("POST", TOMAR)
     def test_invalid_utf8_body(self):
         for body in (b'{"tag_spool":"MK\xff","worker_id":93,"operacion":"ARM"}',
                      b'{"tag_spool":"MK\xc3","worker_id":93,"operacion":"ARM"}',
@@ -394,7 +394,7 @@ class BadInput(ZeuesTestCase):
                 self.assertErrorBody(self.post_raw(TOMAR, body), 422, "VALIDATION_ERROR",
                                      "El cuerpo de la solicitud no es UTF-8 válido", data=None)
 
-    @skip_unless_route("POST", TOMAR)
+    @require_route("POST", TOMAR)
     def test_post_body_too_large(self):
         big = b'{"tag_spool":"' + b"A" * 70000 + b'"}'
         self.assertErrorBody(self.post_raw(TOMAR, big), 413, "PAYLOAD_TOO_LARGE",
@@ -407,7 +407,7 @@ class BadInput(ZeuesTestCase):
         self.alive()
 
     # ---- batch (POST /api/occupation/batch-tomar) -------------------------------------------
-    @skip_unless_route("POST", BATCH)
+    @require_route("POST", BATCH)
     def test_batch_too_many_tags(self):
         tags = ["MK-%03d" % i for i in range(51)]
         self.field_error(self.server.post(BATCH, good_batch(tag_spools=tags)), "tag_spools",
@@ -416,7 +416,7 @@ class BadInput(ZeuesTestCase):
         self.field_error(self.server.post(BATCH, good_batch(tag_spools=tags)), "tag_spools",
                          "admite como máximo 50 tags (recibidos 5000)")
 
-    @skip_unless_route("POST", BATCH)
+    @require_route("POST", BATCH)
     def test_batch_tag_list_rules(self):
         self.field_error(self.server.post(BATCH, good_batch(tag_spools=[])), "tag_spools",
                          "debe tener al menos 1 tag")
@@ -435,7 +435,7 @@ class BadInput(ZeuesTestCase):
         self.field_error(self.server.post(BATCH, good_batch(tag_spools=["A\u0001"])),
                          "tag_spools[0]", "contiene caracteres de control")
 
-    @skip_unless_route("POST", BATCH)
+    @require_route("POST", BATCH)
     def test_batch_other_fields(self):
         self.field_error(self.server.post(BATCH, good_batch(worker_id=0)), "worker_id",
                          "debe ser mayor que 0")

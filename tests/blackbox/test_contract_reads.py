@@ -410,7 +410,7 @@ class RedisOutage(ZeuesTestCase):
         self.assertEqual(self.server.get("/api/redis-health").json["operational"], True)
 
 
-class RedisNeverThere(unittest.TestCase):
+class RedisNeverThere(harness.CheckedTestCase):
     """Startup does not wait for Redis: a server whose Redis never answers starts and reports it."""
 
     def test_starts_without_redis(self):

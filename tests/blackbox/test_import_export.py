@@ -64,7 +64,7 @@ def untracked_by_tag(rows, rename=None):
     return {r[ti]: {h: v for h, v in zip(heads, r) if norm(h) not in tracked} for r in rows[1:]}
 
 
-class ImportExport(unittest.TestCase):
+class ImportExport(harness.CheckedTestCase):
     maxDiff = None
 
     @classmethod

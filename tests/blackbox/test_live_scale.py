@@ -3,7 +3,6 @@
 while mutations run, every stream receives every event, and the server keeps a fixed, small
 number of threads and a small resident set (streams cost no thread: suspended connections)."""
 import os
-import resource
 import selectors
 import socket
 import sys
@@ -12,20 +11,13 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
 from test_live_stream import ChunkedDecoder, LiveCase, pausar, tomar  # noqa: E402
 
 N_CLIENTS = 1000
 N_EVENTS = 50
 PING_MS = 500
 MUTATION_GAP_S = 0.05
-
-
-def raise_nofile(want):
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < want:
-        # The server inherits the raised limit: it is started after this, by this process.
-        resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, hard), hard))
-    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 def proc_threads(pid):
@@ -133,7 +125,8 @@ class LiveScale(LiveCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.nofile = raise_nofile(4 * N_CLIENTS + 256)
+        # The server inherits the raised limit: it is started after this, by this process.
+        cls.nofile = harness.raise_nofile(4 * N_CLIENTS + 256)
         super().setUpClass()
 
     def connect_all(self):
@@ -148,8 +141,10 @@ class LiveScale(LiveCase):
         return clients
 
     def test_thousand_streams(self):
-        if self.nofile < 2 * N_CLIENTS + 64:
-            self.skipTest("RLIMIT_NOFILE %d is too low for %d streams" % (self.nofile, N_CLIENTS))
+        short = harness.nofile_shortfall(self.nofile, 2 * N_CLIENTS + 64,
+                                         "%d live streams" % N_CLIENTS)
+        if short:
+            self.fail(short)
         pid = self.server.proc.pid
         threads_before = proc_threads(pid)
         rss_before = proc_rss_kb(pid)
@@ -225,7 +220,7 @@ class LiveScale(LiveCase):
         self.assertLess(worst, 1.0)
         self.assertLess(threads_busy, 20)
         self.assertEqual(threads_idle, threads_before, "a stream costs a thread")
-        self.assertLess(rss, 64 * 1024, "RSS %d kB" % rss)
+        self.assertLess(rss, harness.rss_budget_kb(64 * 1024), "RSS %d kB" % rss)
         self.assertTrue(self.server.alive())
 
 

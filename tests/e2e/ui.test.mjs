@@ -7,6 +7,9 @@
 //   completes it, while a second browser context keeps /app/dashboard.html open and must show
 //   every change live (Server-Sent Events), each within 3 s, without a reload.
 // Also: the SSE badge says CONECTADO, the spool page shows 2+ sessions, no console errors.
+// Every process of the binary (`zeues demo`, `zeues serve`) must end without a sanitizer report
+// (ASan/LSan/UBSan/TSan) and not by SIGABRT, and `zeues serve` must exit 0 on SIGTERM: each is
+// a failed check, never a note.
 // Screenshots go to $ZEUES_BUILD/screenshots/.
 //
 // Environment: ZEUES_BIN (the binary), ZEUES_BUILD (build directory, for the screenshots),
@@ -57,15 +60,35 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'zeues-e2e-'));
 let browser = null;
 let cleaned = false;
 
-/** Children die with this process even if it is SIGKILLed (ctest timeout): setpriv --pdeathsig. */
+/** Children die with this process even if it is SIGKILLed (ctest timeout): setpriv --pdeathsig.
+ *  The whole output of each process of the binary is kept (p.out) for the sanitizer check. */
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p)) || null;
 function spawnChild(cmd, args, opts) {
   const [c, a] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', cmd, ...args]] : [cmd, args];
   const p = spawn(c, a, Object.assign({ stdio: ['ignore', 'pipe', 'pipe'] }, opts));
   p.exited = new Promise((res) => p.on('exit', (code, sig) => res({ code, sig })));
   p.on('error', () => {});
+  p.label = `${path.basename(cmd)} ${args[0] || ''}`.trim();
+  if (cmd === ZEUES_BIN) {
+    p.isZeues = true;
+    p.out = '';
+    const keep = (d) => { p.out += d.toString(); };
+    p.stdout.on('data', keep);
+    p.stderr.on('data', keep);
+  }
   children.push(p);
   return p;
+}
+
+/* The first line of a sanitizer report, at the start of a line (zeues' own log lines start with
+ * a timestamp): ASan/LSan "==PID==ERROR: ", UBSan "file:line:col: runtime error: ", TSan's
+ * warnings and fatal errors, any SUMMARY line. Same rule as tests/blackbox/harness.py. */
+const SANITIZER_RE = /^(?:==\d+==ERROR: |\S*: runtime error: |WARNING: ThreadSanitizer|FATAL: ThreadSanitizer|ThreadSanitizer: |SUMMARY: \w*Sanitizer)/m;
+function sanitizerExcerpt(text) {
+  const m = SANITIZER_RE.exec(text || '');
+  if (!m) return '';
+  const start = m.index ? text.lastIndexOf('\n', m.index - 2) + 1 : 0;
+  return text.slice(start, start + 6000);
 }
 
 async function cleanup() {
@@ -75,7 +98,8 @@ async function cleanup() {
   for (const p of children) {
     if (p.exitCode === null && p.signalCode === null) { try { p.kill('SIGTERM'); } catch (e) { /* gone */ } }
   }
-  await Promise.race([Promise.all(children.map((p) => p.exited)), sleep(5000)]);
+  // 15 s, like the black-box harness: a sanitizer build writes its leak report on the way out.
+  await Promise.race([Promise.all(children.map((p) => p.exited)), sleep(15000)]);
   for (const p of children) {
     if (p.exitCode === null && p.signalCode === null) { try { p.kill('SIGKILL'); } catch (e) { /* gone */ } }
   }
@@ -155,6 +179,8 @@ function runToEnd(cmd, args, opts) {
   p.stdout.on('data', (d) => { out += d; });
   p.stderr.on('data', (d) => { out += d; });
   return p.exited.then(({ code, sig }) => {
+    const rep = sanitizerExcerpt(out);
+    if (rep) throw new Error(`${path.basename(cmd)} ${args.join(' ')}: sanitizer report (exit ${code ?? sig}):\n${rep}`);
     if (code !== 0) throw new Error(`${path.basename(cmd)} ${args.join(' ')} exited ${code ?? sig}: ${out.slice(-1500)}`);
     return out;
   });
@@ -560,8 +586,21 @@ try {
   if (z && z.tail) console.log('--- zeues output (tail) ---\n' + z.tail.slice(-2000));
 }
 await cleanup();
-if (zeuesHandle && /ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:/.test(zeuesHandle.proc.tail || '')) {
-  console.log('note: the zeues process reported a sanitizer problem at shutdown:\n' + zeuesHandle.proc.tail.slice(-2000));
+// After SIGTERM (cleanup): every process of the binary ended clean. A report is a failure
+// whatever the scenario did; it is printed in full (check() keeps only six lines).
+for (const p of children.filter((c) => c.isZeues)) {
+  const { code, sig } = await p.exited;
+  const rep = sanitizerExcerpt(p.out);
+  if (rep) console.log(`--- sanitizer report of ${p.label} (pid ${p.pid}) ---\n${rep}`);
+  await check(`${p.label} (pid ${p.pid}): no sanitizer report, not killed by SIGABRT`, () => {
+    assert(!rep, `sanitizer report (exit ${code ?? sig}), printed above`);
+    assert(sig !== 'SIGABRT', `died of SIGABRT (a sanitizer with abort_on_error=1, or an assert):\n${p.out.slice(-1500)}`);
+  });
+  if (p === (zeuesHandle && zeuesHandle.proc)) {
+    await check(`${p.label} exits 0 on SIGTERM`, () => {
+      assert(code === 0, `exit ${code ?? sig}:\n${p.out.slice(-1500)}`);
+    });
+  }
 }
 clearTimeout(watchdog);
 console.log(`runtime ${secs().trim()} s`);

@@ -12,7 +12,8 @@
 # from a copy of the other seeds.
 # Exit status: 0 no finding; 1 a regression seed fails, or fuzzing found a crash, leak, timeout or
 # property violation (the input is kept under BUILD_DIR/artifacts/<name>/ and printed with the
-# command that reproduces it), or the build failed; 77 clang is not installed (ctest: skipped).
+# command that reproduces it), or the build failed, or clang is not installed (never a skip: the
+# test command installs clang, so its absence is a broken set-up).
 # Concurrent invocations on one BUILD_DIR are safe: the build step holds a lock.
 set -uo pipefail
 
@@ -39,8 +40,8 @@ SECONDS_PER_TARGET="${FUZZ_SECONDS:-30}"
 CLANG_BIN="${CLANG:-clang}"
 
 if ! command -v "$CLANG_BIN" >/dev/null 2>&1; then
-  echo "fuzz: SKIP: $CLANG_BIN is not installed (scripts/install-deps.sh --test installs clang)"
-  exit 77
+  echo "fuzz: FAIL: $CLANG_BIN is not installed (scripts/install-deps.sh --test installs clang)"
+  exit 1
 fi
 
 mkdir -p "$BUILD"
