@@ -1270,43 +1270,59 @@ export default defineConfig({
 });
 `);
   const artefacts = path.join(opt.frontend, 'test-results', 'perf-baseline');
-  fs.rmSync(artefacts, { recursive: true, force: true });
-  const results = [];
+  const env = Object.assign({}, process.env, { PLAYWRIGHT_BASE_URL: APP_ORIGIN, CI: '' });
+  const run = async (args) => {
+    const p = spawnChild(runner, args, { cwd: opt.frontend, env });
+    let text = '';
+    p.stdout.on('data', (d) => { text += d; });
+    p.stderr.on('data', (d) => { text += d; });
+    const { code } = await p.exited;
+    return { code, text: text.replace(/\x1b\[[0-9;]*m/g, '') };
+  };
+  // One run per test (file:line): every test starts from an empty tracked list, as the suite
+  // assumes (a test hydrates localStorage, which the app only migrates into an empty list).
+  const tests = [];
   for (const spec of specs) {
-    const num = /^perf-flow-(\d+)/.exec(spec)[1];
-    const flow = new Flow({ name: spec, about: '' }, Number(num));
+    const { text } = await run(['test', '-c', cfg, '--list', path.join('e2e', spec)]);
+    const found = [...text.matchAll(/(perf-flow-[^:\s]+\.spec\.ts):(\d+):\d+ › (.+)$/gm)]
+      .map((m) => ({ spec, line: m[2], title: m[3].trim() }));
+    tests.push(...(found.length ? found : [{ spec, line: null, title: '(could not list)' }]));
+  }
+  const results = [];
+  for (const t of tests) {
+    const num = /^perf-flow-(\d+)/.exec(t.spec)[1];
+    const id = t.line ? `${t.spec}:${t.line}` : t.spec;
+    const flow = new Flow({ name: id, about: '' }, Number(num));
     flow.stepName = 'empty the tracked list';
     const reset = await setList(flow, []);
+    fs.rmSync(artefacts, { recursive: true, force: true });
     const t0 = Date.now();
-    const p = spawnChild(runner, ['test', '-c', cfg, path.join('e2e', spec)], {
-      cwd: opt.frontend, env: Object.assign({}, process.env, { PLAYWRIGHT_BASE_URL: APP_ORIGIN, CI: '', FORCE_COLOR: '0', NO_COLOR: '1' }) });
-    let outText = '';
-    p.stdout.on('data', (d) => { outText += d; });
-    p.stderr.on('data', (d) => { outText += d; });
-    const { code } = await p.exited;
-    fs.writeFileSync(path.join(outDir, spec.replace('.spec.ts', '.log')), outText);
+    const { code, text: outText } = await run(['test', '-c', cfg, path.join('e2e', id)]);
+    const logName = id.replace('.spec.ts', '').replace(':', '-line') + '.log';
+    fs.writeFileSync(path.join(outDir, logName), outText);
     const dir = fs.existsSync(artefacts) ? fs.readdirSync(artefacts).find((d) => d.startsWith(`flow-${num}`)) : null;
     let metrics = null;
     if (dir) {
-      fs.cpSync(path.join(artefacts, dir), path.join(outDir, dir), { recursive: true });
+      fs.cpSync(path.join(artefacts, dir), path.join(outDir, `${dir}${t.line ? '-line' + t.line : ''}`), { recursive: true });
       try { metrics = JSON.parse(fs.readFileSync(path.join(artefacts, dir, 'metrics.json'), 'utf8')); } catch (e) { /* none */ }
     }
-    const r = { spec, status: code === 0 ? 'PASS' : 'FAIL', wall_ms: Date.now() - t0, list_reset: reset,
+    const r = { spec: id, title: t.title, status: code === 0 ? 'PASS' : 'FAIL', wall_ms: Date.now() - t0, list_reset: reset,
       timings: metrics?.timings_ms || null, console_errors: metrics?.console_error_count ?? null,
       api_requests: metrics?.api_request_count ?? null };
     const key = ORIGINAL_SPEC_KEYS[num];
-    let line = `${r.status} ${spec.padEnd(44)} wall ${String(r.wall_ms).padStart(6)} ms`;
+    let line = `${r.status} ${id.padEnd(48)} wall ${String(r.wall_ms).padStart(6)} ms`;
     if (key && r.timings && r.timings[key[0]] !== undefined) {
       r.measure = { key: key[0], ms: r.timings[key[0]], original_ms: key[1] };
       line += `  | ${key[0]} ${r.timings[key[0]]} ms vs original ${key[1]} ms`;
     }
     console.log(line);
+    console.log(`     ${t.title}`);
     if (!reset) console.log(`     the tracked list could not be emptied first: ${flow.failures.map((f) => f.text).join('; ')}`);
     if (r.timings) console.log(`     timings_ms ${JSON.stringify(r.timings)}; console errors ${r.console_errors}; API requests ${r.api_requests}`);
     if (code !== 0) {
-      const errs = outText.split('\n').filter((l) => /Error:|expect\(|Expected|Received|Timeout|toBe/.test(l)).slice(0, 8);
+      const errs = outText.split('\n').filter((l) => /Error:|Expected|Received|Timeout|\d+ \|.*(expect|await)/.test(l)).slice(0, 8);
       for (const l of errs) console.log(`     ${clip(l, 220)}`);
-      console.log(`     full output: ${path.join(outDir, spec.replace('.spec.ts', '.log'))}`);
+      console.log(`     full output: ${path.join(outDir, logName)}`);
     }
     results.push(r);
   }
