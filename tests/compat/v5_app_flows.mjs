@@ -289,7 +289,22 @@ class Flow {
     for (const w of this.waiters) w();
   }
   time(key, ms) { this.timings[key] = ms; return ms; }
-  measured(key, ms) { this.measure = { key, ms }; this.time(key, ms); }
+  /** The flow's key measurement (compared with the original), with how much of that window
+   *  had at least one API request in flight: the server's share, the rest is the browser. */
+  measured(key, ms) {
+    const end = Date.now();
+    const start = end - ms;
+    const spans = this.api.filter((r) => r.t1 > start && r.t0 < end)
+      .map((r) => [Math.max(r.t0, start), Math.min(r.t1, end)]).sort((a, b) => a[0] - b[0]);
+    let busy = 0;
+    let cur = null;
+    for (const [a, b] of spans) {
+      if (!cur || a > cur[1]) { if (cur) busy += cur[1] - cur[0]; cur = [a, b]; } else cur[1] = Math.max(cur[1], b);
+    }
+    if (cur) busy += cur[1] - cur[0];
+    this.measure = { key, ms, api_busy_ms: busy, api_calls: spans.length };
+    this.time(key, ms);
+  }
   get dir() { return path.join(SHOTS, `${String(this.index).padStart(2, '0')}-${this.name}`); }
   async shot(page, label) {
     if (!page || page.isClosed()) return;
@@ -318,10 +333,12 @@ function attach(page, flow) {
   page.on('request', (req) => { if (isApi(req.url())) starts.set(req, Date.now()); });
   page.on('requestfinished', (req) => {
     if (!isApi(req.url())) return;
+    const t1 = Date.now();
+    const t0 = starts.get(req) ?? t1;
     const job = (async () => {
       const res = await req.response().catch(() => null);
       const rec = { method: req.method(), path: apiPath(req.url()), status: res ? res.status() : null,
-        ms: Date.now() - (starts.get(req) ?? Date.now()), type: req.resourceType() };
+        ms: t1 - t0, t0, t1, type: req.resourceType() };
       flow.api.push(rec);
       if (res && res.status() >= 400) {
         rec.body = clip(await res.text().catch(() => ''), 500);
@@ -332,9 +349,10 @@ function attach(page, flow) {
   });
   page.on('requestfailed', (req) => {
     if (!isApi(req.url())) return;
-    const rec = { method: req.method(), path: apiPath(req.url()), status: null,
-      ms: Date.now() - (starts.get(req) ?? Date.now()), error: req.failure()?.errorText || 'failed',
-      type: req.resourceType() };
+    const t1 = Date.now();
+    const t0 = starts.get(req) ?? t1;
+    const rec = { method: req.method(), path: apiPath(req.url()), status: null, ms: t1 - t0, t0, t1,
+      error: req.failure()?.errorText || 'failed', type: req.resourceType() };
     flow.api.push(rec);
     // A beacon cut short by the page closing is not the app's failure.
     if (rec.error === 'net::ERR_ABORTED' && !flow.recording) return;
@@ -1195,7 +1213,8 @@ const pad = (s, n) => String(s).padEnd(n);
 function report(flow) {
   let line = `${flow.status} ${String(flow.index).padStart(2, '0')} ${pad(flow.name, 30)} wall ${String(flow.wallMs).padStart(6)} ms`;
   if (flow.original) {
-    line += `  | ${flow.measure.key} ${flow.measure.ms} ms vs original ${flow.original.ms} ms (${flow.original.what}), ` +
+    line += `  | ${flow.measure.key} ${flow.measure.ms} ms (API busy ${flow.measure.api_busy_ms} ms, ${flow.measure.api_calls} calls) ` +
+      `vs original ${flow.original.ms} ms (${flow.original.what}), ` +
       `tenth ${flow.budgetMs} ms: ${flow.status !== 'PASS' ? 'n/a (flow failed)' : flow.withinBudget ? 'within' : 'OVER'}`;
   }
   console.log(line);
