@@ -1171,6 +1171,79 @@ const FLOWS = [
       });
     },
   },
+  {
+    name: 'api-inventory',
+    about: 'every call of the app\'s call table (frontend-client-v5.md §6) once, from node, with the page\'s Origin: preflight, status, CORS headers',
+    browser: false,
+    run: async (flow) => {
+      const libre = M.by_state.LIBRE[M.by_state.LIBRE.length - 1];
+      const met = M.by_state.MET_PEND[M.by_state.MET_PEND.length - 1];
+      const rech = M.by_state.RECHAZADO[M.by_state.RECHAZADO.length - 1];
+      const enrep = M.by_state.EN_REPARACION[M.by_state.EN_REPARACION.length - 1];
+      const w = W();
+      const today = (() => { const d = new Date(new Date().toLocaleString('en-US', { timeZone: 'America/Santiago' })); return `${String(d.getDate()).padStart(2, '0')}-${String(d.getMonth() + 1).padStart(2, '0')}-${d.getFullYear()}`; })();
+      let todas = null;
+      const probes = [
+        ['GET', '/api/supervisor/list'],
+        ['POST', '/api/supervisor/legacy-snapshot', { snapshot_id: `v5-flows-${Date.now()}`, captured_at: new Date().toISOString(), raw: JSON.stringify([{ tag: libre }]), user_agent: 'v5-flows' }],
+        ['POST', '/api/supervisor/list/add', { tag_spool: libre, session_id: 'v5-flows-inventory' }],
+        ['POST', '/api/supervisor/list/remove', { tag_spool: libre, session_id: 'v5-flows-inventory' }],
+        ['POST', '/api/spools/batch-status', { tags: [libre, met] }],
+        ['GET', `/api/spool/${libre}/status`],
+        ['POST', '/api/supervisor/audit/batch', { events: [{ id: `v5-flows-${Date.now()}`, timestamp: new Date().toISOString(), session_id: 'v5-flows-inventory', event_type: 'SESSION_START', tag_spool: null, modal: null, route: '/', payload_json: null }] }],
+        ['GET', '/api/spools/iniciar?operacion=ARM'],
+        ['GET', '/api/workers'],
+        ['POST', '/api/v4/occupation/iniciar', { tag_spool: libre, worker_id: w.armador_id, operacion: 'ARM' }],
+        ['GET', `/api/v4/uniones/${libre}/todas`],
+        ['POST', '/api/v4/uniones/guardar', () => ({ tag_spool: libre, unions: (todas?.unions || [{ n_union: 1, dn_union: null, tipo_union: null }]).map((u) => ({ n_union: u.n_union, dn_union: u.dn_union, tipo_union: u.tipo_union })) })],
+        ['POST', '/api/v4/occupation/finalizar', { tag_spool: libre, worker_id: w.armador_id, operacion: 'ARM', selected_unions: [] }],
+        ['POST', '/api/metrologia/completar', { tag_spool: met, worker_id: w.metrologo_id, resultado: 'APROBADO' }],
+        ['POST', '/api/tomar-reparacion', { tag_spool: rech, worker_id: w.reparador_id }],
+        ['POST', '/api/pausar-reparacion', { tag_spool: rech, worker_id: w.reparador_id }],
+        ['POST', '/api/tomar-reparacion', { tag_spool: rech, worker_id: w.reparador_id }],
+        ['POST', '/api/completar-reparacion', { tag_spool: rech, worker_id: w.reparador_id }],
+        ['POST', '/api/cancelar-reparacion', { tag_spool: enrep, worker_id: M.spools[enrep].occupant }],
+        ['GET', `/api/spool/${encodeURIComponent(libre)}/notas`],
+        ['POST', `/api/spool/${encodeURIComponent(libre)}/notas`, { texto: 'nota de prueba' }],
+        ['GET', '/api/dashboard/occupied'],
+        ['GET', `/api/registro/${w.armador_id}?fecha=${today}`],
+      ];
+      flow.inventory = [];
+      for (const [method, p, bodyArg] of probes) {
+        const body = typeof bodyArg === 'function' ? bodyArg() : bodyArg;
+        const row = { method, path: p };
+        // The browser's preflight: every call sends Content-Type: application/json.
+        try {
+          const pre = await fetch(API + p, { method: 'OPTIONS', headers: { origin: APP_ORIGIN,
+            'access-control-request-method': method, 'access-control-request-headers': 'content-type' } });
+          const allowH = (pre.headers.get('access-control-allow-headers') || '').toLowerCase();
+          row.preflight = pre.status;
+          row.preflight_ok = pre.status < 300 && pre.headers.get('access-control-allow-origin') === APP_ORIGIN &&
+            (allowH.includes('content-type') || allowH === '*');
+        } catch (e) { row.preflight = String(e.message); row.preflight_ok = false; }
+        const t0 = Date.now();
+        try {
+          const r = await fetch(API + p, { method, headers: { origin: APP_ORIGIN, 'content-type': 'application/json' },
+            body: body ? JSON.stringify(body) : undefined });
+          row.ms = Date.now() - t0;
+          row.status = r.status;
+          row.cors = r.headers.get('access-control-allow-origin') === APP_ORIGIN;
+          row.credentials = r.headers.get('access-control-allow-credentials') === 'true';
+          const text = await r.text();
+          if (r.status >= 300) row.body = clip(text, 200);
+          if (p.endsWith('/todas') && r.status < 300) { try { todas = JSON.parse(text); } catch (e) { /* keep null */ } }
+        } catch (e) { row.status = null; row.body = e.message; }
+        flow.inventory.push(row);
+        const okRow = row.status && row.status < 300 && row.cors && row.preflight_ok;
+        const text = `${method} ${p} -> ${row.status} ${row.body || ''}${row.cors ? '' : ' [no Access-Control-Allow-Origin for the page]'}${row.preflight_ok ? '' : ` [preflight ${row.preflight} refused]`}`;
+        if (!okRow) flow.fail(text.trim(), 'setup');
+      }
+      const beacon = flow.inventory.find((r) => r.path === '/api/supervisor/audit/batch');
+      if (beacon && beacon.status < 300 && !beacon.credentials) flow.fail('POST /api/supervisor/audit/batch answers without Access-Control-Allow-Credentials: true (the unload beacon is credentialed)', 'setup');
+      const ok = flow.inventory.filter((r) => r.status && r.status < 300).length;
+      flow.notes.push(`${ok} of ${flow.inventory.length} calls answered 2xx; slowest ${Math.max(...flow.inventory.map((r) => r.ms || 0))} ms`);
+    },
+  },
 ];
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1183,10 +1256,12 @@ async function runFlow(def, index) {
   let context = null;
   let page = null;
   try {
-    context = await browser.newContext({ viewport: VIEWPORT, locale: 'es-CL', timezoneId: 'America/Santiago' });
-    page = await context.newPage();
-    attach(page, flow);
-    flow.stepName = 'set-up';
+    if (def.browser !== false) {
+      context = await browser.newContext({ viewport: VIEWPORT, locale: 'es-CL', timezoneId: 'America/Santiago' });
+      page = await context.newPage();
+      attach(page, flow);
+    }
+    flow.stepName = def.browser === false ? 'probe' : 'set-up';
     await def.run(flow, page);
     await sleep(150); // let the last responses and console lines arrive
   } catch (e) {
@@ -1222,7 +1297,7 @@ function report(flow) {
   if (flow.error) console.log(`     error: ${flow.error}`);
   const groups = [
     ['requests of the app that failed', (f) => f.kind === 'request'],
-    ['set-up/check requests of the driver that failed', (f) => f.kind === 'setup'],
+    [flow.def.browser === false ? 'calls that failed' : 'set-up/check requests of the driver that failed', (f) => f.kind === 'setup'],
     ['console/page errors', (f) => (f.kind === 'console' || f.kind === 'page') && !f.echo],
   ];
   for (const [title, pick] of groups) {
@@ -1235,6 +1310,13 @@ function report(flow) {
       seen.set(key, (seen.get(key) || 0) + 1);
     }
     for (const [k, n] of seen) console.log(`       ${k}${n > 1 ? `  (×${n})` : ''}`);
+  }
+  if (flow.inventory) {
+    console.log('     calls (status, ms, CORS of the answer / of the preflight):');
+    for (const r of flow.inventory) {
+      console.log(`       ${String(r.status ?? 'ERR').padEnd(4)} ${String(r.ms ?? '-').padStart(4)} ms  ` +
+        `${r.cors ? 'cors' : 'NO-CORS'}/${r.preflight_ok ? 'ok' : 'PREFLIGHT-' + r.preflight}  ${r.method} ${r.path}`);
+    }
   }
   const t = Object.entries(flow.timings).map(([k, v]) => `${k}=${v}`).join(' ');
   if (t) console.log(`     timings (ms): ${t}`);
@@ -1409,7 +1491,7 @@ async function main() {
     flows: results.map((r) => ({ index: r.index, name: r.name, about: r.def.about, status: r.status,
       wall_ms: r.wallMs, measure: r.measure, original: r.original, tenth_ms: r.budgetMs,
       within_tenth: r.withinBudget, error: r.error, failures: r.failures, timings: r.timings,
-      notes: r.notes, steps: r.steps, api: r.api, console: r.console })),
+      notes: r.notes, steps: r.steps, api: r.api, console: r.console, inventory: r.inventory })),
   }, null, 1));
   await cleanup();
   process.exit(fail || (opt.strictBudget && over) ? 1 : 0);
