@@ -12,8 +12,8 @@ static void usage(FILE *out)
     fprintf(out,
             "usage:\n"
             "  zeues serve [--port N] [--db FILE | --store URL] [options]   run the server (--help lists options)\n"
-            "  zeues import --db FILE --dir DIR                import DIR/{Operaciones,Trabajadores,Roles,Metadata}.csv\n"
-            "  zeues export --db FILE --dir DIR                write the four sheets as CSV into DIR\n"
+            "  zeues import --db FILE --dir DIR                import DIR/{Operaciones,Trabajadores,Roles,Uniones,Metadata}.csv\n"
+            "  zeues export --db FILE --dir DIR                write the five sheets as CSV into DIR\n"
             "  zeues demo --db FILE [--spools N] [--seed S]    create a demo plant (default 2000 spools)\n"
             "  zeues unblock TAG --db FILE --by NAME --reason TEXT   supervisor: BLOQUEADO back to repair\n"
             "  zeues release TAG --db FILE --by NAME --reason TEXT   supervisor: end a stuck occupation\n"

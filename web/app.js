@@ -1,11 +1,14 @@
 /*
  * ZEUES-C tablet flow (index.html): worker → operation → action → spools → confirm → result.
  * Hash routes: #/  ·  #/w/ID  ·  #/w/ID/OP  ·  #/w/ID/OP/ACTION  ·  …/confirmar  ·  …/resultado
- * Depends on common.js (window.ZC). All server text goes through text nodes.
+ * Spools with unions (v4): TOMAR starts them with INICIAR; in the PAUSAR / COMPLETAR lists a
+ * tap opens their union selection (uniones.js): …/ACTION/uniones/TAG  ·  …/uniones/TAG/resultado
+ * Depends on common.js (window.ZC) and uniones.js (window.ZUnions). All server text goes
+ * through text nodes.
  */
 (function () {
   'use strict';
-  const { el, api, norm, toast, errorBox, loading } = window.ZC;
+  const { el, api, norm, toast, errorBox, loading, fmtPD, hasUnions, pdChips } = window.ZC;
 
   const MAX = 50;
   const ROW_PAGE = 1000; // rows rendered per "Mostrar más" page
@@ -35,7 +38,8 @@
     listKey: '', spools: null, listErr: null, listSeq: 0,
     selected: new Set(), filterNv: '', filterTag: '', shown: ROW_PAGE,
     result: null, busy: false,
-    screen: '', // 'workers' | 'ops' | 'actions' | 'spools' | 'confirm' | 'result'
+    uresult: null, // the last FINALIZAR with unions: {tag, op, action, data, picked}
+    screen: '', // 'workers' | 'ops' | 'actions' | 'spools' | 'confirm' | 'result' | 'unions' | 'uresult'
     view: null, // references of the live spool screen
   };
 
@@ -199,6 +203,12 @@
     if (!arr) return null;
     const seen = new Set();
     let out = arr.filter((s) => s && typeof s.tag_spool === 'string' && s.tag_spool && !seen.has(s.tag_spool) && seen.add(s.tag_spool));
+    if (isMulti() && S.action === 'TOMAR') {
+      // The current app's ARM list (--compat v5) is "spools that can be added to the list",
+      // completed ones included: TOMAR here offers only what can still be worked on.
+      const done = S.op === 'ARM' ? 'fecha_armado' : 'fecha_soldadura';
+      out = out.filter((s) => !s[done]);
+    }
     if (S.op === 'REPARACION' && S.action !== 'TOMAR') {
       // Defensive: a repair the worker holds is never RECHAZADO/BLOQUEADO.
       out = out.filter((s) => !/^(RECHAZADO|BLOQUEADO|METROLOGIA)/.test(String(s.estado_detalle || '')));
@@ -207,6 +217,11 @@
   }
 
   function isBlocked(s) { return S.op === 'REPARACION' && S.action === 'TOMAR' && s.bloqueado === true; }
+  /** A spool with unions in the PAUSAR / COMPLETAR list: a tap opens its union selection
+   *  (the server decides PAUSAR or COMPLETAR from the unions marked), it is never batched. */
+  function isUnionNav(s) { return isMulti() && S.action !== 'TOMAR' && hasUnions(s); }
+  function selectableRow(s) { return !isBlocked(s) && !isUnionNav(s); }
+  function openUnions(tag) { go(hashFor(...base(), 'uniones', tag)); }
 
   function filtered() {
     const nv = norm(S.filterNv), tag = norm(S.filterTag);
@@ -229,7 +244,7 @@
         else {
           S.spools = list;
           S.listErr = null;
-          const present = new Set(list.filter((s) => !isBlocked(s)).map((s) => s.tag_spool));
+          const present = new Set(list.filter(selectableRow).map((s) => s.tag_spool));
           let gone = 0;
           for (const t of [...S.selected]) if (!present.has(t)) { S.selected.delete(t); gone++; }
           if (gone && S.screen === 'spools') {
@@ -282,7 +297,8 @@
     const bar = el('div', { class: 'action-bar' }, count, selAll, cont);
     const title = S.op === 'METROLOGIA' ? 'METROLOGÍA: elige el spool a inspeccionar'
       : ACTIONS[S.action].label + ' · ' + opLabel(S.op);
-    const sub = multi ? 'Toca los spools (hasta ' + MAX + ') o escanéalos con el lector.' : 'Toca un spool o escanéalo con el lector.';
+    let sub = multi ? 'Toca los spools (hasta ' + MAX + ') o escanéalos con el lector.' : 'Toca un spool o escanéalo con el lector.';
+    if (multi && S.action !== 'TOMAR') sub += ' Un spool con uniones se abre para marcar las uniones que terminaste.';
     const back = S.op === 'METROLOGIA' ? hashFor('w', S.worker.id) : hashFor('w', S.worker.id, S.op);
     mount('spools', back, title, sub, el('div', { class: 'filters' }, nv, tag, scanBtn), notice, status, list, bar);
     S.view = { nv, tag, notice, status, list, count, selAll, cont, rows: new Map() };
@@ -339,17 +355,21 @@
 
   function rowEl(s) {
     const blocked = isBlocked(s);
-    const sel = S.selected.has(s.tag_spool);
+    const nav = isUnionNav(s);
+    const sel = !nav && S.selected.has(s.tag_spool);
     const meta = el('span', { class: 'row-meta' });
     if (s.nv !== undefined) meta.append(el('span', { class: 'chip' }, 'NV ' + (s.nv == null || s.nv === '' ? '—' : s.nv)));
+    meta.append(...pdChips(s));
     if (S.op === 'REPARACION' && s.cycle !== undefined && s.cycle !== null) meta.append(el('span', { class: 'chip' }, 'Ciclo ' + s.cycle + '/3'));
     if (blocked) meta.append(el('span', { class: 'chip chip-bad' }, 'BLOQUEADO - Supervisor'));
+    if (nav) meta.append(el('span', { class: 'chip chip-go' }, 'Marcar uniones →'));
     const detail = s.estado_detalle ? el('span', { class: 'row-detail' }, String(s.estado_detalle)) : null;
     const b = el('button', {
-      type: 'button', class: 'spool-row' + (sel ? ' selected' : '') + (blocked ? ' blocked' : ''),
-      testid: 'spool-row-' + s.tag_spool, 'aria-pressed': sel ? 'true' : 'false', disabled: blocked,
-      onclick: () => toggle(s.tag_spool),
-    }, el('span', { class: 'check', 'aria-hidden': 'true' }, sel ? '✓' : ''),
+      type: 'button', class: 'spool-row' + (sel ? ' selected' : '') + (blocked ? ' blocked' : '') + (nav ? ' union-nav' : ''),
+      testid: 'spool-row-' + s.tag_spool, 'aria-pressed': nav ? null : (sel ? 'true' : 'false'), disabled: blocked,
+      'aria-label': nav ? s.tag_spool + ': marcar las uniones terminadas' : null,
+      onclick: () => (nav ? openUnions(s.tag_spool) : toggle(s.tag_spool)),
+    }, el('span', { class: 'check', 'aria-hidden': 'true' }, nav ? '›' : (sel ? '✓' : '')),
     el('span', { class: 'row-body' }, el('span', { class: 'row-tag' }, s.tag_spool), meta, detail));
     S.view.rows.set(s.tag_spool, b);
     return b;
@@ -357,7 +377,7 @@
 
   function paintRow(tag) {
     const b = S.view && S.view.rows.get(tag);
-    if (!b) return;
+    if (!b || b.classList.contains('union-nav')) return;
     const sel = S.selected.has(tag);
     b.classList.toggle('selected', sel);
     b.setAttribute('aria-pressed', sel ? 'true' : 'false');
@@ -372,7 +392,7 @@
     v.cont.disabled = n === 0;
     v.cont.textContent = n ? 'Continuar (' + n + ')' : 'Continuar';
     if (v.selAll) {
-      const rows = filtered().filter((s) => !isBlocked(s));
+      const rows = filtered().filter(selectableRow);
       const all = rows.length > 0 && rows.slice(0, MAX).every((s) => S.selected.has(s.tag_spool));
       v.selAll.textContent = all ? 'Quitar selección' : 'Seleccionar todos';
       v.selAll.disabled = !S.spools || (rows.length === 0 && n === 0);
@@ -403,7 +423,7 @@
 
   function selectAll() {
     clearNotice();
-    const rows = filtered().filter((s) => !isBlocked(s));
+    const rows = filtered().filter(selectableRow);
     const first = rows.slice(0, MAX);
     const all = first.length > 0 && first.every((s) => S.selected.has(s.tag_spool));
     if (all) {
@@ -443,6 +463,7 @@
       showNotice('Spool ' + code + ' no disponible para esta acción');
       return;
     }
+    if (isUnionNav(s)) { openUnions(s.tag_spool); return; }
     clearNotice();
     const v = S.view;
     if (source === 'input' || !v.rows.has(s.tag_spool)) {
@@ -487,6 +508,7 @@
       spools.map((s) => el('li', { testid: 'confirm-item-' + s.tag_spool },
         el('span', { class: 'row-tag' }, s.tag_spool),
         s.nv ? el('span', { class: 'chip' }, 'NV ' + s.nv) : null,
+        pdChips(s),
         s.cycle !== undefined && S.op === 'REPARACION' ? el('span', { class: 'chip' }, 'Ciclo ' + s.cycle + '/3') : null)));
     const who = el('p', { class: 'confirm-who' }, 'Trabajador: ', el('strong', null, fullName(S.worker) + ' · ' + (S.worker.nombre_completo || '')));
     const busy = el('p', { class: 'busy', role: 'status', 'aria-live': 'polite' });
@@ -527,6 +549,29 @@
     if (op === 'REPARACION') {
       return Promise.all(tags.map((t) => post(REP_PATHS[action], { tag_spool: t, worker_id: w.id }, okText)));
     }
+    if (action === 'TOMAR') {
+      // Spools with unions start with v4 INICIAR (it takes the same lock as TOMAR); the others
+      // keep the v3 TOMAR, whose prerequisites are the spool-level ones.
+      const byTag = new Map((S.spools || []).map((s) => [s.tag_spool, s]));
+      const v4 = tags.filter((t) => hasUnions(byTag.get(t)));
+      if (v4.length) {
+        const v3 = tags.filter((t) => !v4.includes(t));
+        const [a, b] = await Promise.all([
+          Promise.allSettled(v4.map((t) => post('/api/v4/occupation/iniciar', { tag_spool: t, worker_id: w.id, operacion: op }, 'Spool iniciado'))),
+          v3.length ? runV3(op, action, v3, okText) : Promise.resolve([]),
+        ]);
+        const got = new Map(b.map((x) => [x.tag, x]));
+        a.forEach((x, i) => got.set(v4[i], x.status === 'fulfilled' ? x.value
+          : { tag: v4[i], ok: false, network: true, message: window.ZC.NET_MSG }));
+        return tags.map((t) => got.get(t));
+      }
+    }
+    return runV3(op, action, tags, okText);
+  }
+
+  /** TOMAR (single or batch) / PAUSAR / COMPLETAR on ARM or SOLD through the v3 routes. */
+  async function runV3(op, action, tags, okText) {
+    const w = S.worker;
     const common = { worker_id: w.id, worker_nombre: w.nombre_completo, operacion: op };
     if (action === 'TOMAR' && tags.length > 1) {
       const r = await api('/api/occupation/batch-tomar', { body: Object.assign({ tag_spools: tags }, common) });
@@ -562,7 +607,9 @@
     } finally {
       S.busy = false;
     }
-    S.result = { key: S.listKey, op, action, resultado, tags, items };
+    const byTag = new Map((S.spools || []).map((s) => [s.tag_spool, s]));
+    const unionTags = isMulti() && action === 'TOMAR' ? tags.filter((t) => hasUnions(byTag.get(t))) : [];
+    S.result = { key: S.listKey, op, action, resultado, tags, items, unionTags };
     S.selected.clear();
     location.replace(hashFor(...base(), 'resultado'));
   }
@@ -608,12 +655,68 @@
         n === 1 ? 'Reintentar' : 'Reintentar fallidos (' + (n - ok) + ')') : null,
       el('button', { type: 'button', class: 'btn btn-secondary', testid: 'again', onclick: () => go(listHash) }, 'Seguir con la lista'),
       el('button', { type: 'button', class: 'btn btn-secondary', testid: 'other-op', onclick: () => go(hashFor('w', S.worker.id)) }, 'Otra operación'));
+    const started = (R.unionTags || []).filter((t) => items.some((x) => x.ok && x.tag === t));
+    const hint = started.length
+      ? el('p', { class: 'notice union-next', testid: 'union-next' },
+        (started.length === 1 ? 'Este spool tiene uniones' : started.length + ' de estos spools tienen uniones') +
+        ': al terminar, entra a PAUSAR o COMPLETAR, toca el spool y marca las uniones que hiciste.')
+      : null;
     mount('result', listHash, head, null,
       el('div', { class: 'result-panel ' + cls },
         el('p', { class: 'result-summary', testid: 'result-summary' }, ok + ' de ' + n + ' spools procesados exitosamente'),
         single),
-      list, buttons);
+      list, hint, buttons);
     app.querySelector('.screen-title').classList.add(cls);
+  }
+
+  /* ---------- unions (v4 FINALIZAR) ---------- */
+
+  function showUnions(tag) {
+    const listHash = hashFor(...base());
+    const node = window.ZUnions.selection({
+      tag, op: S.op, worker: S.worker,
+      onFinalized: (data, picked) => {
+        S.uresult = { tag, op: S.op, action: S.action, data, picked };
+        S.listKey = ''; // the list changed: reload it when the worker goes back
+        location.replace(hashFor(...base(), 'uniones', tag, 'resultado'));
+      },
+    });
+    mount('unions', listHash, 'FINALIZAR · ' + opLabel(S.op), 'Marca las uniones que terminaste y toca FINALIZAR.', node);
+  }
+
+  const UNION_OUTCOME = {
+    COMPLETAR: { head: '✓ COMPLETADO', cls: 'result-ok', text: (op) => op + ' completado en este spool.' },
+    PAUSAR: { head: '‖ PAUSADO', cls: 'result-pause', text: () => 'El spool queda en pausa: otro trabajador puede continuarlo.' },
+    CANCELADO: { head: '✗ CANCELADO', cls: 'result-bad', text: () => 'Trabajo cancelado: no se registró ninguna unión.' },
+  };
+
+  function showUnionResult() {
+    const R = S.uresult;
+    const d = R.data;
+    const o = UNION_OUTCOME[d.action_taken] || { head: String(d.action_taken), cls: 'result-partial', text: () => '' };
+    const listHash = hashFor('w', S.worker.id, R.op, R.action);
+    const enc = encodeURIComponent(R.tag);
+    const metro = d.metrologia_triggered === true
+      ? el('p', { class: 'metro-ready', role: 'status', testid: 'metrologia-ready' }, '✓ Listo para metrología') : null;
+    const facts = el('dl', { class: 'fields union-facts' },
+      el('dt', null, 'Spool'), el('dd', null, el('span', { class: 'row-tag' }, R.tag)),
+      el('dt', null, 'Acción'), el('dd', { testid: 'union-action' }, String(d.action_taken)),
+      el('dt', null, 'Uniones registradas'), el('dd', { testid: 'union-processed' },
+        String(typeof d.unions_processed === 'number' ? d.unions_processed : R.picked.n) + (R.picked.n ? ' = ' + fmtPD(R.picked.pd) + ' PD' : '')),
+      typeof d.pulgadas === 'number' ? [el('dt', null, 'PD ' + R.op + ' del spool'), el('dd', { testid: 'union-pulgadas' }, fmtPD(d.pulgadas))] : null,
+      d.estado_detalle ? [el('dt', null, 'Estado'), el('dd', null, String(d.estado_detalle))] : null);
+    const buttons = el('div', { class: 'confirm-bar' },
+      el('button', { type: 'button', class: 'btn btn-primary', testid: 'again', onclick: () => go(listHash) }, 'Seguir con la lista'),
+      el('a', { class: 'btn btn-secondary btn-link', testid: 'open-registro', href: 'registro.html?worker=' + encodeURIComponent(S.worker.id) }, 'Mi Registro'),
+      el('a', { class: 'btn btn-secondary btn-link', testid: 'open-spool', href: 'spool.html?tag=' + enc }, 'Ver spool'),
+      el('button', { type: 'button', class: 'btn btn-secondary', testid: 'other-op', onclick: () => go(hashFor('w', S.worker.id)) }, 'Otra operación'));
+    mount('uresult', listHash, o.head, null,
+      el('div', { class: 'result-panel ' + o.cls, testid: 'union-result', 'data-action': String(d.action_taken) },
+        el('p', { class: 'result-summary', testid: 'result-summary' }, o.text(R.op)),
+        d.message ? el('p', { class: 'result-msg', testid: 'union-message' }, String(d.message)) : null,
+        metro),
+      facts, buttons);
+    app.querySelector('.screen-title').classList.add(o.cls);
   }
 
   /* ---------- routing ---------- */
@@ -652,6 +755,18 @@
     S.action = action;
     const step = p[4];
     if (!step) { showSpools(); return; }
+    if (step === 'uniones') {
+      const tag = p[5];
+      if (!tag || !isMulti() || action === 'TOMAR') { location.replace(hashFor(...base())); return; }
+      if (p[6] === 'resultado') {
+        const R = S.uresult;
+        if (!R || R.tag !== tag || R.op !== op || R.action !== action) { location.replace(hashFor(...base())); return; }
+        showUnionResult();
+        return;
+      }
+      showUnions(tag);
+      return;
+    }
     if (step === 'confirmar') {
       if (!S.selected.size || S.listKey !== listUrl()) { location.replace(hashFor(...base())); return; }
       showConfirm();

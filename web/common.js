@@ -1,9 +1,9 @@
 /*
- * ZEUES-C browser UI: helpers shared by index.html, dashboard.html and spool.html.
- * Classic script (no module) that exposes window.ZC: DOM builder, JSON fetch with the
- * server's error body, the SSE connection + header badge, Chile wall-clock time, the
- * barcode-scanner keyboard listener and the camera scan modal. Server text is only ever
- * put in the page through textContent / text nodes.
+ * ZEUES-C browser UI: helpers shared by index.html, dashboard.html, spool.html and
+ * registro.html. Classic script (no module) that exposes window.ZC: DOM builder, JSON fetch
+ * with the server's error body, the SSE connection + header badge, Chile wall-clock time, PD
+ * (pulgadas-diámetro) figures and union types, the barcode-scanner keyboard listener and the
+ * camera scan modal. Server text is only ever put in the page through textContent / text nodes.
  */
 (function () {
   'use strict';
@@ -274,6 +274,47 @@
     return m + 'm';
   }
 
+  /** Today in the plant's zone as `DD-MM-YYYY` (the server's date format). */
+  function todayDMY() { return fmtWall(chileNowWall(), true); }
+
+  /* ---------- PD (pulgadas-diámetro) and unions ---------- */
+
+  let pdFmt = null;
+  try { pdFmt = new Intl.NumberFormat('es-CL', { maximumFractionDigits: 2 }); } catch (e) { pdFmt = null; }
+  /** 7.5 → "7,5"; 12 → "12"; not a number → "—". */
+  function fmtPD(n) {
+    const x = Number(n);
+    if (n === null || n === undefined || n === '' || !Number.isFinite(x)) return '—';
+    return pdFmt ? pdFmt.format(x) : String(Math.round(x * 100) / 100);
+  }
+  /** Σ of DN values without float drift (in hundredths), as a number. */
+  function sumPD(values) {
+    let c = 0;
+    for (const v of values) { const x = Number(v); if (Number.isFinite(x)) c += Math.round(x * 100); }
+    return c / 100;
+  }
+
+  /* Union types that need SOLD; every other code (FW, MIT, SW, TW, …) is ARM-only. */
+  const SOLD_TYPES = new Set(['BW', 'BR', 'SO', 'FILL', 'LET']);
+  function needsSold(tipo) { return typeof tipo === 'string' && SOLD_TYPES.has(tipo); }
+
+  /** 1 when a spool object (list, detail, status) is tracked by unions (Total_Uniones ≥ 1). */
+  function hasUnions(s) { return !!s && Number(s.total_uniones) > 0; }
+
+  /**
+   * PD chips of a spool with unions: "ARM 3/8 · 7,5 PD" and "SOLD 0/8 · 0 PD" (done/total
+   * unions and the spool's pulgadas-diámetro per operation); [] for a spool without unions.
+   */
+  function pdChips(s) {
+    if (!hasUnions(s)) return [];
+    const t = Number(s.total_uniones);
+    const chip = (op, done, pd) => el('span', {
+      class: 'chip chip-pd chip-' + op.toLowerCase(), testid: 'pd-' + op.toLowerCase(),
+      title: 'Uniones ' + op + ' hechas de ' + t + ' y sus pulgadas-diámetro',
+    }, op + ' ' + (Number(done) || 0) + '/' + t + ' · ' + fmtPD(pd || 0) + ' PD');
+    return [chip('ARM', s.uniones_arm_completadas, s.pulgadas_arm), chip('SOLD', s.uniones_sold_completadas, s.pulgadas_sold)];
+  }
+
   /* ---------- barcode scanner (keyboard wedge) ---------- */
 
   /**
@@ -370,6 +411,7 @@
 
   window.ZC = {
     NET_MSG, el, norm, toast, api, errorBox, loading, setBadge, connectSSE, normalizeEvent,
-    parseWall, hasTime, chileNowWall, fmtWall, fmtDuration, attachScanner, canCameraScan, cameraScan,
+    parseWall, hasTime, chileNowWall, fmtWall, fmtDuration, todayDMY, fmtPD, sumPD, needsSold, hasUnions, pdChips,
+    attachScanner, canCameraScan, cameraScan,
   };
 })();

@@ -1,11 +1,12 @@
 /*
- * ZEUES-C wall dashboard (dashboard.html): who holds which spool, for how long, plus counts
- * per state. Initial state from /api/dashboard/occupied and /api/dashboard/summary; SSE
- * `spool_update` events are applied at once, then both are refetched (debounced).
+ * ZEUES-C wall dashboard (dashboard.html): who holds which spool, for how long, the PD done
+ * today per operation, plus counts per state. Initial state from /api/dashboard/occupied,
+ * /api/dashboard/pd-hoy and /api/dashboard/summary; SSE `spool_update` events are applied at
+ * once, then all three are refetched (debounced).
  */
 (function () {
   'use strict';
-  const { el, api, errorBox, parseWall, hasTime, chileNowWall, fmtWall, fmtDuration } = window.ZC;
+  const { el, api, errorBox, parseWall, hasTime, chileNowWall, fmtWall, fmtDuration, fmtPD } = window.ZC;
 
   const STARTS = new Set(['TOMAR', 'TOMAR_REPARACION', 'INICIAR', 'REANUDAR']);
   const ENDS = new Set(['PAUSAR', 'COMPLETAR', 'CANCELAR', 'PAUSAR_REPARACION', 'COMPLETAR_REPARACION',
@@ -180,6 +181,29 @@
     summaryEl.hidden = groups.length === 0;
   }
 
+  /* ---------- PD of today ---------- */
+
+  const pdEl = document.getElementById('pd-hoy');
+  let pdSeq = 0;
+  async function loadPd() {
+    const my = ++pdSeq;
+    const r = await api('/api/dashboard/pd-hoy');
+    if (my !== pdSeq) return;
+    const d = r.ok && r.data && typeof r.data === 'object' ? r.data : null;
+    if (!d || typeof d.arm !== 'number' || typeof d.sold !== 'number') {
+      if (!r.ok && r.network) return; // keep the last figures on a network blip
+      pdEl.hidden = true;
+      return;
+    }
+    const unions = (n) => (n === 1 ? '1 unión' : (Number(n) || 0) + ' uniones');
+    document.getElementById('pd-fecha').textContent = typeof d.fecha === 'string' ? d.fecha : '';
+    document.getElementById('pd-arm').textContent = fmtPD(d.arm);
+    document.getElementById('pd-sold').textContent = fmtPD(d.sold);
+    document.getElementById('pd-arm-sub').textContent = unions(d.uniones_arm);
+    document.getElementById('pd-sold-sub').textContent = unions(d.uniones_sold);
+    pdEl.hidden = false;
+  }
+
   /* ---------- live ---------- */
 
   function apply(ev) {
@@ -207,7 +231,7 @@
   let refetchTimer = null;
   function refetchSoon() {
     clearTimeout(refetchTimer);
-    refetchTimer = setTimeout(() => { loadOccupied(); loadSummary(); }, 400);
+    refetchTimer = setTimeout(() => { loadOccupied(); loadSummary(); loadPd(); }, 400);
   }
 
   function clock() {
@@ -218,8 +242,9 @@
   window.ZC.connectSSE((ev) => { apply(ev); refetchSoon(); }, (up, reconnected) => { if (up && reconnected) refetchSoon(); });
   loadOccupied();
   loadSummary();
+  loadPd();
   clock();
   setInterval(clock, 10000);
   setInterval(tickAges, 30000);
-  setInterval(() => { loadOccupied(); loadSummary(); }, 120000); // safety net if events are missed
+  setInterval(() => { loadOccupied(); loadSummary(); loadPd(); }, 120000); // safety net if events are missed (and midnight)
 })();

@@ -2,6 +2,7 @@
 #include "app/mutate.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app/notify.h"
@@ -10,6 +11,7 @@
 #include "locks/locks.h"
 #include "locks/orphans.h"
 #include "store/store.h"
+#include "util/alloc.h"
 #include "util/log.h"
 #include "util/tz.h"
 #include "util/uuid.h"
@@ -145,36 +147,67 @@ static int check_holder_lock(app_t *app, const spool_t *s, char *value, size_t n
     return ZE_OK;
 }
 
+/* Writes the outcome in one transaction: the spool with its compare-and-set and its event, or,
+ * when the decision also writes unions, Notas or more events, all of it through the store's
+ * general commit. The event array handed to the store is contiguous: `event` then `more`. */
+static int commit(app_t *app, const spool_t *before, zoutcome_t *out)
+{
+    int simple = out->n_more == 0 && out->n_puts == 0 && out->n_deletes == 0 && !out->notas_line[0];
+    if (simple || !app->store->ops->commit)
+        return simple ? app->store->ops->spool_commit(app->store, &out->after, before->version,
+                                                      &out->event, 1)
+                      : ZE_STORE_UNAVAILABLE;
+    event_rec_t *ev = xmalloc((1 + out->n_more) * sizeof *ev);
+    ev[0] = out->event;
+    memcpy(ev + 1, out->more, out->n_more * sizeof *ev);
+    store_change_t c = {.spool = &out->after,
+                        .expected_version = before->version,
+                        .puts = out->puts,
+                        .n_puts = out->n_puts,
+                        .deletes = out->deletes,
+                        .n_deletes = out->n_deletes,
+                        .notas_line = out->notas_line[0] ? out->notas_line : NULL,
+                        .events = ev,
+                        .n_events = 1 + out->n_more};
+    int rc = app->store->ops->commit(app->store, &c);
+    if (rc == ZE_OK) {
+        out->event = ev[0];
+        memcpy(out->more, ev + 1, out->n_more * sizeof *ev);
+    }
+    free(ev);
+    return rc;
+}
+
 static void new_id(const app_t *app, char *out)
 {
     if (app->new_id) app->new_id(out);
     else uuid4(out);
 }
 
-int mutate_apply(app_t *app, const char *tag, zcmd_t *cmd, mutate_decide_fn decide,
-                 zoutcome_t *out, zfail_t *fail)
+/* The attempts of mutate_apply (see there); unions is scratch room for ZUNION_MAX unions. */
+static int mutate_attempts(app_t *app, const char *tag, zcmd_t *cmd, mutate_decide_fn decide,
+                           zoutcome_t *out, zfail_t *fail, zunion_t *unions, int64_t ttl_ms,
+                           const char *token)
 {
-    char token[RLOCK_TOKEN_MAX], uuid[UUID_STR_LEN], event_id[UUID_STR_LEN], now_text[32];
-    cmd->now = app_now(app);
-    cmd->today = tz_date(cmd->now);
-    tz_format_dmy_hms(cmd->now, now_text, sizeof now_text);
-    cmd->now_text = now_text;
-    new_id(app, uuid);
-    new_id(app, event_id);
-    if (rlock_token_format(token, sizeof token, app->instance, app->boot, uuid) != ZE_OK)
-        snprintf(token, sizeof token, "%s", uuid); /* an app without an origin (tests) */
-    cmd->lock_token = token;
-    cmd->event_id = event_id;
-    int64_t ttl_ms = (int64_t)app->cfg->lock_ttl_seconds * 1000;
-
     for (int attempt = 1; attempt <= MUTATE_MAX_ATTEMPTS; attempt++) {
         spool_t s;
         int rc = app->store->ops->spool_get(app->store, tag, &s);
         if (rc == ZE_SPOOL_NO_ENCONTRADO) return spool_missing(tag, fail);
         if (rc == ZE_DATA_CORRUPT) return spool_corrupt(tag, fail);
         if (rc != ZE_OK) return store_down(fail);
+        /* The spool's unions, for the decisions that read them (a store without unions has
+         * none to give). Re-read with the spool on every attempt. */
+        size_t nu = 0;
+        if (app->store->ops->unions_get &&
+            app->store->ops->unions_get(app->store, tag, unions, &nu) != ZE_OK)
+            return store_down(fail);
+        cmd->unions = unions;
+        cmd->n_unions = nu;
+        out->n_more = out->n_puts = out->n_deletes = 0;
+        out->notas_line[0] = '\0';
         rc = decide(&s, cmd, out, fail);
         if (rc != ZE_OK || out->noop) return rc;
+        for (size_t i = 0; i < out->n_more; i++) new_id(app, out->more[i].id);
 
         char value[RLOCK_VALUE_MAX] = "";
         int locked = 0;
@@ -197,7 +230,7 @@ int mutate_apply(app_t *app, const char *tag, zcmd_t *cmd, mutate_decide_fn deci
             }
         }
 
-        rc = app->store->ops->spool_commit(app->store, &out->after, s.version, &out->event, 1);
+        rc = commit(app, &s, out);
         if (rc != ZE_OK) {
             if (locked && app->locks->ops->release(app->locks, tag, value) == ZE_REDIS_UNAVAILABLE)
                 LOG_WARN("could not release the lock of %s after a failed commit; it expires "
@@ -215,6 +248,7 @@ int mutate_apply(app_t *app, const char *tag, zcmd_t *cmd, mutate_decide_fn deci
         if (out->lock == ZLOCK_RELEASE && app->locks->ops->release(app->locks, tag, value) != ZE_OK)
             LOG_WARN("lock of %s not released; reconciliation removes it", tag);
         notify_committed(app->notify, &out->event);
+        for (size_t i = 0; i < out->n_more; i++) notify_committed(app->notify, &out->more[i]);
         return ZE_OK;
     }
     json_t *d = json_object();
@@ -223,4 +257,27 @@ int mutate_apply(app_t *app, const char *tag, zcmd_t *cmd, mutate_decide_fn deci
                      "Conflicto de versión: el spool '%s' cambió %d veces mientras se procesaba. "
                      "El spool fue modificado por otro proceso. Intenta nuevamente.",
                      tag, MUTATE_MAX_ATTEMPTS);
+}
+
+int mutate_apply(app_t *app, const char *tag, zcmd_t *cmd, mutate_decide_fn decide,
+                 zoutcome_t *out, zfail_t *fail)
+{
+    char token[RLOCK_TOKEN_MAX], uuid[UUID_STR_LEN], event_id[UUID_STR_LEN], now_text[32];
+    cmd->now = app_now(app);
+    cmd->today = tz_date(cmd->now);
+    cmd->local_date = tz_date;
+    tz_format_dmy_hms(cmd->now, now_text, sizeof now_text);
+    cmd->now_text = now_text;
+    new_id(app, uuid);
+    new_id(app, event_id);
+    if (rlock_token_format(token, sizeof token, app->instance, app->boot, uuid) != ZE_OK)
+        snprintf(token, sizeof token, "%s", uuid); /* an app without an origin (tests) */
+    cmd->lock_token = token;
+    cmd->event_id = event_id;
+    int64_t ttl_ms = (int64_t)app->cfg->lock_ttl_seconds * 1000;
+
+    zunion_t *unions = xcalloc(ZUNION_MAX, sizeof *unions);
+    int rc = mutate_attempts(app, tag, cmd, decide, out, fail, unions, ttl_ms, token);
+    free(unions);
+    return rc;
 }

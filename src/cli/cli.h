@@ -5,9 +5,10 @@
 
 struct store;
 
-/** Imports dir/{Operaciones,Trabajadores,Roles}.csv (and Metadata.csv if present). 0 or 1. */
+/** Imports dir/{Operaciones,Trabajadores,Roles}.csv (and Uniones.csv, Metadata.csv if
+ *  present). 0 or 1. */
 int cli_import(struct store *st, const char *dir);
-/** Writes the four sheets as CSV into dir (created if missing), each file replaced atomically. */
+/** Writes the five sheets as CSV into dir (created if missing), each file replaced atomically. */
 int cli_export(struct store *st, const char *dir);
 /** Creates a demo plant of n spools and ~30 workers (seeded, reproducible). 0 or 1. */
 int cli_demo(struct store *st, int n_spools, unsigned seed);

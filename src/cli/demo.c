@@ -1,6 +1,8 @@
 /* `zeues demo --db F [--spools N]`: a realistic plant — the full Operaciones layout, ~30 workers
  * (several with two roles, a few inactive) and spools spread over every state, with an audit
- * trail consistent with each spool's state. Seeded, so the same command gives the same plant. */
+ * trail consistent with each spool's state. About half the spools are tracked per union
+ * (demo_unions.c), the others as a whole, as the plant's older spools are. Seeded, so the same
+ * command gives the same plant. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include "core/estado.h"
 #include "core/names.h"
 #include "core/sheet_map.h"
+#include "cli/demo_int.h"
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/tz.h"
@@ -26,7 +29,8 @@ static const char *const layout[] = {
     "Fecha_Pintura", "Taller_Pintura", "Informe_Pintura", "Fecha_QC_Pintura", "Fecha_Liberación",
     "N°_Acta_Libración", "Packing_list", "Fecha_GD", "Guia_Despacho", "Precio Fabricación",
     "Precio Revestimiento", "Precio Pintura", "Precio Embalaje", "Precio Total", "FLAG", "MatSys",
-    "Ocupado_Por", "Fecha_Ocupacion", "version", "Estado_Detalle"};
+    "Ocupado_Por", "Fecha_Ocupacion", "version", "Estado_Detalle", "Total_Uniones",
+    "Uniones_ARM_Completadas", "Uniones_SOLD_Completadas", "Pulgadas_ARM", "Pulgadas_SOLD"};
 #define NLAYOUT (sizeof layout / sizeof layout[0])
 
 static const char *const nombres[] = {
@@ -54,15 +58,11 @@ static unsigned rng(unsigned *s)
 
 static int pick(unsigned *s, int n) { return (int)(rng(s) % (unsigned)n); }
 
-typedef struct demo {
-    sheets_t sh;
-    size_t cap_events;
-    unsigned seed;
-    int64_t now;
-} demo_t;
+unsigned cli__demo_rng(unsigned *s) { return rng(s); }
+int cli__demo_pick(unsigned *s, int n) { return pick(s, n); }
 
-static void add_event(demo_t *d, const char *tipo, const spool_t *s, const worker_t *w,
-                      const char *op, const char *accion, int64_t ts, const char *meta)
+static event_rec_t *add_event(demo_t *d, const char *tipo, const spool_t *s, const worker_t *w,
+                              const char *op, const char *accion, int64_t ts, const char *meta)
 {
     if (d->sh.n_events == d->cap_events)
         d->sh.events = xrealloc(d->sh.events, (d->cap_events *= 2) * sizeof *d->sh.events);
@@ -80,6 +80,13 @@ static void add_event(demo_t *d, const char *tipo, const spool_t *s, const worke
     snprintf(e->accion, sizeof e->accion, "%s", accion);
     e->fecha_operacion = tz_date(ts);
     snprintf(e->metadata_json, sizeof e->metadata_json, "%s", meta);
+    return e;
+}
+
+event_rec_t *cli__demo_event(demo_t *d, const char *tipo, const spool_t *s, const worker_t *w,
+                             const char *op, const char *accion, int64_t ts, const char *meta)
+{
+    return add_event(d, tipo, s, w, op, accion, ts, meta);
 }
 
 static void make_workers(demo_t *d)
@@ -129,8 +136,19 @@ static void make_workers(demo_t *d)
 }
 
 static const worker_t *armador(demo_t *d) { return &d->sh.workers[pick(&d->seed, 10)].worker; }
-static const worker_t *soldador(demo_t *d) { return &d->sh.workers[10 + pick(&d->seed, 10)].worker; }
-static const worker_t *inspector(demo_t *d) { return &d->sh.workers[24 + pick(&d->seed, 3)].worker; }
+static const worker_t *soldador(demo_t *d)
+{
+    return &d->sh.workers[10 + pick(&d->seed, 10)].worker;
+}
+
+static const worker_t *inspector(demo_t *d)
+{
+    return &d->sh.workers[24 + pick(&d->seed, 3)].worker;
+}
+
+const worker_t *cli__demo_armador(demo_t *d) { return armador(d); }
+const worker_t *cli__demo_soldador(demo_t *d) { return soldador(d); }
+const worker_t *cli__demo_inspector(demo_t *d) { return inspector(d); }
 
 /* The spool's last event is the TOMAR of its current occupation: make it agree with the
  * occupation's start so history and dashboard tell the same time. */
@@ -145,30 +163,33 @@ static void occupied_since(demo_t *d, const spool_t *s)
              "{\"lock_token\": \"%s\", \"fecha_ocupacion\": \"%s\"}", s->lock_token, fo);
 }
 
-/* Walks one spool through its history up to `stage`, writing columns and events as it goes. */
-static void advance(demo_t *d, spool_t *s, int stage)
+void cli__demo_occupy(demo_t *d, spool_t *s, const worker_t *w, zop_t op, int64_t since)
 {
-    int64_t t = d->now - 86400 * (int64_t)(3 + pick(&d->seed, 20)) - pick(&d->seed, 36000);
+    snprintf(s->ocupado_por, sizeof s->ocupado_por, "%s", w->display);
+    s->ocupado_worker_id = w->id;
+    s->ocupado_op = op;
+    s->fecha_ocupacion = since;
+    snprintf(s->lock_token, sizeof s->lock_token, "demo-%08x", rng(&d->seed));
+}
+
+/* Walks one spool tracked as a whole through its history up to `stage`, writing columns and
+ * events as it goes. */
+static void advance(demo_t *d, spool_t *s, int stage, int64_t t)
+{
     char meta[256];
-    if (stage < 1) return;
-    s->fecha_materiales = tz_date(t - 86400 * 5);
-    if (stage < 2) return;
+    if (stage < DEMO_ARM_PAUSED) return;
     const worker_t *a = armador(d);
     snprintf(s->armador, sizeof s->armador, "%s", a->display);
     snprintf(meta, sizeof meta, "{\"lock_token\": \"demo\", \"fecha_ocupacion\": \"\"}");
     add_event(d, "TOMAR_SPOOL", s, a, "ARM", "TOMAR", t, meta);
     t += 3600 * (1 + pick(&d->seed, 5));
-    if (stage == 2) { /* ARM paused */
+    if (stage == DEMO_ARM_PAUSED) {
         add_event(d, "PAUSAR_SPOOL", s, a, "ARM", "PAUSAR", t,
                   "{\"estado\": \"ARM parcial (pausado)\", \"lock_released\": true}");
         return;
     }
-    if (stage == 3) { /* ARM being worked on right now */
-        snprintf(s->ocupado_por, sizeof s->ocupado_por, "%s", a->display);
-        s->ocupado_worker_id = a->id;
-        s->ocupado_op = ZOP_ARM;
-        s->fecha_ocupacion = d->now - 600 - pick(&d->seed, 7200);
-        snprintf(s->lock_token, sizeof s->lock_token, "demo-%08x", rng(&d->seed));
+    if (stage == DEMO_ARM_WORKING) {
+        cli__demo_occupy(d, s, a, ZOP_ARM, d->now - 600 - pick(&d->seed, 7200));
         occupied_since(d, s);
         return;
     }
@@ -177,24 +198,20 @@ static void advance(demo_t *d, spool_t *s, int stage)
     zdate_format_dmy(s->fecha_armado, fecha, sizeof fecha);
     snprintf(meta, sizeof meta, "{\"fecha_operacion\": \"%s\", \"completed\": true}", fecha);
     add_event(d, "COMPLETAR_ARM", s, a, "ARM", "COMPLETAR", t, meta);
-    if (stage == 4) return;
+    if (stage == DEMO_ARM_DONE) return;
     const worker_t *w = soldador(d);
     t += 3600;
     snprintf(s->soldador, sizeof s->soldador, "%s", w->display);
     add_event(d, "TOMAR_SPOOL", s, w, "SOLD", "TOMAR", t,
               "{\"lock_token\": \"demo\", \"fecha_ocupacion\": \"\"}");
     t += 3600 * (1 + pick(&d->seed, 6));
-    if (stage == 5) {
+    if (stage == DEMO_SOLD_PAUSED) {
         add_event(d, "PAUSAR_SPOOL", s, w, "SOLD", "PAUSAR", t,
                   "{\"estado\": \"SOLD parcial (pausado)\", \"lock_released\": true}");
         return;
     }
-    if (stage == 6) {
-        snprintf(s->ocupado_por, sizeof s->ocupado_por, "%s", w->display);
-        s->ocupado_worker_id = w->id;
-        s->ocupado_op = ZOP_SOLD;
-        s->fecha_ocupacion = d->now - 300 - pick(&d->seed, 5400);
-        snprintf(s->lock_token, sizeof s->lock_token, "demo-%08x", rng(&d->seed));
+    if (stage == DEMO_SOLD_WORKING) {
+        cli__demo_occupy(d, s, w, ZOP_SOLD, d->now - 300 - pick(&d->seed, 5400));
         occupied_since(d, s);
         return;
     }
@@ -202,18 +219,27 @@ static void advance(demo_t *d, spool_t *s, int stage)
     zdate_format_dmy(s->fecha_soldadura, fecha, sizeof fecha);
     snprintf(meta, sizeof meta, "{\"fecha_operacion\": \"%s\", \"completed\": true}", fecha);
     add_event(d, "COMPLETAR_SOLD", s, w, "SOLD", "COMPLETAR", t, meta);
-    if (stage == 7) return;
+    cli__demo_after_sold(d, s, stage, t);
+}
+
+void cli__demo_after_sold(demo_t *d, spool_t *s, int stage, int64_t t)
+{
+    char meta[256];
+    if (stage <= DEMO_SOLD_DONE) return;
     const worker_t *m = inspector(d);
     t += 7200;
     s->fecha_qc = tz_date(t);
-    if (stage == 8) {
+    if (stage == DEMO_APPROVED) {
         s->metrologia = ZMET_APROBADO;
         add_event(d, "COMPLETAR_METROLOGIA", s, m, "METROLOGIA", "COMPLETAR", t,
                   "{\"resultado\": \"APROBADO\", \"state\": \"aprobado\"}");
         return;
     }
-    /* Rejected once (9), twice (10) or three times: blocked (11). */
-    int rejections = stage - 8;
+    /* Rejected once, twice or three times (blocked); in repair after one rejection. */
+    int rejections = stage == DEMO_REJECTED_1   ? 1
+                     : stage == DEMO_REJECTED_2 ? 2
+                     : stage == DEMO_BLOCKED    ? 3
+                                                : 1 + pick(&d->seed, 2);
     s->metrologia = ZMET_RECHAZADO;
     for (int k = 1; k <= rejections; k++) {
         snprintf(meta, sizeof meta,
@@ -234,9 +260,25 @@ static void advance(demo_t *d, spool_t *s, int stage)
     }
     s->repair_cycle = rejections;
     s->repair = rejections >= ZMAX_CYCLES ? ZREP_BLOQUEADO : ZREP_RECHAZADO;
+    if (stage != DEMO_IN_REPAIR && stage != DEMO_REPAIR_PAUSED) return;
+    const worker_t *rep = armador(d);
+    snprintf(meta, sizeof meta, "{\"cycle\": %d, \"max_cycles\": 3, \"state\": \"en_reparacion\"}",
+             rejections);
+    add_event(d, "TOMAR_REPARACION", s, rep, "REPARACION", "TOMAR", t, meta);
+    if (stage == DEMO_IN_REPAIR) {
+        cli__demo_occupy(d, s, rep, ZOP_REPARACION, d->now - 900 - pick(&d->seed, 3600));
+        occupied_since(d, s);
+        s->repair = ZREP_EN_REPARACION;
+        return;
+    }
+    snprintf(meta, sizeof meta,
+             "{\"cycle\": %d, \"max_cycles\": 3, \"state\": \"reparacion_pausada\"}",
+             rejections);
+    add_event(d, "PAUSAR_REPARACION", s, rep, "REPARACION", "PAUSAR", t + 3600, meta);
+    s->repair = ZREP_PAUSADA;
 }
 
-static void fill_extra(demo_t *d, sheet_spool_t *sp, size_t i, const char *ot)
+static void fill_extra(demo_t *d, sheet_spool_t *sp, size_t i)
 {
     sheet_map_t m;
     sheet_map_build(&m, layout, NLAYOUT);
@@ -247,7 +289,6 @@ static void fill_extra(demo_t *d, sheet_spool_t *sp, size_t i, const char *ot)
         v[0] = '\0';
         const char *h = layout[j];
         if (strcmp(h, "id") == 0) snprintf(v, sizeof v, "%zu", i + 1);
-        else if (strcmp(h, "OT") == 0) snprintf(v, sizeof v, "%s", ot);
         else if (strcmp(h, "SPLIT") == 0) snprintf(v, sizeof v, "%zu", 1 + i % 3);
         else if (strcmp(h, "Cliente") == 0) snprintf(v, sizeof v, "%s", clientes[i % 6]);
         else if (strcmp(h, "DIAM") == 0) snprintf(v, sizeof v, "%d\"", 2 + pick(&d->seed, 22));
@@ -260,42 +301,91 @@ static void fill_extra(demo_t *d, sheet_spool_t *sp, size_t i, const char *ot)
     }
 }
 
+/* The union sheet's layout: the 17 headers of domain-v4 §3.1. */
+static void union_layout(sheets_t *sh)
+{
+    sh->has_unions = 1;
+    sh->n_union_headers = SHEET_UNIONES_COLS;
+    sh->union_headers = xcalloc(SHEET_UNIONES_COLS, sizeof(char *));
+    for (size_t i = 0; i < SHEET_UNIONES_COLS; i++)
+        sh->union_headers[i] = xstrdup(sheet_codec_uniones_header(i));
+}
+
+/* Every stage once per kind first (so even a small plant shows all of them), then weighted:
+ * most spools early in the line. */
+static int stage_of(demo_t *d, int i)
+{
+    static const int weighted[] = {
+        DEMO_NO_MATERIALS, DEMO_FREE,        DEMO_FREE,         DEMO_FREE,       DEMO_FREE,
+        DEMO_FREE,         DEMO_ARM_PAUSED,  DEMO_ARM_PAUSED,   DEMO_ARM_WORKING, DEMO_ARM_DONE,
+        DEMO_ARM_DONE,     DEMO_ARM_DONE,    DEMO_SOLD_PAUSED,  DEMO_SOLD_WORKING, DEMO_SOLD_DONE,
+        DEMO_SOLD_DONE,    DEMO_APPROVED,    DEMO_APPROVED,     DEMO_APPROVED,   DEMO_REJECTED_1,
+        DEMO_REJECTED_2,   DEMO_BLOCKED,     DEMO_IN_REPAIR,    DEMO_REPAIR_PAUSED};
+    if (i < 2 * DEMO_STAGES) return i / 2;
+    return weighted[pick(&d->seed, (int)(sizeof weighted / sizeof weighted[0]))];
+}
+
+/* A planning note on some spools, the way the office writes them. */
+static void add_notas(demo_t *d, sheet_spool_t *sp)
+{
+    static const char *const notes[] = {"lanzada a producción", "prioridad alta: entrega parcial",
+                                        "revisar soporte con ingeniería",
+                                        "cliente pide cambio de pintura"};
+    if (pick(&d->seed, 5) || !sp->spool.fecha_materiales) return;
+    zdate_t f = sp->spool.fecha_materiales;
+    char buf[256];
+    int n = snprintf(buf, sizeof buf, "%08d: %s", (int)f, notes[pick(&d->seed, 4)]);
+    if (!pick(&d->seed, 3) && n > 0 && (size_t)n < sizeof buf)
+        snprintf(buf + n, sizeof buf - (size_t)n, "\n%08d: %s", (int)f, notes[pick(&d->seed, 4)]);
+    sp->notas = xstrdup(buf);
+}
+
 int cli_demo(store_t *st, int n_spools, unsigned seed)
 {
-    demo_t d = {.seed = seed ? seed : 2026, .now = tz_now(), .cap_events = 1024};
+    demo_t d = {.seed = seed ? seed : 2026, .now = tz_now(), .cap_events = 1024, .cap_unions = 0};
     d.sh.events = xmalloc(d.cap_events * sizeof *d.sh.events);
     d.sh.has_events = 1;
+    d.sh.metadata_n_union = 1;
     d.sh.n_op_headers = NLAYOUT;
     d.sh.op_headers = xcalloc(NLAYOUT, sizeof(char *));
     for (size_t i = 0; i < NLAYOUT; i++) d.sh.op_headers[i] = xstrdup(layout[i]);
+    union_layout(&d.sh);
     make_workers(&d);
     d.sh.spools = xcalloc((size_t)n_spools, sizeof *d.sh.spools);
-    /* Stage weights: most spools early in the line, every state represented. */
-    static const int stages[] = {0, 1, 1, 1, 1, 1, 2, 2, 3, 4, 4, 4, 5, 6, 7, 7, 8, 8, 8, 9, 10, 11};
     for (int i = 0; i < n_spools; i++) {
         sheet_spool_t *sp = &d.sh.spools[d.sh.n_spools++];
         spool_t *s = &sp->spool;
         int nv = 1300 + i / 40;
+        /* Twelve spools to a work order; the OT cells are numbers, as the plant's are. */
         char ot[32];
         snprintf(ot, sizeof ot, "%d", 25000 + i / 12);
         snprintf(s->tag, sizeof s->tag, "MK-%d-%s-%d-%03d", nv,
                  (i / 7) % 3 == 0 ? "CW" : (i / 7) % 3 == 1 ? "FW" : "SW", 25000 + i / 12,
                  i % 12 + 1);
         snprintf(s->nv, sizeof s->nv, "%d", nv);
+        snprintf(s->ot, sizeof s->ot, "%s", ot);
         s->row = i + 1;
-        int stage = i < (int)(sizeof stages / sizeof stages[0])
-                        ? stages[i]
-                        : stages[pick(&d.seed, (int)(sizeof stages / sizeof stages[0]))];
-        advance(&d, s, stage);
-        estado_detalle(s, s->estado_detalle, sizeof s->estado_detalle);
-        fill_extra(&d, sp, (size_t)i, ot);
+        s->total_uniones = s->uniones_arm_done = s->uniones_sold_done = -1;
+        s->pulgadas_arm_c = s->pulgadas_sold_c = -1;
+        int stage = stage_of(&d, i);
+        int by_union = i < 2 * DEMO_STAGES ? i % 2 : pick(&d.seed, 2);
+        int64_t t = d.now - 86400 * (int64_t)(3 + pick(&d.seed, 20)) - pick(&d.seed, 36000);
+        if (stage > DEMO_NO_MATERIALS) s->fecha_materiales = tz_date(t - 86400 * 5);
+        if (by_union) {
+            cli__demo_union_spool(&d, sp, ot, stage, t);
+        } else {
+            advance(&d, s, stage, t);
+            estado_detalle(s, s->estado_detalle, sizeof s->estado_detalle);
+        }
+        add_notas(&d, sp);
+        fill_extra(&d, sp, (size_t)i);
     }
     char err[512] = "";
     int rc = st->ops->import(st, &d.sh, err, sizeof err);
     if (rc != ZE_OK) fprintf(stderr, "zeues demo: %s\n", err);
     else
-        printf("Planta de demostración: %zu spools, %zu trabajadores, %zu eventos\n",
-               d.sh.n_spools, d.sh.n_workers, d.sh.n_events);
+        printf("Planta de demostración: %zu spools, %zu uniones, %zu trabajadores, %zu eventos\n",
+               d.sh.n_spools, d.sh.n_unions, d.sh.n_workers, d.sh.n_events);
     sheets_free(&d.sh);
     return rc == ZE_OK ? 0 : 1;
 }

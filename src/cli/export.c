@@ -1,4 +1,4 @@
-/* `zeues export --db F --dir D`: the four sheets back to CSV in their imported header layout,
+/* `zeues export --db F --dir D`: the sheets back to CSV in their imported header layout,
  * store -> sheet codec (core/sheet_codec.c) -> string tables -> CSV files replaced atomically. */
 #include <errno.h>
 #include <stdio.h>
@@ -45,6 +45,7 @@ static const struct {
     {"Operaciones.csv", sheet_codec_write_operaciones},
     {"Trabajadores.csv", sheet_codec_write_trabajadores},
     {"Roles.csv", sheet_codec_write_roles},
+    {"Uniones.csv", sheet_codec_write_uniones},
     {"Metadata.csv", sheet_codec_write_metadata},
 };
 
@@ -78,8 +79,9 @@ int cli_export(store_t *st, const char *dir)
     }
     buf_deinit(&b);
     if (!ret)
-        printf("Exportado a %s: %zu spools, %zu trabajadores, %zu roles, %zu eventos\n", dir,
-               sh.n_spools, sh.n_workers, sh.n_roles, sh.n_events);
+        printf("Exportado a %s: %zu spools, %zu uniones, %zu trabajadores, %zu roles, %zu "
+               "eventos\n",
+               dir, sh.n_spools, sh.n_unions, sh.n_workers, sh.n_roles, sh.n_events);
     sheets_free(&sh);
     return ret ? 1 : 0;
 }

@@ -1,6 +1,7 @@
-/* `zeues import --db F --dir D`: reads the four sheets as CSV files into string tables, lets the
+/* `zeues import --db F --dir D`: reads the sheets as CSV files into string tables, lets the
  * sheet codec (core/sheet_codec.c) type them, reports the rows it skipped with their line
- * number, and writes everything in one store transaction (all or nothing on a fatal error). */
+ * number and the union counters it corrected, and writes everything in one store transaction
+ * (all or nothing on a fatal error). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,12 +44,15 @@ typedef struct sheet_file {
     const char *csv_problem; /* appended to "registro CSV mal formado" */
 } sheet_file_t;
 
+/* Uniones comes after Operaciones: its rows must name spools of that sheet. */
 static const sheet_file_t sheet_files[] = {
     {"Operaciones.csv", sheet_codec_read_operaciones, 0, " (comillas sin cerrar)"},
     {"Trabajadores.csv", sheet_codec_read_trabajadores, 0, ""},
     {"Roles.csv", sheet_codec_read_roles, 0, ""},
+    {"Uniones.csv", sheet_codec_read_uniones, 1, " (comillas sin cerrar)"},
     {"Metadata.csv", sheet_codec_read_metadata, 1, ""},
 };
+enum { F_OPERACIONES, F_TRABAJADORES, F_ROLES, F_UNIONES, F_METADATA };
 #define N_SHEET_FILES (sizeof sheet_files / sizeof sheet_files[0])
 
 /* The records of a CSV text into t, up to the first malformed one: 0 when all were read, else
@@ -102,6 +106,19 @@ static int import_sheet(const char *dir, const sheet_file_t *sf, sheets_t *sh, i
     return ret;
 }
 
+/* The union counters of Operaciones are not trusted blindly: where a spool's cells disagree
+ * with its Uniones rows, say so and store what the unions give. Returns the spools corrected. */
+static size_t reconcile_counters(sheets_t *sh)
+{
+    sheet_report_t rep = {.source = "Operaciones.csv"};
+    size_t fixed = sheet_codec_reconcile_counters(sh, &rep);
+    for (size_t i = 0; i < rep.n_warn; i++)
+        fprintf(stderr, "%s línea %zu: aviso: %s\n", sheet_files[F_OPERACIONES].file,
+                rep.warn[i].line, rep.warn[i].msg);
+    sheet_report_deinit(&rep);
+    return fixed;
+}
+
 int cli_import(store_t *st, const char *dir)
 {
     sheets_t sh = {0};
@@ -109,16 +126,24 @@ int cli_import(store_t *st, const char *dir)
     int ret = 1;
     for (size_t i = 0; i < N_SHEET_FILES; i++)
         if (import_sheet(dir, &sheet_files[i], &sh, &errors[i]) != 0) goto out;
+    size_t fixed = sh.has_unions ? reconcile_counters(&sh) : 0;
     char err[512] = "";
     if (st->ops->import(st, &sh, err, sizeof err) != ZE_OK) {
         fprintf(stderr, "zeues import: nada fue importado: %s\n", err);
         goto out;
     }
-    printf("Operaciones: %zu spools importados, %d filas con errores\n", sh.n_spools, errors[0]);
-    printf("Trabajadores: %zu importados, %d filas con errores\n", sh.n_workers, errors[1]);
-    printf("Roles: %zu importados, %d filas con errores\n", sh.n_roles, errors[2]);
+    printf("Operaciones: %zu spools importados, %d filas con errores\n", sh.n_spools,
+           errors[F_OPERACIONES]);
+    printf("Trabajadores: %zu importados, %d filas con errores\n", sh.n_workers,
+           errors[F_TRABAJADORES]);
+    printf("Roles: %zu importados, %d filas con errores\n", sh.n_roles, errors[F_ROLES]);
+    if (sh.has_unions)
+        printf("Uniones: %zu importadas, %d filas con errores, %zu spools con contadores "
+               "corregidos\n",
+               sh.n_unions, errors[F_UNIONES], fixed);
     if (sh.has_events)
-        printf("Metadata: %zu eventos leídos, %d filas con errores\n", sh.n_events, errors[3]);
+        printf("Metadata: %zu eventos leídos, %d filas con errores\n", sh.n_events,
+               errors[F_METADATA]);
     ret = 0;
 out:
     sheets_free(&sh);

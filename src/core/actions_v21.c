@@ -116,10 +116,7 @@ static int cancelar(const spool_t *s, zop_t op, zoutcome_t *out, zfail_t *fail)
     if (op == ZOP_METROLOGIA) {
         if (s->fecha_qc == ZDATE_NONE) return no_iniciada(s, op, fail);
         if (s->repair != ZREP_NONE)
-            return zfail_set(fail, ZE_OPERACION_NO_DISPONIBLE, decide__tag_data(s, op),
-                             "La operación METROLOGIA no está disponible para el spool '%s'. "
-                             "Verifica el estado actual del spool.",
-                             s->tag);
+            return decide__unavailable_fail(s, op, fail);
         a->fecha_qc = ZDATE_NONE;
         a->metrologia = ZMET_NONE;
         return ZE_OK;
@@ -135,10 +132,7 @@ int decide_v21(const spool_t *s, const zcmd_t *cmd, zoutcome_t *out, zfail_t *fa
     static const char *const verbs[] = {"INICIAR", "PAUSAR", "COMPLETAR", "CANCELAR"};
     const char *verb = verbs[cmd->action];
     if (op == ZOP_REPARACION || op == ZOP_NONE || cmd->action == ZACT_PAUSAR)
-        return zfail_set(fail, ZE_OPERACION_NO_DISPONIBLE, decide__tag_data(s, op),
-                         "La operación %s no está disponible para el spool '%s'. Verifica el "
-                         "estado actual del spool.",
-                         zop_name(op), s->tag);
+        return decide__unavailable_fail(s, op, fail);
     int rc = decide__role_or_fail(cmd->worker, op, fail);
     if (rc != ZE_OK) return rc;
     int mine = spool_is_occupied(s) && s->ocupado_worker_id == cmd->worker->id;
@@ -148,10 +142,7 @@ int decide_v21(const spool_t *s, const zcmd_t *cmd, zoutcome_t *out, zfail_t *fa
     else if (cmd->action == ZACT_COMPLETAR) rc = completar(s, cmd, op, out, fail);
     else rc = cancelar(s, op, out, fail);
     if (rc == ZE_OPERACION_NO_DISPONIBLE)
-        return zfail_set(fail, rc, decide__tag_data(s, op),
-                         "La operación %s no está disponible para el spool '%s'. Verifica el "
-                         "estado actual del spool.",
-                         zop_name(op), s->tag);
+        return decide__unavailable_fail(s, op, fail);
     if (rc != ZE_OK) return rc;
     if (mine) {
         /* The holder finishing or cancelling through the old endpoint also ends the occupation. */

@@ -15,11 +15,13 @@
     X(OPERACION_NO_DISPONIBLE, 400)      \
     X(WORKER_NOMBRE_NO_COINCIDE, 400)    \
     X(NO_AUTORIZADO, 403)                \
+    X(ARM_PREREQUISITE, 403)             \
     X(ROL_NO_AUTORIZADO, 403)            \
     X(SPOOL_BLOQUEADO, 403)              \
     X(SPOOL_OCCUPIED, 409)               \
     X(VERSION_CONFLICT, 409)             \
     X(INVALID_STATE_TRANSITION, 409)     \
+    X(RACE_CONDITION, 409)               \
     X(LOCK_EXPIRED, 410)                 \
     X(VALIDATION_ERROR, 422)             \
     X(BAD_REQUEST, 400)                  \

@@ -19,6 +19,7 @@ typedef struct event_rec {
     char operacion[16];                /* ARM, SOLD, METROLOGIA, REPARACION, ... */
     char accion[16];                   /* TOMAR, PAUSAR, COMPLETAR, ... */
     zdate_t fecha_operacion;
+    int n_union;                       /* column K N_UNION: the union of a per-union event; 0 = none */
     char metadata_json[ZEVENT_JSON_MAX]; /* column J, Python json.dumps style; may be "" */
     char live_json[ZEVENT_JSON_MAX * 2]; /* SSE payload published for this event ("" if none) */
 } event_rec_t;

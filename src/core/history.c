@@ -20,7 +20,8 @@ size_t history_sessions(const event_rec_t *ev, size_t n, hsession_t *out, size_t
     int has_open = 0;
     for (size_t i = 0; i < n; i++) {
         const event_rec_t *e = &ev[i];
-        if (is(e->tipo, "TOMAR_SPOOL") || is(e->tipo, "TOMAR_REPARACION")) {
+        if (is(e->tipo, "TOMAR_SPOOL") || is(e->tipo, "TOMAR_REPARACION") ||
+            is(e->tipo, "INICIAR_SPOOL")) {
             if (has_open) {
                 if (count < cap) out[count] = open;
                 count++;
@@ -37,6 +38,8 @@ size_t history_sessions(const event_rec_t *ev, size_t n, hsession_t *out, size_t
         int closes = is(e->tipo, "PAUSAR_SPOOL") || is(e->tipo, "SUPERVISOR_RELEASE") ||
                      (is(e->tipo, "COMPLETAR_ARM") && is(open.operacion, "ARM")) ||
                      (is(e->tipo, "COMPLETAR_SOLD") && is(open.operacion, "SOLD")) ||
+                     ((is(e->tipo, "COMPLETAR_SPOOL") || is(e->tipo, "CANCELAR_SPOOL")) &&
+                      is(open.operacion, e->operacion)) ||
                      (is(open.operacion, "REPARACION") &&
                       (is(e->tipo, "PAUSAR_REPARACION") || is(e->tipo, "COMPLETAR_REPARACION") ||
                        is(e->tipo, "CANCELAR_REPARACION")));

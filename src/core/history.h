@@ -18,9 +18,10 @@ typedef struct hsession {
 } hsession_t;
 
 /**
- * Pairs the events (in sequence order) into sessions: TOMAR_SPOOL / TOMAR_REPARACION opens one
- * (an open one is emitted without end); PAUSAR_SPOOL closes the open one; COMPLETAR_ARM/SOLD
- * close it only when the operation matches; PAUSAR/COMPLETAR/CANCELAR_REPARACION and
+ * Pairs the events (in sequence order) into sessions: TOMAR_SPOOL / TOMAR_REPARACION / v4
+ * INICIAR_SPOOL opens one (an open one is emitted without end); PAUSAR_SPOOL closes the open
+ * one; COMPLETAR_ARM/SOLD and v4 COMPLETAR_SPOOL / CANCELAR_SPOOL close it only when the
+ * operation matches; PAUSAR/COMPLETAR/CANCELAR_REPARACION and
  * SUPERVISOR_RELEASE close a repair or any session; other events are ignored. Writes at most cap
  * sessions and returns how many there are in total.
  */

@@ -4,12 +4,18 @@
 #include <jansson.h>
 
 #include "core/spool.h"
+#include "core/status.h"
 
 /** The Spool object of api-v3.md §1.5 with real values (arm/sold derived, occupation and
  *  Estado_Detalle filled), followed by the combined state: arm_estado, sold_estado,
  *  metrologia, reparacion, cycle, bloqueado. fecha_ocupacion is passed formatted
  *  ("DD-MM-YYYY HH:MM:SS" in the plant's zone, or NULL). New reference, caller decrefs. */
 json_t *json_map_spool(const spool_t *s, const char *fecha_ocupacion);
+/** The SpoolStatus object of api-v4v5 §2.3, keys in its order. fecha_ocupacion is passed
+ *  formatted ("DD-MM-YYYY HH:MM:SS" in the plant's zone; NULL = null) and is null anyway for a
+ *  free spool; an empty counter (-1) is null, as is an empty text. New reference, caller
+ *  decrefs. */
+json_t *json_map_spool_status(const spool_status_t *st, const char *fecha_ocupacion);
 /** The Worker object of api-v3.md §1.5. New reference. */
 json_t *json_map_worker(const worker_t *w);
 /** ActionStatus of a machine state: PENDIENTE, EN_PROGRESO (en progreso or pausado), COMPLETADO. */

@@ -20,6 +20,11 @@ int lists_can_take(const spool_t *s, zop_t op)
     return 0;
 }
 
+int lists_can_add_v5(const spool_t *s)
+{
+    return !spool_is_occupied(s) && s->fecha_materiales != ZDATE_NONE;
+}
+
 int lists_held_by(const spool_t *s, zop_t op, int64_t worker_id)
 {
     return spool_is_occupied(s) && s->ocupado_op == op && s->ocupado_worker_id == worker_id;

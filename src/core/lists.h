@@ -15,4 +15,8 @@ int lists_in_repair_queue(const spool_t *s);
 /** Human label of the filter of GET /api/spools/iniciar for op. */
 const char *lists_label_take(zop_t op);
 
+/** The current app's ARM list (`/api/spools/iniciar?operacion=ARM` under --compat v5): the
+ *  spools that can be added to its tracked list: Fecha_Materiales set and not occupied. */
+int lists_can_add_v5(const spool_t *s);
+
 #endif

@@ -134,3 +134,52 @@ int64_t names_id_from_display(const char *display)
     }
     return v;
 }
+
+/* Base letters of U+00C0..U+00FF after NFKD and dropping the combining marks; 0 where the
+ * character has no decomposition (Æ, Ð, ×, Ø, Þ, ß, æ, ð, ÷, ø, þ keep their own bytes). */
+static const char latin1_base[64] = "aaaaaa\0ceeeeiiii\0nooooo\0\0uuuuy\0\0"  /* U+00C0..U+00DF */
+                                    "aaaaaa\0ceeeeiiii\0nooooo\0\0uuuuy\0y"; /* U+00E0..U+00FF */
+
+void names_header_key(const char *header, char *out, size_t n)
+{
+    if (out == NULL || n == 0) return;
+    size_t o = 0;
+    const unsigned char *p = (const unsigned char *)(header ? header : "");
+    while (*p) {
+        if (*p == ' ' || *p == '_' || *p == '/') {
+            p++;
+            continue;
+        }
+        size_t len = utf8_seq_len(p, strnlen((const char *)p, 4));
+        if (len == 0) len = 1; /* invalid bytes are copied as they are, one at a time */
+        char base = 0;
+        if (len == 2 && p[0] == 0xC3) {
+            base = latin1_base[p[1] - 0x80];
+            if (!base && p[1] <= 0x9E && p[1] != 0x97) {
+                /* À..Þ without a base letter (Æ, Ð, Ø, Þ): lower-case as a pair */
+                if (o + 2 > n - 1) break;
+                out[o++] = (char)0xC3;
+                out[o++] = (char)(p[1] + 0x20);
+                p += 2;
+                continue;
+            }
+        } else if (len == 2 && p[0] == 0xC2 && (p[1] == 0xAA || p[1] == 0xBA)) {
+            base = p[1] == 0xAA ? 'a' : 'o';
+        } else if (len == 2 && (p[0] == 0xCC || (p[0] == 0xCD && p[1] <= 0xAF))) {
+            p += 2; /* a combining mark (U+0300..U+036F) */
+            continue;
+        } else if (len == 1 && p[0] >= 'A' && p[0] <= 'Z') {
+            base = (char)(p[0] - 'A' + 'a');
+        }
+        if (base) {
+            if (o + 1 > n - 1) break;
+            out[o++] = base;
+        } else {
+            if (o + len > n - 1) break; /* truncate on a character boundary */
+            memcpy(out + o, p, len);
+            o += len;
+        }
+        p += len;
+    }
+    out[o] = '\0';
+}

@@ -20,6 +20,17 @@ int names_worker_display(const char *nombre, const char *apellido, int64_t id, c
 void names_header_normalize(const char *header, char *out, size_t n);
 
 /**
+ * The header key of domain-v4 §1.1 (the sheets at HEAD): accents dropped (a Latin-1 letter
+ * becomes its base letter, ª/º become a/o, combining marks U+0300..U+036F are removed: what
+ * NFKD plus "drop combining marks" does to the Spanish sheets' text), lower-case, every space,
+ * `_` and `/` removed. `Fecha_QC_Metrología` → `fechaqcmetrologia`, `Unión N°` → `unionn°`.
+ * Other characters pass through. Writes a NUL-terminated result into out (truncated to n-1
+ * bytes on a character boundary). The alias of a header with a `/` (the text before it) is
+ * the caller's to compute.
+ */
+void names_header_key(const char *header, char *out, size_t n);
+
+/**
  * Parses the id of a display name `XY(ID)`: the integer between the last '(' and a trailing ')'.
  * Returns the id, or 0 when the text has no such part.
  */

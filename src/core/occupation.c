@@ -18,13 +18,6 @@ static zstate_t op_state(const spool_t *s, zop_t op)
     return op == ZOP_ARM ? spool_arm_state(s) : spool_sold_state(s);
 }
 
-static char *op_worker(spool_t *s, zop_t op) { return op == ZOP_ARM ? s->armador : s->soldador; }
-
-static zdate_t *op_done(spool_t *s, zop_t op)
-{
-    return op == ZOP_ARM ? &s->fecha_armado : &s->fecha_soldadura;
-}
-
 static int bad_transition(const spool_t *s, const zcmd_t *cmd, zop_t op, const char *state,
                           zfail_t *fail)
 {
@@ -39,24 +32,6 @@ static int bad_transition(const spool_t *s, const zcmd_t *cmd, zop_t op, const c
     return zfail_set(fail, ZE_INVALID_STATE_TRANSITION, d,
                      "No se puede %s %s en spool '%s': la operación está en estado '%s'",
                      zaction_name(cmd->action), zop_name(op), s->tag, state);
-}
-
-static void occupy(spool_t *a, const zcmd_t *cmd, zop_t op)
-{
-    snprintf(a->ocupado_por, sizeof a->ocupado_por, "%s", cmd->worker->display);
-    a->ocupado_worker_id = cmd->worker->id;
-    a->ocupado_op = op;
-    a->fecha_ocupacion = cmd->now;
-    snprintf(a->lock_token, sizeof a->lock_token, "%s", cmd->lock_token ? cmd->lock_token : "");
-}
-
-static void vacate(spool_t *a)
-{
-    a->ocupado_por[0] = '\0';
-    a->ocupado_worker_id = 0;
-    a->ocupado_op = ZOP_NONE;
-    a->fecha_ocupacion = 0;
-    a->lock_token[0] = '\0';
 }
 
 /* ---- ARM / SOLD ------------------------------------------------------------------------ */
@@ -110,9 +85,9 @@ static int decide_op(const spool_t *s, const zcmd_t *cmd, zop_t op, zoutcome_t *
                              "puede iniciarse sin ARM iniciado)",
                              s->tag);
         }
-        occupy(a, cmd, op);
+        decide__occupy(a, cmd, op);
         /* The worker column records the latest worker, on a fresh start and on a takeover. */
-        snprintf(op_worker(a, op), ZNAME_MAX, "%s", cmd->worker->display);
+        snprintf(decide__op_worker(a, op), ZNAME_MAX, "%s", cmd->worker->display);
         out->lock = ZLOCK_ACQUIRE;
         decide__finish(out);
         json_t *m = json_object();
@@ -125,7 +100,7 @@ static int decide_op(const spool_t *s, const zcmd_t *cmd, zop_t op, zoutcome_t *
         return ZE_OK;
     }
 
-    vacate(a);
+    decide__vacate(a);
     out->lock = ZLOCK_RELEASE;
     char estado[160];
     if (cmd->action == ZACT_PAUSAR) {
@@ -140,8 +115,8 @@ static int decide_op(const spool_t *s, const zcmd_t *cmd, zop_t op, zoutcome_t *
     }
     if (cmd->action == ZACT_COMPLETAR) {
         zdate_t fecha = cmd->fecha != ZDATE_NONE ? cmd->fecha : cmd->today;
-        *op_done(a, op) = fecha;
-        snprintf(op_worker(a, op), ZNAME_MAX, "%s", cmd->worker->display);
+        *decide__op_done(a, op) = fecha;
+        snprintf(decide__op_worker(a, op), ZNAME_MAX, "%s", cmd->worker->display);
         decide__finish(out);
         char f[16], tipo[32];
         zdate_format_dmy(fecha, f, sizeof f);
@@ -162,7 +137,7 @@ static int decide_op(const spool_t *s, const zcmd_t *cmd, zop_t op, zoutcome_t *
         return ZE_OK;
     }
     /* CANCELAR of ARM/SOLD in progress: back to pendiente, the worker column cleared. */
-    op_worker(a, op)[0] = '\0';
+    decide__op_worker(a, op)[0] = '\0';
     decide__finish(out);
     char tipo[32];
     snprintf(tipo, sizeof tipo, "CANCELAR_%s", zop_name(op));
@@ -245,20 +220,20 @@ static int decide_repair(const spool_t *s, const zcmd_t *cmd, zoutcome_t *out, z
     json_t *m;
     switch (cmd->action) {
     case ZACT_TOMAR:
-        occupy(a, cmd, ZOP_REPARACION);
+        decide__occupy(a, cmd, ZOP_REPARACION);
         out->lock = ZLOCK_ACQUIRE;
         tipo = "TOMAR_REPARACION";
         state = "en_reparacion";
         m = repair_meta(cycle, state);
         break;
     case ZACT_PAUSAR:
-        vacate(a);
+        decide__vacate(a);
         out->lock = ZLOCK_RELEASE;
         tipo = "PAUSAR_REPARACION";
         m = repair_meta(cycle, "reparacion_pausada");
         break;
     case ZACT_COMPLETAR:
-        vacate(a);
+        decide__vacate(a);
         out->lock = ZLOCK_RELEASE;
         /* Back to the metrología queue: the rejection's inspection date is cleared so the
          * spool can be inspected again (the original never cleared it and the loop stuck). */
@@ -270,7 +245,7 @@ static int decide_repair(const spool_t *s, const zcmd_t *cmd, zoutcome_t *out, z
     case ZACT_CANCELAR:
     default:
         out->lock = spool_is_occupied(s) ? ZLOCK_RELEASE : ZLOCK_NONE;
-        vacate(a);
+        decide__vacate(a);
         if (cycle >= ZMAX_CYCLES) a->repair = ZREP_BLOQUEADO;
         tipo = "CANCELAR_REPARACION";
         m = repair_meta(cycle, "rechazado");
@@ -299,10 +274,7 @@ int decide_occupation(const spool_t *s, const zcmd_t *cmd, zoutcome_t *out, zfai
     }
     out->op = op;
     if (op == ZOP_METROLOGIA)
-        return zfail_set(fail, ZE_OPERACION_NO_DISPONIBLE, decide__tag_data(s, op),
-                         "La operación METROLOGIA no está disponible para el spool '%s'. "
-                         "Verifica el estado actual del spool.",
-                         s->tag);
+        return decide__unavailable_fail(s, op, fail);
     int rc = decide__role_or_fail(cmd->worker, op, fail);
     if (rc != ZE_OK) return rc;
     return op == ZOP_REPARACION ? decide_repair(s, cmd, out, fail) : decide_op(s, cmd, op, out, fail);

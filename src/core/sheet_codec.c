@@ -2,6 +2,7 @@
  * checks its header row, then hands every data row to one shared loop (read_rows) with a
  * per-sheet row parser; each writer builds rows of strings that its reader takes back. */
 #include "core/sheet_codec.h"
+#include "core/sheet_codec_int.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -60,14 +61,14 @@ const char *sheet_row_cell(const sheet_row_t *row, size_t i)
 /* Typed sheets and reports                                                                    */
 /* ------------------------------------------------------------------------------------------ */
 
-static void free_strv(char **v, size_t n)
+void sheet_codec__free_strv(char **v, size_t n)
 {
     if (!v) return;
     for (size_t i = 0; i < n; i++) free(v[i]);
     free(v);
 }
 
-static char **copy_strv(char *const *v, size_t n)
+char **sheet_codec__copy_strv(char *const *v, size_t n)
 {
     char **out = xcalloc(n ? n : 1, sizeof *out);
     for (size_t i = 0; i < n; i++) out[i] = xstrdup(v[i]);
@@ -77,11 +78,18 @@ static char **copy_strv(char *const *v, size_t n)
 void sheets_free(sheets_t *s)
 {
     if (!s) return;
-    for (size_t i = 0; i < s->n_spools; i++) free_strv(s->spools[i].extra, s->n_op_headers);
+    for (size_t i = 0; i < s->n_spools; i++) {
+        sheet_codec__free_strv(s->spools[i].extra, s->n_op_headers);
+        free(s->spools[i].notas);
+    }
     free(s->spools);
-    free_strv(s->op_headers, s->n_op_headers);
-    free_strv(s->worker_headers, s->n_worker_headers);
-    free_strv(s->role_headers, s->n_role_headers);
+    for (size_t i = 0; i < s->n_unions; i++)
+        sheet_codec__free_strv(s->unions[i].extra, s->n_union_headers);
+    free(s->unions);
+    sheet_codec__free_strv(s->union_headers, s->n_union_headers);
+    sheet_codec__free_strv(s->op_headers, s->n_op_headers);
+    sheet_codec__free_strv(s->worker_headers, s->n_worker_headers);
+    sheet_codec__free_strv(s->role_headers, s->n_role_headers);
     free(s->workers);
     free(s->roles);
     free(s->events);
@@ -93,30 +101,41 @@ void sheet_report_deinit(sheet_report_t *rep)
     if (!rep) return;
     for (size_t i = 0; i < rep->n_bad; i++) free(rep->bad[i].msg);
     free(rep->bad);
+    for (size_t i = 0; i < rep->n_warn; i++) free(rep->warn[i].msg);
+    free(rep->warn);
     free(rep->err);
     *rep = (sheet_report_t){.source = rep->source};
 }
 
-static void bad_row(sheet_report_t *rep, const sheet_row_t *row, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void add_line(sheet_bad_row_t **v, size_t *n, size_t line, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
-/* Lists row as skipped, with the reason. Cell texts go in whole: a report that cut them would
- * hide the very value that is wrong. */
-static void bad_row(sheet_report_t *rep, const sheet_row_t *row, const char *fmt, ...)
+static void add_line(sheet_bad_row_t **v, size_t *n, size_t line, const char *fmt, va_list ap)
 {
     buf_t b = BUF_INIT;
-    va_list ap;
-    va_start(ap, fmt);
     buf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    rep->bad = xrealloc(rep->bad, (rep->n_bad + 1) * sizeof *rep->bad);
-    rep->bad[rep->n_bad++] = (sheet_bad_row_t){row->line, b.data ? buf_take(&b) : xstrdup("")};
+    *v = xrealloc(*v, (*n + 1) * sizeof **v);
+    (*v)[(*n)++] = (sheet_bad_row_t){line, b.data ? buf_take(&b) : xstrdup("")};
 }
 
-static int refuse(sheet_report_t *rep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Cell texts go in whole: a report that cut them would hide the very value that is wrong. */
+void sheet_codec__bad_row(sheet_report_t *rep, const sheet_row_t *row, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_line(&rep->bad, &rep->n_bad, row->line, fmt, ap);
+    va_end(ap);
+}
 
-/* Refuses the whole sheet: ZE_VALIDATION_ERROR with the reason in rep->err. */
-static int refuse(sheet_report_t *rep, const char *fmt, ...)
+void sheet_codec__warn(sheet_report_t *rep, size_t line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_line(&rep->warn, &rep->n_warn, line, fmt, ap);
+    va_end(ap);
+}
+
+int sheet_codec__refuse(sheet_report_t *rep, const char *fmt, ...)
 {
     buf_t b = BUF_INIT;
     va_list ap;
@@ -128,27 +147,28 @@ static int refuse(sheet_report_t *rep, const char *fmt, ...)
     return ZE_VALIDATION_ERROR;
 }
 
-static const char *source(const sheet_report_t *rep) { return rep->source ? rep->source : ""; }
+const char *sheet_codec__source(const sheet_report_t *rep)
+{
+    return rep->source ? rep->source : "";
+}
 
 /* ------------------------------------------------------------------------------------------ */
 /* Cells                                                                                       */
 /* ------------------------------------------------------------------------------------------ */
 
-/* Cell of a mapped column; idx is -1 for an absent one. */
-static const char *cell(const sheet_row_t *row, int idx)
+const char *sheet_codec__cell(const sheet_row_t *row, int idx)
 {
     return idx >= 0 ? sheet_row_cell(row, (size_t)idx) : "";
 }
 
-static int blank(const char *s)
+int sheet_codec__blank(const char *s)
 {
     for (; *s; s++)
         if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n') return 0;
     return 1;
 }
 
-/* Copies a cell trimmed of spaces and tabs into a fixed field; -1 when it does not fit. */
-static int put(char *dst, size_t n, const char *src)
+int sheet_codec__put(char *dst, size_t n, const char *src)
 {
     while (*src == ' ' || *src == '\t') src++;
     size_t len = strlen(src);
@@ -159,8 +179,7 @@ static int put(char *dst, size_t n, const char *src)
     return 0;
 }
 
-/* A decimal integer with optional surrounding spaces; -1 for anything else. */
-static int parse_int(const char *s, int64_t *out)
+int sheet_codec__parse_int(const char *s, int64_t *out)
 {
     while (*s == ' ') s++;
     if (!*s) return -1;
@@ -177,28 +196,18 @@ static int parse_int(const char *s, int64_t *out)
 /* The shared row loop                                                                         */
 /* ------------------------------------------------------------------------------------------ */
 
-/* What a row parser made of one data row. */
-enum { ROW_KEEP = 0, ROW_SKIP = 1, ROW_BAD = -1 };
+size_t sheet_codec__data_rows(const sheet_table_t *t) { return t->count > 1 ? t->count - 1 : 1; }
 
-/* Parses row into the zeroed element at slot; ROW_BAD rows have been reported already. */
-typedef int (*row_parse_fn)(void *ctx, const sheet_row_t *row, void *slot, sheet_report_t *rep);
-
-/* Room for every data row of t: each row makes at most one element. */
-static size_t data_rows(const sheet_table_t *t) { return t->count > 1 ? t->count - 1 : 1; }
-
-/* The loop of every reader: each data row of t that is not blank (no cell, or one blank cell:
- * an empty line of a CSV file, an empty row of the Sheets API) is parsed into the next element
- * of arr (data_rows(t) elements of elem bytes) and kept when the parser says so; *n counts the
- * kept ones and is current while the parser runs, so it may look at the rows kept before. */
-static void read_rows(const sheet_table_t *t, void *arr, size_t elem, size_t *n, row_parse_fn fn,
-                      void *ctx, sheet_report_t *rep)
+/* A blank row is an empty line of a CSV file or an empty row of the Sheets API. */
+void sheet_codec__read_rows(const sheet_table_t *t, void *arr, size_t elem, size_t *n,
+                            sheet_row_parse_fn fn, void *ctx, sheet_report_t *rep)
 {
     for (size_t r = 1; r < t->count; r++) {
         const sheet_row_t *row = &t->rows[r];
-        if (row->count == 0 || (row->count == 1 && blank(row->cells[0]))) continue;
+        if (row->count == 0 || (row->count == 1 && sheet_codec__blank(row->cells[0]))) continue;
         void *slot = (char *)arr + *n * elem;
         memset(slot, 0, elem);
-        if (fn(ctx, row, slot, rep) == ROW_KEEP) (*n)++;
+        if (fn(ctx, row, slot, rep) == SHEET_ROW_KEEP) (*n)++;
     }
 }
 
@@ -267,13 +276,70 @@ typedef struct op_ctx {
     int *col_at;     /* layout index -> tracked column, -1 for a verbatim one */
 } op_ctx_t;
 
+/* Shorthand of the reader: the cell of tracked column col in row ("" when absent). */
+#define OP_CELL(row, c, col) sheet_codec__cell((row), (c)->m.index[(col)])
+
 static int date_cell(sheet_report_t *rep, const sheet_row_t *row, const op_ctx_t *c,
                      sheet_col_t col, zdate_t *out)
 {
-    const char *v = cell(row, c->m.index[col]);
+    const char *v = OP_CELL(row, c, col);
     if (zdate_parse(v, out) != 0) {
-        bad_row(rep, row, "%s '%s' no es una fecha válida", sheet_col_header(col), v);
+        sheet_codec__bad_row(rep, row, "%s '%s' no es una fecha válida", sheet_col_header(col), v);
         return -1;
+    }
+    return 0;
+}
+
+int sheet_codec_count_cell(const char *cell, int *out)
+{
+    int64_t c;
+    if (sheet_codec__blank(cell)) {
+        *out = -1;
+        return 0;
+    }
+    if (zunion_parse_c(cell, &c) != 0 || c % 100 != 0 || c / 100 > 1000000) return -1;
+    *out = (int)(c / 100);
+    return 0;
+}
+
+int sheet_codec_pulgadas_cell(const char *cell, int64_t *out)
+{
+    if (sheet_codec__blank(cell)) {
+        *out = -1;
+        return 0;
+    }
+    return zunion_parse_c(cell, out);
+}
+
+/* The v4 cells of row into s (OT verbatim; the counters typed); -1 (reported) when one is
+ * unusable. Notas is the caller's (it lives beside the spool). */
+static int v4_fields(sheet_report_t *rep, const sheet_row_t *row, const op_ctx_t *c, spool_t *s)
+{
+    const char *ot = OP_CELL(row, c, COL_OT);
+    if (strlen(ot) >= sizeof s->ot) {
+        sheet_codec__bad_row(rep, row, "OT demasiado largo (máx. %zu bytes)", sizeof s->ot - 1);
+        return -1;
+    }
+    memcpy(s->ot, ot, strlen(ot) + 1);
+    static const sheet_col_t counts[] = {COL_TOTAL_UNIONES, COL_UNIONES_ARM, COL_UNIONES_SOLD};
+    int *count_field[] = {&s->total_uniones, &s->uniones_arm_done, &s->uniones_sold_done};
+    for (size_t i = 0; i < 3; i++) {
+        const char *v = OP_CELL(row, c, counts[i]);
+        if (sheet_codec_count_cell(v, count_field[i]) != 0) {
+            sheet_codec__bad_row(rep, row, "%s '%s' no es un entero mayor o igual a 0",
+                                 sheet_col_header(counts[i]), v);
+            return -1;
+        }
+    }
+    static const sheet_col_t pulg[] = {COL_PULGADAS_ARM, COL_PULGADAS_SOLD};
+    int64_t *pulg_field[] = {&s->pulgadas_arm_c, &s->pulgadas_sold_c};
+    for (size_t i = 0; i < 2; i++) {
+        const char *v = OP_CELL(row, c, pulg[i]);
+        if (sheet_codec_pulgadas_cell(v, pulg_field[i]) != 0) {
+            sheet_codec__bad_row(rep, row, "%s '%s' no es un número mayor o igual a 0",
+                                 sheet_col_header(pulg[i]), v);
+            return -1;
+        }
     }
     return 0;
 }
@@ -281,17 +347,18 @@ static int date_cell(sheet_report_t *rep, const sheet_row_t *row, const op_ctx_t
 /* The tracked cells of row into s; -1 (reported) when one is unusable. */
 static int spool_fields(sheet_report_t *rep, const sheet_row_t *row, const op_ctx_t *c, spool_t *s)
 {
-    const int *ix = c->m.index;
-    if (put(s->tag, sizeof s->tag, cell(row, ix[COL_TAG])) != 0) {
-        bad_row(rep, row, "TAG_SPOOL demasiado largo (máx. %d bytes)", ZTAG_MAX - 1);
+    if (sheet_codec__put(s->tag, sizeof s->tag, OP_CELL(row, c, COL_TAG)) != 0) {
+        sheet_codec__bad_row(rep, row, "TAG_SPOOL demasiado largo (máx. %d bytes)", ZTAG_MAX - 1);
         return -1;
     }
-    if (put(s->nv, sizeof s->nv, cell(row, ix[COL_NV])) != 0 ||
-        put(s->armador, sizeof s->armador, cell(row, ix[COL_ARMADOR])) != 0 ||
-        put(s->soldador, sizeof s->soldador, cell(row, ix[COL_SOLDADOR])) != 0 ||
-        put(s->ocupado_por, sizeof s->ocupado_por, cell(row, ix[COL_OCUPADO_POR])) != 0 ||
-        put(s->estado_detalle, sizeof s->estado_detalle, cell(row, ix[COL_ESTADO_DETALLE])) != 0) {
-        bad_row(rep, row, "un texto supera el largo admitido");
+    if (sheet_codec__put(s->nv, sizeof s->nv, OP_CELL(row, c, COL_NV)) != 0 ||
+        sheet_codec__put(s->armador, sizeof s->armador, OP_CELL(row, c, COL_ARMADOR)) != 0 ||
+        sheet_codec__put(s->soldador, sizeof s->soldador, OP_CELL(row, c, COL_SOLDADOR)) != 0 ||
+        sheet_codec__put(s->ocupado_por, sizeof s->ocupado_por,
+                         OP_CELL(row, c, COL_OCUPADO_POR)) != 0 ||
+        sheet_codec__put(s->estado_detalle, sizeof s->estado_detalle,
+                         OP_CELL(row, c, COL_ESTADO_DETALLE)) != 0) {
+        sheet_codec__bad_row(rep, row, "un texto supera el largo admitido");
         return -1;
     }
     if (date_cell(rep, row, c, COL_FECHA_MATERIALES, &s->fecha_materiales) ||
@@ -299,17 +366,19 @@ static int spool_fields(sheet_report_t *rep, const sheet_row_t *row, const op_ct
         date_cell(rep, row, c, COL_FECHA_SOLDADURA, &s->fecha_soldadura) ||
         date_cell(rep, row, c, COL_FECHA_QC, &s->fecha_qc))
         return -1;
-    const char *fo = cell(row, ix[COL_FECHA_OCUPACION]);
-    if (!blank(fo)) {
+    const char *fo = OP_CELL(row, c, COL_FECHA_OCUPACION);
+    if (!sheet_codec__blank(fo)) {
         zdatetime_t dt;
         if (zdatetime_parse(fo, &dt) != 0 || dt.date == ZDATE_NONE) {
-            bad_row(rep, row, "Fecha_Ocupacion '%s' no es una fecha y hora válida", fo);
+            sheet_codec__bad_row(rep, row, "Fecha_Ocupacion '%s' no es una fecha y hora válida",
+                                 fo);
             return -1;
         }
         s->fecha_ocupacion = tz_from_datetime(&dt);
     }
+    if (v4_fields(rep, row, c, s) != 0) return -1;
     /* The original wrote UUIDs here; only our own integer versions are kept. */
-    const char *ver = cell(row, ix[COL_VERSION]);
+    const char *ver = OP_CELL(row, c, COL_VERSION);
     char *end;
     long long v = strtoll(ver, &end, 10);
     s->version = (*ver && !*end && v >= 0) ? v : 0;
@@ -321,41 +390,48 @@ static int parse_spool(void *ctx, const sheet_row_t *row, void *slot, sheet_repo
 {
     op_ctx_t *c = ctx;
     sheet_spool_t *sp = slot;
-    const char *tag = cell(row, c->m.index[COL_TAG]);
-    if (blank(tag)) return ROW_SKIP; /* rows without a TAG are not spools */
+    const char *tag = OP_CELL(row, c, COL_TAG);
+    if (sheet_codec__blank(tag)) return SHEET_ROW_SKIP; /* rows without a TAG are not spools */
     if (!names_utf8_valid(tag, strlen(tag))) {
-        bad_row(rep, row, "TAG_SPOOL no es UTF-8 válido");
-        return ROW_BAD;
+        sheet_codec__bad_row(rep, row, "TAG_SPOOL no es UTF-8 válido");
+        return SHEET_ROW_BAD;
     }
     sp->spool.row = (int64_t)c->sh->n_spools + 1;
-    if (spool_fields(rep, row, c, &sp->spool) != 0) return ROW_BAD;
+    sp->line = row->line;
+    if (spool_fields(rep, row, c, &sp->spool) != 0) return SHEET_ROW_BAD;
     for (size_t i = 0; i < c->sh->n_spools; i++)
         if (strcmp(c->sh->spools[i].spool.tag, sp->spool.tag) == 0) {
-            bad_row(rep, row, "TAG_SPOOL '%s' repetido", sp->spool.tag);
-            return ROW_BAD;
+            sheet_codec__bad_row(rep, row, "TAG_SPOOL '%s' repetido", sp->spool.tag);
+            return SHEET_ROW_BAD;
         }
     size_t nh = c->sh->n_op_headers;
     sp->extra = xcalloc(nh, sizeof(char *));
     for (size_t i = 0; i < row->count && i < nh; i++)
         if (c->col_at[i] < 0) sp->extra[i] = xstrdup(row->cells[i]);
-    return ROW_KEEP;
+    const char *notas = OP_CELL(row, c, COL_NOTAS);
+    if (notas[0]) sp->notas = xstrdup(notas); /* verbatim: spaces and line breaks are the text */
+    return SHEET_ROW_KEEP;
 }
 
 int sheet_codec_read_operaciones(const sheet_table_t *t, sheets_t *out, sheet_report_t *rep)
 {
-    if (t->count == 0) return refuse(rep, "%s no tiene fila de encabezados", source(rep));
+    if (t->count == 0)
+        return sheet_codec__refuse(rep, "%s no tiene fila de encabezados",
+                                   sheet_codec__source(rep));
     const sheet_row_t *h = &t->rows[0];
     op_ctx_t c = {.sh = out};
     sheet_map_build(&c.m, (const char *const *)h->cells, h->count);
     for (int col = 0; col < COL_COUNT; col++)
         if (sheet_col_required(col) && c.m.index[col] < 0)
-            return refuse(rep, "%s: falta la columna obligatoria '%s'", source(rep),
-                          sheet_col_header(col));
-    /* The layout: the sheet's own headers, then any tracked column it lacks (pre-v3 sheets). */
+            return sheet_codec__refuse(rep, "%s: falta la columna obligatoria '%s'",
+                                       sheet_codec__source(rep), sheet_col_header(col));
+    /* The layout: the sheet's own headers, then any v3 tracked column it lacks (pre-v3
+     * sheets). A sheet without the v4 columns keeps its layout: the writer adds them only
+     * when there is something to show in them. */
     size_t nh = h->count;
-    out->op_headers = copy_strv(h->cells, nh);
+    out->op_headers = sheet_codec__copy_strv(h->cells, nh);
     for (int col = 0; col < COL_COUNT; col++)
-        if (c.m.index[col] < 0) {
+        if (c.m.index[col] < 0 && !sheet_col_v4(col)) {
             out->op_headers = xrealloc(out->op_headers, (nh + 1) * sizeof(char *));
             out->op_headers[nh] = xstrdup(sheet_col_header(col));
             c.m.index[col] = (int)nh++;
@@ -363,13 +439,24 @@ int sheet_codec_read_operaciones(const sheet_table_t *t, sheets_t *out, sheet_re
     out->n_op_headers = nh;
     c.col_at = xmalloc(nh * sizeof *c.col_at);
     for (size_t i = 0; i < nh; i++) c.col_at[i] = sheet_map_col_at(&c.m, i);
-    out->spools = xmalloc(data_rows(t) * sizeof *out->spools);
-    read_rows(t, out->spools, sizeof *out->spools, &out->n_spools, parse_spool, &c, rep);
+    out->spools = xmalloc(sheet_codec__data_rows(t) * sizeof *out->spools);
+    sheet_codec__read_rows(t, out->spools, sizeof *out->spools, &out->n_spools, parse_spool, &c,
+                           rep);
     free(c.col_at);
     return ZE_OK;
 }
 
-/* Text of tracked column col for spool s. */
+static void count_text(int v, char *out, size_t n)
+{
+    if (v >= 0) snprintf(out, n, "%d", v);
+}
+
+static void pulgadas_text(int64_t c, char *out, size_t n)
+{
+    if (c >= 0) zunion_format_c(c, out, n);
+}
+
+/* Text of tracked column col for spool s (Notas is not here: it is not a field of s). */
 static void tracked_cell(const spool_t *s, sheet_col_t col, char *out, size_t n)
 {
     out[0] = '\0';
@@ -388,38 +475,72 @@ static void tracked_cell(const spool_t *s, sheet_col_t col, char *out, size_t n)
         break;
     case COL_VERSION: snprintf(out, n, "%lld", (long long)s->version); break;
     case COL_ESTADO_DETALLE: snprintf(out, n, "%s", s->estado_detalle); break;
-    case COL_COUNT: break;
+    case COL_OT: snprintf(out, n, "%s", s->ot); break;
+    case COL_TOTAL_UNIONES: count_text(s->total_uniones, out, n); break;
+    case COL_UNIONES_ARM: count_text(s->uniones_arm_done, out, n); break;
+    case COL_UNIONES_SOLD: count_text(s->uniones_sold_done, out, n); break;
+    case COL_PULGADAS_ARM: pulgadas_text(s->pulgadas_arm_c, out, n); break;
+    case COL_PULGADAS_SOLD: pulgadas_text(s->pulgadas_sold_c, out, n); break;
+    case COL_NOTAS: case COL_COUNT: break;
     }
 }
 
 /* Room for the longest tracked text (Estado_Detalle) and any formatted date or number. */
 #define TRACKED_CELL_MAX 320
 
+/* The layout the writer uses: in's (or the v3 tracked columns when it has none), plus each
+ * v4 column it lacks that some spool has something for. *nh set; caller frees the array (the
+ * strings are borrowed). */
+static const char **write_layout(const sheets_t *in, size_t *nh)
+{
+    int need[COL_COUNT] = {0};
+    for (size_t i = 0; i < in->n_spools; i++) {
+        const sheet_spool_t *sp = &in->spools[i];
+        need[COL_OT] |= sp->spool.ot[0] != '\0';
+        need[COL_NOTAS] |= sp->notas && sp->notas[0];
+        if (sp->spool.total_uniones <= 0) continue; /* a spool without unions shows none */
+        need[COL_TOTAL_UNIONES] = 1;
+        need[COL_UNIONES_ARM] |= sp->spool.uniones_arm_done >= 0;
+        need[COL_UNIONES_SOLD] |= sp->spool.uniones_sold_done >= 0;
+        need[COL_PULGADAS_ARM] |= sp->spool.pulgadas_arm_c >= 0;
+        need[COL_PULGADAS_SOLD] |= sp->spool.pulgadas_sold_c >= 0;
+    }
+    size_t n = in->n_op_headers;
+    const char **h = xcalloc(n + COL_COUNT, sizeof *h);
+    for (size_t j = 0; j < n; j++) h[j] = in->op_headers[j];
+    if (n == 0)
+        for (int c = 0; c < COL_COUNT; c++)
+            if (!sheet_col_v4(c)) h[n++] = sheet_col_header(c);
+    sheet_map_t m;
+    sheet_map_build(&m, h, n);
+    for (int c = 0; c < COL_COUNT; c++)
+        if (m.index[c] < 0 && need[c]) h[n++] = sheet_col_header(c);
+    *nh = n;
+    return h;
+}
+
 void sheet_codec_write_operaciones(const sheets_t *in, sheet_table_t *out)
 {
-    const char *const *headers = (const char *const *)in->op_headers;
-    size_t nh = in->n_op_headers;
-    const char *defaults[COL_COUNT];
-    if (nh == 0) {
-        for (int c = 0; c < COL_COUNT; c++) defaults[c] = sheet_col_header(c);
-        headers = defaults;
-        nh = COL_COUNT;
-    }
+    size_t nh;
+    const char **headers = write_layout(in, &nh);
     sheet_map_t m;
     sheet_map_build(&m, headers, nh);
     sheet_table_append(out, headers, nh, 1);
-    const char **row = xcalloc(nh, sizeof *row);
-    char(*cells)[TRACKED_CELL_MAX] = xcalloc(nh, sizeof *cells);
-    int *col_at = xmalloc(nh * sizeof *col_at);
+    const char **row = xcalloc(nh ? nh : 1, sizeof *row);
+    char(*cells)[TRACKED_CELL_MAX] = xcalloc(nh ? nh : 1, sizeof *cells);
+    int *col_at = xmalloc((nh ? nh : 1) * sizeof *col_at);
     for (size_t j = 0; j < nh; j++) col_at[j] = sheet_map_col_at(&m, j);
     for (size_t i = 0; i < in->n_spools; i++) {
         const sheet_spool_t *sp = &in->spools[i];
         for (size_t j = 0; j < nh; j++) {
-            if (col_at[j] >= 0) {
+            if (col_at[j] == COL_NOTAS) {
+                row[j] = sp->notas ? sp->notas : "";
+            } else if (col_at[j] >= 0) {
                 tracked_cell(&sp->spool, (sheet_col_t)col_at[j], cells[j], sizeof cells[j]);
                 row[j] = cells[j];
             } else {
-                row[j] = sp->extra && sp->extra[j] ? sp->extra[j] : "";
+                /* extra has one cell per stored header: an appended v4 column has none */
+                row[j] = sp->extra && j < in->n_op_headers && sp->extra[j] ? sp->extra[j] : "";
             }
         }
         sheet_table_append(out, row, nh, i + 2);
@@ -427,6 +548,7 @@ void sheet_codec_write_operaciones(const sheets_t *in, sheet_table_t *out)
     free(col_at);
     free(cells);
     free(row);
+    free(headers);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -445,50 +567,53 @@ static int parse_worker(void *ctx, const sheet_row_t *row, void *slot, sheet_rep
     const worker_ctx_t *c = ctx;
     sheet_worker_t *w = slot;
     int64_t id;
-    if (parse_int(sheet_row_cell(row, 0), &id) != 0 || id <= 0) {
-        bad_row(rep, row, "Id '%s' no es un entero positivo", sheet_row_cell(row, 0));
-        return ROW_BAD;
+    if (sheet_codec__parse_int(sheet_row_cell(row, 0), &id) != 0 || id <= 0) {
+        sheet_codec__bad_row(rep, row, "Id '%s' no es un entero positivo", sheet_row_cell(row, 0));
+        return SHEET_ROW_BAD;
     }
     w->worker.id = id;
-    if (put(w->worker.nombre, sizeof w->worker.nombre, sheet_row_cell(row, 1)) ||
-        blank(w->worker.nombre) ||
-        put(w->worker.apellido, sizeof w->worker.apellido, sheet_row_cell(row, 2)) ||
-        blank(w->worker.apellido)) {
-        bad_row(rep, row, "Nombre y Apellido son obligatorios");
-        return ROW_BAD;
+    if (sheet_codec__put(w->worker.nombre, sizeof w->worker.nombre, sheet_row_cell(row, 1)) ||
+        sheet_codec__blank(w->worker.nombre) ||
+        sheet_codec__put(w->worker.apellido, sizeof w->worker.apellido, sheet_row_cell(row, 2)) ||
+        sheet_codec__blank(w->worker.apellido)) {
+        sheet_codec__bad_row(rep, row, "Nombre y Apellido son obligatorios");
+        return SHEET_ROW_BAD;
     }
-    if (c->legacy && (put(w->worker.rol, sizeof w->worker.rol, sheet_row_cell(row, 3)) ||
-                      zrole_parse(w->worker.rol) < 0)) {
-        bad_row(rep, row, "Rol '%s' desconocido", sheet_row_cell(row, 3));
-        return ROW_BAD;
+    if (c->legacy &&
+        (sheet_codec__put(w->worker.rol, sizeof w->worker.rol, sheet_row_cell(row, 3)) ||
+         zrole_parse(w->worker.rol) < 0)) {
+        sheet_codec__bad_row(rep, row, "Rol '%s' desconocido", sheet_row_cell(row, 3));
+        return SHEET_ROW_BAD;
     }
-    if (put(w->activo, sizeof w->activo, sheet_row_cell(row, c->legacy ? 4 : 3))) {
-        bad_row(rep, row, "Activo debe ser TRUE o FALSE");
-        return ROW_BAD;
+    if (sheet_codec__put(w->activo, sizeof w->activo, sheet_row_cell(row, c->legacy ? 4 : 3))) {
+        sheet_codec__bad_row(rep, row, "Activo debe ser TRUE o FALSE");
+        return SHEET_ROW_BAD;
     }
     w->worker.activo = sheet_codec_activo(w->activo);
     for (size_t i = 0; i < c->sh->n_workers; i++)
         if (c->sh->workers[i].worker.id == id) {
-            bad_row(rep, row, "Id %lld repetido", (long long)id);
-            return ROW_BAD;
+            sheet_codec__bad_row(rep, row, "Id %lld repetido", (long long)id);
+            return SHEET_ROW_BAD;
         }
-    return ROW_KEEP;
+    return SHEET_ROW_KEEP;
 }
 
 int sheet_codec_read_trabajadores(const sheet_table_t *t, sheets_t *out, sheet_report_t *rep)
 {
     if (t->count == 0 || t->rows[0].count < 4)
-        return refuse(rep, "%s necesita encabezados Id, Nombre, Apellido, Activo", source(rep));
+        return sheet_codec__refuse(rep, "%s necesita encabezados Id, Nombre, Apellido, Activo",
+                                   sheet_codec__source(rep));
     const sheet_row_t *h = &t->rows[0];
     /* The layout is decided by the header row, not by the length of each data row (a padded
      * row once made every worker disappear in the original). */
     char key[64];
     names_header_normalize(h->count >= 5 ? h->cells[3] : "", key, sizeof key);
     worker_ctx_t c = {.sh = out, .legacy = h->count >= 5 && strcmp(key, "rol") == 0};
-    out->worker_headers = copy_strv(h->cells, h->count);
+    out->worker_headers = sheet_codec__copy_strv(h->cells, h->count);
     out->n_worker_headers = h->count;
-    out->workers = xmalloc(data_rows(t) * sizeof *out->workers);
-    read_rows(t, out->workers, sizeof *out->workers, &out->n_workers, parse_worker, &c, rep);
+    out->workers = xmalloc(sheet_codec__data_rows(t) * sizeof *out->workers);
+    sheet_codec__read_rows(t, out->workers, sizeof *out->workers, &out->n_workers, parse_worker,
+                           &c, rep);
     return ZE_OK;
 }
 
@@ -522,30 +647,32 @@ static int parse_role(void *ctx, const sheet_row_t *row, void *slot, sheet_repor
 {
     (void)ctx;
     sheet_role_t *r = slot;
-    if (row->count < 3 || parse_int(sheet_row_cell(row, 0), &r->worker_id) != 0 ||
+    if (row->count < 3 || sheet_codec__parse_int(sheet_row_cell(row, 0), &r->worker_id) != 0 ||
         r->worker_id <= 0) {
-        bad_row(rep, row, "Id '%s' no es un entero positivo", sheet_row_cell(row, 0));
-        return ROW_BAD;
+        sheet_codec__bad_row(rep, row, "Id '%s' no es un entero positivo", sheet_row_cell(row, 0));
+        return SHEET_ROW_BAD;
     }
-    if (put(r->rol, sizeof r->rol, sheet_row_cell(row, 1)) || zrole_parse(r->rol) < 0) {
-        bad_row(rep, row, "Rol '%s' desconocido", sheet_row_cell(row, 1));
-        return ROW_BAD;
+    if (sheet_codec__put(r->rol, sizeof r->rol, sheet_row_cell(row, 1)) ||
+        zrole_parse(r->rol) < 0) {
+        sheet_codec__bad_row(rep, row, "Rol '%s' desconocido", sheet_row_cell(row, 1));
+        return SHEET_ROW_BAD;
     }
-    if (put(r->activo, sizeof r->activo, sheet_row_cell(row, 2))) {
-        bad_row(rep, row, "Activo debe ser TRUE o FALSE");
-        return ROW_BAD;
+    if (sheet_codec__put(r->activo, sizeof r->activo, sheet_row_cell(row, 2))) {
+        sheet_codec__bad_row(rep, row, "Activo debe ser TRUE o FALSE");
+        return SHEET_ROW_BAD;
     }
-    return ROW_KEEP;
+    return SHEET_ROW_KEEP;
 }
 
 int sheet_codec_read_roles(const sheet_table_t *t, sheets_t *out, sheet_report_t *rep)
 {
     if (t->count == 0 || t->rows[0].count < 3)
-        return refuse(rep, "%s necesita encabezados Id, Rol, Activo", source(rep));
-    out->role_headers = copy_strv(t->rows[0].cells, t->rows[0].count);
+        return sheet_codec__refuse(rep, "%s necesita encabezados Id, Rol, Activo",
+                                   sheet_codec__source(rep));
+    out->role_headers = sheet_codec__copy_strv(t->rows[0].cells, t->rows[0].count);
     out->n_role_headers = t->rows[0].count;
-    out->roles = xmalloc(data_rows(t) * sizeof *out->roles);
-    read_rows(t, out->roles, sizeof *out->roles, &out->n_roles, parse_role, NULL, rep);
+    out->roles = xmalloc(sheet_codec__data_rows(t) * sizeof *out->roles);
+    sheet_codec__read_rows(t, out->roles, sizeof *out->roles, &out->n_roles, parse_role, NULL, rep);
     return ZE_OK;
 }
 
@@ -563,78 +690,5 @@ void sheet_codec_write_roles(const sheets_t *in, sheet_table_t *out)
         snprintf(id, sizeof id, "%lld", (long long)in->roles[i].worker_id);
         const char *row[3] = {id, in->roles[i].rol, in->roles[i].activo};
         sheet_table_append(out, row, 3, i + 2);
-    }
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* Metadata                                                                                    */
-/* ------------------------------------------------------------------------------------------ */
-
-#define METADATA_COLS 10
-
-static const char *const metadata_headers[METADATA_COLS] = {
-    "id", "timestamp", "evento_tipo", "tag_spool", "worker_id",
-    "worker_nombre", "operacion", "accion", "fecha_operacion", "metadata_json"};
-
-static int parse_event(void *ctx, const sheet_row_t *row, void *slot, sheet_report_t *rep)
-{
-    (void)ctx;
-    event_rec_t *e = slot;
-    char *const *f = row->cells;
-    if (row->count < METADATA_COLS) {
-        bad_row(rep, row, "se esperaban 10 columnas, hay %zu", row->count);
-        return ROW_BAD;
-    }
-    zdatetime_t dt;
-    if (zdatetime_parse(f[1], &dt) != 0 || dt.date == ZDATE_NONE) {
-        bad_row(rep, row, "timestamp '%s' no es válido", f[1]);
-        return ROW_BAD;
-    }
-    e->ts = tz_from_datetime(&dt);
-    int64_t wid = 0;
-    if (!blank(f[4]) && (parse_int(f[4], &wid) != 0 || wid < 0)) {
-        bad_row(rep, row, "worker_id '%s' no es un entero", f[4]);
-        return ROW_BAD;
-    }
-    e->worker_id = wid;
-    if (zdate_parse(f[8], &e->fecha_operacion) != 0) {
-        bad_row(rep, row, "fecha_operacion '%s' no es una fecha válida", f[8]);
-        return ROW_BAD;
-    }
-    size_t json_len = strlen(f[9]);
-    if (put(e->id, sizeof e->id, f[0]) || put(e->tipo, sizeof e->tipo, f[2]) ||
-        put(e->tag, sizeof e->tag, f[3]) ||
-        put(e->worker_nombre, sizeof e->worker_nombre, f[5]) ||
-        put(e->operacion, sizeof e->operacion, f[6]) || put(e->accion, sizeof e->accion, f[7]) ||
-        json_len >= sizeof e->metadata_json) {
-        bad_row(rep, row, "un campo supera el largo admitido");
-        return ROW_BAD;
-    }
-    memcpy(e->metadata_json, f[9], json_len + 1); /* verbatim: it is JSON text */
-    return ROW_KEEP;
-}
-
-int sheet_codec_read_metadata(const sheet_table_t *t, sheets_t *out, sheet_report_t *rep)
-{
-    out->has_events = 1;
-    if (t->count == 0 || t->rows[0].count < METADATA_COLS)
-        return refuse(rep, "%s necesita las 10 columnas id..metadata_json", source(rep));
-    out->events = xmalloc(data_rows(t) * sizeof *out->events);
-    read_rows(t, out->events, sizeof *out->events, &out->n_events, parse_event, NULL, rep);
-    return ZE_OK;
-}
-
-void sheet_codec_write_metadata(const sheets_t *in, sheet_table_t *out)
-{
-    sheet_table_append(out, metadata_headers, METADATA_COLS, 1);
-    for (size_t i = 0; i < in->n_events; i++) {
-        const event_rec_t *e = &in->events[i];
-        char ts[32], wid[24], fecha[16];
-        tz_format_dmy_hms(e->ts, ts, sizeof ts);
-        snprintf(wid, sizeof wid, "%lld", (long long)e->worker_id);
-        zdate_format_dmy(e->fecha_operacion, fecha, sizeof fecha);
-        const char *row[METADATA_COLS] = {e->id, ts, e->tipo, e->tag, wid, e->worker_nombre,
-                                          e->operacion, e->accion, fecha, e->metadata_json};
-        sheet_table_append(out, row, METADATA_COLS, i + 2);
     }
 }

@@ -1,7 +1,9 @@
-/* The sheet row codec: the four sheets of the plant's spreadsheet (Operaciones, Trabajadores,
- * Roles, Metadata) as tables of strings, and the typed records ZEUES keeps for them. One reader
- * and one writer per sheet; CSV files (cli/import.c, cli/export.c) and the Google Sheets sync
- * both go through here, so a row means the same thing whichever way it arrives.
+/* The sheet row codec: the sheets of the plant's spreadsheet (Operaciones, Trabajadores, Roles,
+ * Metadata, and Uniones since v4) as tables of strings, and the typed records ZEUES keeps for
+ * them. One reader and one writer per sheet; CSV files (cli/import.c, cli/export.c) and the
+ * Google Sheets sync both go through here, so a row means the same thing whichever way it
+ * arrives. sheet_codec.c holds the tables, reports and Operaciones/Trabajadores/Roles,
+ * sheet_codec_metadata.c the audit log, sheet_codec_uniones.c the unions and their counters.
  *
  * Pure: no file I/O, no clock, no logging. Failures are returned as a zerr_t code with a message
  * in a sheet_report_t. Dates and times are converted in the process zone chosen once by tz_init
@@ -13,6 +15,7 @@
 
 #include "core/event.h"
 #include "core/spool.h"
+#include "core/unions.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Tables of strings                                                                           */
@@ -51,7 +54,19 @@ const char *sheet_row_cell(const sheet_row_t *row, size_t i);
 typedef struct sheet_spool {
     spool_t spool;
     char **extra; /* one per header of the layout; NULL where the column is tracked */
+    char *notas;  /* the Notas cell verbatim (multi-line text); NULL = empty; owned */
+    size_t line;  /* where the row came from (reports); 0 when it did not come from a sheet */
 } sheet_spool_t;
+
+/** One Uniones row: the tracked columns as a zunion_t plus every other cell (ID, NDT_*,
+ *  version, unknown columns) verbatim. */
+typedef struct sheet_union {
+    zunion_t u;
+    char **extra; /* one per header of the union layout, NULL where the column is tracked. The
+                   * array itself is NULL for a union that has no cells of its own yet (created
+                   * by ZEUES, not read from a sheet): its ID is then written as {OT}+{N}. */
+    size_t line;  /* where the row came from (reports) */
+} sheet_union_t;
 
 typedef struct sheet_role {
     int64_t worker_id;
@@ -64,7 +79,7 @@ typedef struct sheet_worker {
     char activo[16]; /* verbatim cell */
 } sheet_worker_t;
 
-/** The four sheets. Arrays are owned by whoever filled the struct (see sheets_free). */
+/** The sheets. Arrays are owned by whoever filled the struct (see sheets_free). */
 typedef struct sheets {
     char **op_headers;
     size_t n_op_headers;
@@ -81,6 +96,13 @@ typedef struct sheets {
     event_rec_t *events;
     size_t n_events;
     int has_events; /* the Metadata sheet was given (import) */
+    int metadata_n_union; /* Metadata has column K N_UNION (import: the sheet had it; export:
+                             write it, as the writer also does when an event has an N_UNION) */
+    char **union_headers;
+    size_t n_union_headers;
+    sheet_union_t *unions;
+    size_t n_unions;
+    int has_unions; /* the Uniones sheet was given (import) */
 } sheets_t;
 
 /** Frees every array of s (and the strings they hold) and zeroes it; s itself is caller-owned.
@@ -103,11 +125,14 @@ typedef struct sheet_report {
     const char *source;   /* borrowed: names the sheet in err ("D/Operaciones.csv") */
     sheet_bad_row_t *bad; /* rows skipped, in sheet order; owned by the report */
     size_t n_bad;
+    sheet_bad_row_t *warn; /* rows kept but corrected (sheet_codec_reconcile_counters); owned */
+    size_t n_warn;
     char *err;            /* why the whole sheet was refused (NULL unless a reader failed);
                            * owned by the report */
 } sheet_report_t;
 
-/** Frees what rep owns (bad rows, err) and leaves it empty with its source. NULL is accepted. */
+/** Frees what rep owns (bad rows, warnings, err) and leaves it empty with its source. NULL is
+ *  accepted. */
 void sheet_report_deinit(sheet_report_t *rep);
 
 /* ------------------------------------------------------------------------------------------ */
@@ -124,10 +149,14 @@ void sheet_report_deinit(sheet_report_t *rep);
 
 /** Operaciones: columns found by normalised header name (domain-v3 §1.1; TAG_SPOOL, else SPLIT),
  *  the required ones must exist. The layout (out->op_headers) is the sheet's header row plus
- *  any tracked column it lacks, appended. Rows with a blank TAG are not spools and are skipped
- *  silently; a repeated TAG is a bad row. Tracked cells are trimmed and typed (dates parsed,
- *  tracking state derived with sheet_codec_derive_tracking); every other cell is kept verbatim
- *  in out->spools[i].extra. spool.row is the 1-based position among the kept spools. */
+ *  any v3 tracked column it lacks, appended (the v4 columns are not: see sheet_col_v4). Rows
+ *  with a blank TAG are not spools and are skipped silently; a repeated TAG is a bad row.
+ *  Tracked cells are trimmed and typed (dates parsed, tracking state derived with
+ *  sheet_codec_derive_tracking); OT and Notas are kept verbatim (spool.ot, sheet_spool_t.notas),
+ *  Total_Uniones and the Uniones_*_Completadas counters are integers >= 0, the Pulgadas columns
+ *  numbers >= 0 in hundredths (empty cell or absent column: -1; anything else: a bad row);
+ *  every other cell is kept verbatim in out->spools[i].extra. spool.row is the 1-based position
+ *  among the kept spools. */
 int sheet_codec_read_operaciones(const sheet_table_t *t, sheets_t *out, sheet_report_t *rep);
 /** Trabajadores, positional (domain-v3 §1.3): Id, Nombre, Apellido, Activo; or the legacy
  *  layout Id, Nombre, Apellido, Rol, Activo when the header row has a 4th column named Rol.
@@ -135,9 +164,21 @@ int sheet_codec_read_operaciones(const sheet_table_t *t, sheets_t *out, sheet_re
 int sheet_codec_read_trabajadores(const sheet_table_t *t, sheets_t *out, sheet_report_t *rep);
 /** Roles, positional (domain-v3 §1.4): Id, Rol (exact role name), Activo (verbatim). */
 int sheet_codec_read_roles(const sheet_table_t *t, sheets_t *out, sheet_report_t *rep);
-/** Metadata, positional (domain-v3 §2.1): the 10 columns id..metadata_json. Sets
- *  out->has_events. timestamp is a local or offset date-time; worker_id may be blank (0). */
+/** Metadata, positional (domain-v3 §2.1): the 10 columns id..metadata_json, then N_UNION
+ *  (domain-v4 §12) when a later header is named so (out->metadata_n_union): empty or 1..20.
+ *  Sets out->has_events. timestamp is a local or offset date-time; worker_id may be blank (0). */
 int sheet_codec_read_metadata(const sheet_table_t *t, sheets_t *out, sheet_report_t *rep);
+/** Uniones (domain-v4 §3.1): columns found by the v4 header key (names_header_key; the text
+ *  before a '/' is an alias too; right-most duplicate wins), in any order; TAG_SPOOL and N_UNION
+ *  must exist, any other tracked column it lacks is appended to the layout
+ *  (out->union_headers). Tracked cells: OT (trimmed; a number in canonical form, 1234.0 ->
+ *  1234), N_UNION 1..20, TAG_SPOOL, DN_UNION a number > 0 and <= 50 or empty, TIPO_UNION one of
+ *  BW SO FILL BR MIT LET FW SW TW or empty, the four dates as date-time text or spreadsheet
+ *  serials (zdatetime_parse: local wall time) or empty, the two workers as text. A row failing
+ *  any of these, repeating a TAG_SPOOL + N_UNION, or naming a TAG_SPOOL that is not a spool of
+ *  out (only checked when Operaciones was read into out first) is a bad row. Every other cell
+ *  is kept verbatim in out->unions[i].extra. Sets out->has_unions. */
+int sheet_codec_read_uniones(const sheet_table_t *t, sheets_t *out, sheet_report_t *rep);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Writers: typed sheets -> table                                                              */
@@ -152,13 +193,25 @@ int sheet_codec_read_metadata(const sheet_table_t *t, sheets_t *out, sheet_repor
 
 /** Operaciones in in's layout (the tracked columns alone, canonical names, when it has none). */
 void sheet_codec_write_operaciones(const sheets_t *in, sheet_table_t *out);
+/* (The Operaciones writer also appends each v4 column the layout lacks once a spool has
+ * something to show there: an OT, a Notas text, or, for the counter columns, a spool with
+ * unions (Total_Uniones > 0) and a value in that column. A layout without them round-trips
+ * unchanged.) */
 /** Trabajadores with in's headers (Id, Nombre, Apellido, Activo when it has fewer than 4);
  *  the legacy 5-column rows when the layout has 5 or more columns. */
 void sheet_codec_write_trabajadores(const sheets_t *in, sheet_table_t *out);
 /** Roles with in's headers (Id, Rol, Activo when it has fewer than 3). */
 void sheet_codec_write_roles(const sheets_t *in, sheet_table_t *out);
-/** Metadata with its 10 fixed headers; timestamps as DD-MM-YYYY HH:MM:SS local time. */
+/** Metadata with its 10 fixed headers, or 11 (N_UNION) when in->metadata_n_union or an event
+ *  has an N_UNION; timestamps as DD-MM-YYYY HH:MM:SS local time. */
 void sheet_codec_write_metadata(const sheets_t *in, sheet_table_t *out);
+/** Uniones in in's union layout (the 17 headers of domain-v4 §3.1 when it has none); dates as
+ *  DD-MM-YYYY HH:MM:SS local time, DN as zunion_format_c writes it. */
+void sheet_codec_write_uniones(const sheets_t *in, sheet_table_t *out);
+/** Number of headers of the default Uniones layout (domain-v4 §3.1). */
+#define SHEET_UNIONES_COLS 17
+/** Header i (0..SHEET_UNIONES_COLS-1) of the default Uniones layout ("ID", "OT", ...). */
+const char *sheet_codec_uniones_header(size_t i);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Rules                                                                                       */
@@ -179,5 +232,22 @@ int sheet_codec_activo(const char *cell);
  * ocupado_op (fields it has no rule for are left as they are).
  */
 void sheet_codec_derive_tracking(spool_t *s);
+
+/** The counter cells of Operaciones: "" (blank) -> -1; an integer >= 0 (12, 12.0) -> it.
+ *  0, or -1 for anything else (negative, fractional, text). cell is borrowed. */
+int sheet_codec_count_cell(const char *cell, int *out);
+/** The Pulgadas cells: "" (blank) -> -1; a number >= 0 (zunion_parse_c) -> its hundredths.
+ *  0, or -1 for anything else. */
+int sheet_codec_pulgadas_cell(const char *cell, int64_t *out);
+
+/** Sets the five counters of s (Total_Uniones = n, the union rows; Uniones_ARM/SOLD_Completadas
+ *  and Pulgadas_ARM/SOLD over the complete unions, DN and TIPO set, with ARM_FECHA_FIN /
+ *  SOL_FECHA_FIN: domain-v4 §5) from u[0..n), the unions of s. */
+void sheet_codec_union_counters(const zunion_t *u, size_t n, spool_t *s);
+/** The counters of every spool of sh that has union rows in sh are set to the values its
+ *  unions give (sheet_codec_union_counters); each spool whose cells said otherwise is listed in
+ *  rep->warn (its Operaciones line, the cells and the values stored). Spools without union rows
+ *  keep their cells. Returns the number of spools corrected. */
+size_t sheet_codec_reconcile_counters(sheets_t *sh, sheet_report_t *rep);
 
 #endif

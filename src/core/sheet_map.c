@@ -18,9 +18,18 @@ static const char *const headers[COL_COUNT] = {
     [COL_FECHA_OCUPACION] = "Fecha_Ocupacion",
     [COL_VERSION] = "version",
     [COL_ESTADO_DETALLE] = "Estado_Detalle",
+    [COL_OT] = "OT",
+    [COL_TOTAL_UNIONES] = "Total_Uniones",
+    [COL_UNIONES_ARM] = "Uniones_ARM_Completadas",
+    [COL_UNIONES_SOLD] = "Uniones_SOLD_Completadas",
+    [COL_PULGADAS_ARM] = "Pulgadas_ARM",
+    [COL_PULGADAS_SOLD] = "Pulgadas_SOLD",
+    [COL_NOTAS] = "Notas",
 };
 
 const char *sheet_col_header(sheet_col_t c) { return headers[c]; }
+
+int sheet_col_v4(sheet_col_t c) { return c >= COL_OT && c < COL_COUNT; }
 
 int sheet_col_required(sheet_col_t c)
 {

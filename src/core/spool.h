@@ -53,6 +53,14 @@ typedef struct spool {
     zrepair_t repair;
     int repair_cycle;                /* consecutive rejections, 0..3 */
     char estado_detalle[ZTEXT_MAX];
+    /* v4: the union counters of Operaciones, kept equal to the spool's Uniones rows by every
+     * commit that writes unions (core/unions.h). -1 = empty cell (a spool without unions). */
+    char ot[64];                     /* OT (work order) as text; "" = empty */
+    int total_uniones;               /* Total_Uniones: union rows of the spool */
+    int uniones_arm_done;            /* Uniones_ARM_Completadas */
+    int uniones_sold_done;           /* Uniones_SOLD_Completadas */
+    int64_t pulgadas_arm_c;          /* Pulgadas_ARM in hundredths (1250 = 12.5) */
+    int64_t pulgadas_sold_c;         /* Pulgadas_SOLD in hundredths */
 } spool_t;
 
 /** Worker roles as a bit set. */

@@ -186,6 +186,58 @@ int body_tags_or_reply(req_t *r, json_t *o, const char *field, const char ***tag
     return 0;
 }
 
+int body_strings_or_reply(req_t *r, json_t *o, const char *field, int required, size_t min_items,
+                          size_t max_items, size_t max_len, int unique, const char ***out,
+                          size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    json_t *v = json_object_get(o, field);
+    if (!v || json_is_null(v)) {
+        if (required) return invalid(r, field, "es obligatorio");
+        if (min_items) return invalid(r, field, "debe tener al menos 1 elemento");
+        return 0;
+    }
+    if (!json_is_array(v)) return invalid(r, field, "debe ser una lista de textos");
+    size_t count = json_array_size(v);
+    char rule[96];
+    if (count < min_items) {
+        snprintf(rule, sizeof rule, "debe tener al menos %zu elemento%s", min_items,
+                 min_items == 1 ? "" : "s");
+        return invalid(r, field, rule);
+    }
+    if (count > max_items) {
+        snprintf(rule, sizeof rule, "admite como máximo %zu elementos (recibidos %zu)", max_items,
+                 count);
+        return invalid(r, field, rule);
+    }
+    if (count == 0) return 0;
+    const char **arr = xcalloc(count, sizeof *arr);
+    for (size_t i = 0; i < count; i++) {
+        json_t *t = json_array_get(v, i);
+        char item[48];
+        snprintf(item, sizeof item, "%s[%zu]", field, i);
+        if (!json_is_string(t) || strlen(json_string_value(t)) != json_string_length(t)) {
+            free(arr);
+            return invalid(r, item, "debe ser un texto");
+        }
+        if (json_string_length(t) > max_len) {
+            free(arr);
+            snprintf(rule, sizeof rule, "no puede superar %zu bytes", max_len);
+            return invalid(r, item, rule);
+        }
+        for (size_t j = 0; unique && j < i; j++)
+            if (strcmp(arr[j], json_string_value(t)) == 0) {
+                free(arr);
+                return invalid(r, field, "no puede contener duplicados");
+            }
+        arr[i] = json_string_value(t);
+    }
+    *out = arr;
+    *n = count;
+    return 0;
+}
+
 int query_int_or_reply(req_t *r, const char *name, int required, int64_t *out)
 {
     const char *v = req_query(r, name);

@@ -28,6 +28,12 @@ int body_op_or_reply(req_t *r, json_t *o, const char *field, int required, zop_t
 /** Array of 1..50 unique valid tags. *tags is a new array of borrowed strings (caller frees
  *  the array with free()). */
 int body_tags_or_reply(req_t *r, json_t *o, const char *field, const char ***tags, size_t *n);
+/** Array of at most max_items strings (each at most max_len bytes, no NUL). Absent or null and
+ *  not required: an empty list. unique: duplicates are refused. *out is a new array of
+ *  borrowed strings (caller frees the array with free(); NULL when empty). */
+int body_strings_or_reply(req_t *r, json_t *o, const char *field, int required, size_t min_items,
+                          size_t max_items, size_t max_len, int unique, const char ***out,
+                          size_t *n);
 /** Validates one tag (also for path and query values). */
 int tag_or_reply(req_t *r, const char *field, const char *tag);
 /** Required query integer > 0. */

@@ -14,7 +14,8 @@ int reply_json(req_t *r, int status, json_t *v)
     r->status = status;
     r->out_type = "application/json";
     buf_reset(&r->out);
-    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    /* 15 significant digits: 12.1 prints as 12.1 (as Python would), not 12.099999999999999. */
+    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
     json_decref(v);
     if (s) {
         buf_puts(&r->out, s);

@@ -4,16 +4,20 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Returns 1 when path matches pattern; copies the {tag} segment raw into seg. */
+/* Returns 1 when path matches pattern; points seg at the {tag} segment (raw). A pattern has at
+ * most one {tag}: one whole segment, followed by nothing or by a fixed "/suffix". */
 static int match_one(const char *pattern, const char *path, size_t plen, const char **seg,
                      size_t *seglen)
 {
     const char *brace = strstr(pattern, "{tag}");
     if (!brace) return strlen(pattern) == plen && strncmp(pattern, path, plen) == 0;
     size_t prefix = (size_t)(brace - pattern);
-    if (plen <= prefix || strncmp(pattern, path, prefix) != 0) return 0;
+    const char *suffix = brace + 5;
+    size_t slen = strlen(suffix);
+    if (plen <= prefix + slen || strncmp(pattern, path, prefix) != 0) return 0;
+    if (slen && strncmp(path + plen - slen, suffix, slen) != 0) return 0;
     const char *rest = path + prefix;
-    size_t restlen = plen - prefix;
+    size_t restlen = plen - prefix - slen;
     if (memchr(rest, '/', restlen)) return 0;
     *seg = rest;
     *seglen = restlen;

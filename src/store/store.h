@@ -30,13 +30,63 @@
 
 #include "core/event.h"
 #include "core/spool.h"
+#include "core/unions.h"
 
 typedef struct store store_t;
+
+/* ---- v4/v5 records beside the spools ---- */
+
+/** One spool of the supervisor's tracked list (the v5 home page; domain-v4 §10 "Lista"). */
+typedef struct tracked {
+    char tag[ZTAG_MAX];
+    int64_t added_at, updated_at; /* unix seconds */
+    char notes[ZTEXT_MAX];        /* "" = null */
+} tracked_t;
+
+/** One UI telemetry event of the audit book (domain-v4 §10 "Audit"); not the Metadata log. */
+typedef struct audit_ev {
+    char id[64];
+    int64_t ts;                   /* unix seconds */
+    char session_id[128];
+    char event_type[32];
+    char tag[ZTAG_MAX];           /* "" = null */
+    char modal[64];               /* "" = null */
+    char route[256];              /* "" = null */
+    char *payload_json;           /* verbatim, NULL = null; borrowed by audit_append, owned
+                                     (free()) by what audit_since hands out for the call */
+} audit_ev_t;
+
+/** A verbatim dump of an old browser list (domain-v4 §10 "Snapshots_Legacy"). */
+typedef struct snapshot {
+    const char *id;
+    int64_t captured_at;
+    const char *raw;
+    const char *user_agent;       /* NULL = empty */
+} snapshot_t;
+
+/** Everything one state change writes, in one transaction (see commit below). */
+typedef struct store_change {
+    spool_t *spool;               /* written with version compare-and-set; version updated */
+    int64_t expected_version;
+    zunion_t *puts;               /* unions created or changed: each with its own
+                                     compare-and-set (version 0 = must not exist yet); their
+                                     version is updated */
+    size_t n_puts;
+    const int *deletes;           /* N_UNION of unions of spool->tag to delete (must exist) */
+    size_t n_deletes;
+    const char *notas_line;       /* appended to the spool's Notas ("\n" between lines); NULL =
+                                     none */
+    event_rec_t *events;          /* appended in order; their seq is set */
+    size_t n_events;
+} store_change_t;
 
 /** Visitors return 0 to continue, non-zero to stop (that value is then returned). */
 typedef int (*spool_visit_fn)(void *ud, const spool_t *s);
 typedef int (*worker_visit_fn)(void *ud, const worker_t *w);
 typedef int (*event_visit_fn)(void *ud, const event_rec_t *e);
+typedef int (*union_visit_fn)(void *ud, const zunion_t *u);
+typedef int (*tracked_visit_fn)(void *ud, const tracked_t *t);
+typedef int (*audit_visit_fn)(void *ud, const audit_ev_t *e);
 
 /* ---- Bulk sheets, for import / export (CSV now, Google Sheets sync later): sheets_t, its row
  * types and sheets_free belong to the sheet codec, which reads and writes them. ---- */
@@ -64,15 +114,52 @@ struct store_ops {
     int (*event_last_seq)(store_t *st, int64_t *out);
     /** Replaces engineering data from sheets in one transaction; tracking state of spools that
      *  already exist is kept unless the sheet carries it. Events are appended when has_events
-     *  and the store has none yet with the same id. */
+     *  and the store has none yet with the same id. Unions (when has_unions) of known spools
+     *  are inserted, or, when stored already, take the sheet's OT, DN, TIPO, position and
+     *  verbatim cells and keep their tracking (ARM/SOLD dates and workers); unions the sheet
+     *  no longer lists are kept. Afterwards the counters of every spool with unions equal what
+     *  its unions give (sheet_codec_union_counters); a spool without unions takes the counter
+     *  cells of its sheet. A spool whose counters or a union whose OT/DN/TIPO change this way
+     *  gets version + 1. */
     int (*import)(store_t *st, const sheets_t *in, char *err, size_t errlen);
-    /** Reads the four sheets (caller frees with sheets_free). */
+    /** Reads the sheets, Uniones included (caller frees with sheets_free). */
     int (*export)(store_t *st, sheets_t *out);
     /** ZE_OK when the backend answers a trivial query now, else ZE_STORE_UNAVAILABLE. */
     int (*ping)(store_t *st);
     /** A number that changes with every committed write (any process): cached answers derived
      *  from the store are current while it is unchanged. */
     int (*generation)(store_t *st, int64_t *out);
+
+    /* ---- v4 unions ---- */
+    /** The unions of tag in N_UNION order into out (room for ZUNION_MAX); *n set. A spool
+     *  without unions, or an unknown tag, gives ZE_OK and *n = 0. */
+    int (*unions_get)(store_t *st, const char *tag, zunion_t *out, size_t *n);
+    /** Visits every union in sheet order (Mi Registro). */
+    int (*unions_foreach)(store_t *st, union_visit_fn fn, void *ud);
+    /** One transaction writing everything in c: the spool (if c->spool) with its version
+     *  compare-and-set, each union put with its own, the deletes, the Notas line and the
+     *  events. Any lost compare-and-set: ZE_VERSION_CONFLICT and nothing is written. A put or
+     *  delete of a union whose tag is not c->spool->tag is ZE_BAD_REQUEST. */
+    int (*commit)(store_t *st, store_change_t *c);
+    /** The Notas cell of tag into out (n bytes, truncated at a character boundary).
+     *  ZE_SPOOL_NO_ENCONTRADO for an unknown tag. */
+    int (*notas_get)(store_t *st, const char *tag, char *out, size_t n);
+
+    /* ---- v5 supervisor list and audit book (idempotent by design: the UI retries) ---- */
+    /** Visits the tracked list in the order spools were first added. */
+    int (*tracked_foreach)(store_t *st, tracked_visit_fn fn, void *ud);
+    /** Adds tag (or, when present, resets its added_at/updated_at to now and clears notes);
+     *  *out gets the row as written. */
+    int (*tracked_put)(store_t *st, const char *tag, int64_t now, tracked_t *out);
+    /** Removes tag; *removed = 1 when it was there, 0 when not (still ZE_OK). */
+    int (*tracked_remove)(store_t *st, const char *tag, int *removed);
+    /** Appends the events whose id is not stored yet (in one transaction); *appended counts
+     *  them. */
+    int (*audit_append)(store_t *st, const audit_ev_t *ev, size_t n, size_t *appended);
+    /** Visits the audit events with ts >= since in ascending ts order. */
+    int (*audit_since)(store_t *st, int64_t since, audit_visit_fn fn, void *ud);
+    /** Stores a legacy snapshot unless its id is stored already; *written says which. */
+    int (*snapshot_put)(store_t *st, const snapshot_t *snap, int *written);
 };
 
 struct store {

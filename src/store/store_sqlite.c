@@ -1,7 +1,9 @@
 /* The embedded SQLite backend of the store: one database file in WAL mode, one connection per
  * thread (opened lazily), one process-wide mutex around write transactions so writers queue in
  * memory instead of sleeping in SQLite's busy handler. Several processes may share the file
- * (busy_timeout covers them). The Metadata table is append-only, enforced by triggers. */
+ * (busy_timeout covers them). The Metadata table is append-only, enforced by triggers. This
+ * file holds the connections, the statement cache, the spool reads and the ops table; the
+ * other store_sqlite_*.c files are listed in store_sqlite_int.h. */
 #include <jansson.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -19,71 +21,10 @@
 #include "store/store_sqlite_int.h"
 
 #define LOG_MODULE "store"
-#define SCHEMA_VERSION 2
-
-/* ------------------------------------------------------------------------------------------ */
-/* Schema                                                                                      */
-/* ------------------------------------------------------------------------------------------ */
-
-static const char *const schema_v1 =
-    "CREATE TABLE IF NOT EXISTS spools("
-    " row INTEGER NOT NULL,"
-    " tag TEXT PRIMARY KEY,"
-    " nv TEXT NOT NULL DEFAULT '',"
-    " fecha_materiales INTEGER NOT NULL DEFAULT 0,"
-    " fecha_armado INTEGER NOT NULL DEFAULT 0,"
-    " fecha_soldadura INTEGER NOT NULL DEFAULT 0,"
-    " fecha_qc INTEGER NOT NULL DEFAULT 0,"
-    " armador TEXT NOT NULL DEFAULT '',"
-    " soldador TEXT NOT NULL DEFAULT '',"
-    " ocupado_por TEXT NOT NULL DEFAULT '',"
-    " ocupado_worker_id INTEGER NOT NULL DEFAULT 0,"
-    " ocupado_op INTEGER NOT NULL DEFAULT 0,"
-    " fecha_ocupacion INTEGER NOT NULL DEFAULT 0,"
-    " lock_token TEXT NOT NULL DEFAULT '',"
-    " version INTEGER NOT NULL DEFAULT 0,"
-    " metrologia INTEGER NOT NULL DEFAULT 0,"
-    " repair INTEGER NOT NULL DEFAULT 0,"
-    " repair_cycle INTEGER NOT NULL DEFAULT 0,"
-    " estado_detalle TEXT NOT NULL DEFAULT '',"
-    " extra TEXT NOT NULL DEFAULT '[]')"
-    " WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS spools_row ON spools(row);"
-    "CREATE TABLE IF NOT EXISTS sheet_headers("
-    " sheet TEXT NOT NULL, pos INTEGER NOT NULL, header TEXT NOT NULL,"
-    " PRIMARY KEY(sheet, pos));"
-    "CREATE TABLE IF NOT EXISTS workers("
-    " pos INTEGER PRIMARY KEY, id INTEGER NOT NULL UNIQUE, nombre TEXT NOT NULL,"
-    " apellido TEXT NOT NULL, rol TEXT NOT NULL DEFAULT '', activo TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS roles("
-    " pos INTEGER PRIMARY KEY, worker_id INTEGER NOT NULL, rol TEXT NOT NULL,"
-    " activo TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS events("
-    " seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE, ts INTEGER NOT NULL,"
-    " tipo TEXT NOT NULL, tag TEXT NOT NULL, worker_id INTEGER NOT NULL,"
-    " worker_nombre TEXT NOT NULL, operacion TEXT NOT NULL, accion TEXT NOT NULL,"
-    " fecha_operacion INTEGER NOT NULL, metadata_json TEXT NOT NULL,"
-    " live_json TEXT NOT NULL DEFAULT '');"
-    "CREATE INDEX IF NOT EXISTS events_tag ON events(tag, seq);"
-    "CREATE TRIGGER IF NOT EXISTS events_append_only_u BEFORE UPDATE ON events"
-    " BEGIN SELECT RAISE(ABORT, 'Metadata is append-only'); END;"
-    "CREATE TRIGGER IF NOT EXISTS events_append_only_d BEFORE DELETE ON events"
-    " BEGIN SELECT RAISE(ABORT, 'Metadata is append-only'); END;";
-
-/* v2: a generation counter bumped by every write transaction, so readers can cache derived
- * answers (spool lists) and know at the cost of one row read whether they are still current. */
-static const char *const schema_v2 =
-    "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v INTEGER NOT NULL);"
-    "INSERT OR IGNORE INTO meta(k, v) VALUES('generation', 0);";
-
-#define SPOOL_COLS                                                                          \
-    "row, tag, nv, fecha_materiales, fecha_armado, fecha_soldadura, fecha_qc, armador,"     \
-    " soldador, ocupado_por, ocupado_worker_id, ocupado_op, fecha_ocupacion, lock_token,"   \
-    " version, metrologia, repair, repair_cycle, estado_detalle"
 
 #define EVENT_COLS                                                                          \
     "seq, id, ts, tipo, tag, worker_id, worker_nombre, operacion, accion, fecha_operacion," \
-    " metadata_json, live_json"
+    " metadata_json, live_json, n_union"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Connections                                                                                 */
@@ -98,10 +39,13 @@ static const char *const stmt_sql[STMT_COUNT] = {
         "UPDATE spools SET fecha_armado=?2, fecha_soldadura=?3, fecha_qc=?4, armador=?5,"
         " soldador=?6, ocupado_por=?7, ocupado_worker_id=?8, ocupado_op=?9,"
         " fecha_ocupacion=?10, lock_token=?11, version=?12, metrologia=?13, repair=?14,"
-        " repair_cycle=?15, estado_detalle=?16 WHERE tag=?1",
+        " repair_cycle=?15, estado_detalle=?16, total_uniones=?17,"
+        " uniones_arm_completadas=?18, uniones_sold_completadas=?19, pulgadas_arm_c=?20,"
+        " pulgadas_sold_c=?21 WHERE tag=?1",
     [STMT_EVENT_INSERT] =
         "INSERT INTO events(id, ts, tipo, tag, worker_id, worker_nombre, operacion, accion,"
-        " fecha_operacion, metadata_json, live_json) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+        " fecha_operacion, metadata_json, live_json, n_union)"
+        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
     [STMT_EVENT_TAG] = "SELECT " EVENT_COLS " FROM events WHERE tag = ?1 ORDER BY seq",
     [STMT_EVENT_SINCE] = "SELECT " EVENT_COLS " FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
     [STMT_EVENT_LAST] = "SELECT COALESCE(MAX(seq), 0) FROM events",
@@ -110,8 +54,41 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_ROLES_OF] = "SELECT rol, activo FROM roles WHERE worker_id = ?1 ORDER BY pos",
     [STMT_GEN_BUMP] = "UPDATE meta SET v = v + 1 WHERE k = 'generation'",
     [STMT_GEN_GET] = "SELECT v FROM meta WHERE k = 'generation'",
+    [STMT_UNIONS_OF] = "SELECT " UNION_COLS " FROM uniones WHERE tag = ?1 ORDER BY n",
+    [STMT_UNIONS_ALL] = "SELECT " UNION_COLS " FROM uniones ORDER BY pos, tag, n",
+    [STMT_UNION_VERSION] = "SELECT version FROM uniones WHERE tag = ?1 AND n = ?2",
+    [STMT_UNION_INSERT] =
+        "INSERT INTO uniones(tag, n, pos, ot, dn_c, tipo, arm_inicio, arm_fin, arm_worker,"
+        " sol_inicio, sol_fin, sol_worker, version)"
+        " VALUES(?1, ?2, (SELECT COALESCE(MAX(pos), 0) + 1 FROM uniones), ?3, ?4, ?5, ?6, ?7,"
+        " ?8, ?9, ?10, ?11, 1)",
+    [STMT_UNION_UPDATE] =
+        "UPDATE uniones SET ot=?3, dn_c=?4, tipo=?5, arm_inicio=?6, arm_fin=?7, arm_worker=?8,"
+        " sol_inicio=?9, sol_fin=?10, sol_worker=?11, version = version + 1"
+        " WHERE tag=?1 AND n=?2 AND version=?12",
+    [STMT_UNION_DELETE] = "DELETE FROM uniones WHERE tag = ?1 AND n = ?2",
+    [STMT_NOTAS_GET] = "SELECT notas FROM spools WHERE tag = ?1",
+    [STMT_NOTAS_APPEND] =
+        "UPDATE spools SET notas = CASE WHEN notas = '' THEN ?2 ELSE notas || char(10) || ?2 END"
+        " WHERE tag = ?1",
+    [STMT_TRACKED_ALL] =
+        "SELECT tag, added_at, updated_at, notes FROM tracked ORDER BY pos, tag",
+    [STMT_TRACKED_PUT] =
+        "INSERT INTO tracked(tag, pos, added_at, updated_at, notes)"
+        " VALUES(?1, (SELECT COALESCE(MAX(pos), 0) + 1 FROM tracked), ?2, ?2, NULL)"
+        " ON CONFLICT(tag) DO UPDATE SET added_at = excluded.added_at,"
+        " updated_at = excluded.updated_at, notes = NULL",
+    [STMT_TRACKED_DEL] = "DELETE FROM tracked WHERE tag = ?1",
+    [STMT_AUDIT_INSERT] =
+        "INSERT OR IGNORE INTO audit(id, ts, session_id, event_type, tag, modal, route,"
+        " payload_json) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [STMT_AUDIT_SINCE] =
+        "SELECT id, ts, session_id, event_type, tag, modal, route, payload_json FROM audit"
+        " WHERE ts >= ?1 ORDER BY ts, seq",
+    [STMT_SNAPSHOT_INSERT] =
+        "INSERT OR IGNORE INTO snapshots(id, captured_at, raw, user_agent)"
+        " VALUES(?1, ?2, ?3, ?4)",
 };
-
 
 static void conn_close(conn_t *c)
 {
@@ -196,6 +173,12 @@ void store_sqlite__copy_col(char *dst, size_t n, sqlite3_stmt *st, int col)
 /* Spools                                                                                      */
 /* ------------------------------------------------------------------------------------------ */
 
+/* A counter column: NULL (an empty cell) is -1. */
+static int64_t count_col(sqlite3_stmt *st, int col)
+{
+    return sqlite3_column_type(st, col) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, col);
+}
+
 void store_sqlite__read_spool(sqlite3_stmt *st, spool_t *s)
 {
     memset(s, 0, sizeof *s);
@@ -218,6 +201,35 @@ void store_sqlite__read_spool(sqlite3_stmt *st, spool_t *s)
     s->repair = (zrepair_t)sqlite3_column_int(st, 16);
     s->repair_cycle = sqlite3_column_int(st, 17);
     store_sqlite__copy_col(s->estado_detalle, sizeof s->estado_detalle, st, 18);
+    store_sqlite__copy_col(s->ot, sizeof s->ot, st, 19);
+    s->total_uniones = count_col(st, 20);
+    s->uniones_arm_done = count_col(st, 21);
+    s->uniones_sold_done = count_col(st, 22);
+    s->pulgadas_arm_c = count_col(st, 23);
+    s->pulgadas_sold_c = count_col(st, 24);
+}
+
+void store_sqlite__bind_count(sqlite3_stmt *st, int i, int64_t v)
+{
+    if (v < 0) sqlite3_bind_null(st, i);
+    else sqlite3_bind_int64(st, i, v);
+}
+
+void store_sqlite__read_union(sqlite3_stmt *st, int first, zunion_t *u)
+{
+    memset(u, 0, sizeof *u);
+    store_sqlite__copy_col(u->tag, sizeof u->tag, st, first);
+    u->n = sqlite3_column_int(st, first + 1);
+    store_sqlite__copy_col(u->ot, sizeof u->ot, st, first + 2);
+    u->dn_c = sqlite3_column_int64(st, first + 3);
+    store_sqlite__copy_col(u->tipo, sizeof u->tipo, st, first + 4);
+    u->arm_inicio = sqlite3_column_int64(st, first + 5);
+    u->arm_fin = sqlite3_column_int64(st, first + 6);
+    store_sqlite__copy_col(u->arm_worker, sizeof u->arm_worker, st, first + 7);
+    u->sol_inicio = sqlite3_column_int64(st, first + 8);
+    u->sol_fin = sqlite3_column_int64(st, first + 9);
+    store_sqlite__copy_col(u->sol_worker, sizeof u->sol_worker, st, first + 10);
+    u->version = sqlite3_column_int64(st, first + 11);
 }
 
 static int ss_spool_get(store_t *st, const char *tag, spool_t *out)
@@ -275,72 +287,6 @@ static int ss_spool_foreach(store_t *st, spool_visit_fn fn, void *ud)
     return ret;
 }
 
-static int insert_event(conn_t *c, event_rec_t *e)
-{
-    sqlite3_stmt *q = store_sqlite__stmt_get(c, STMT_EVENT_INSERT);
-    if (!q) return ZE_STORE_UNAVAILABLE;
-    if (e->id[0]) sqlite3_bind_text(q, 1, e->id, -1, SQLITE_STATIC);
-    else sqlite3_bind_null(q, 1);
-    sqlite3_bind_int64(q, 2, e->ts);
-    sqlite3_bind_text(q, 3, e->tipo, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 4, e->tag, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 5, e->worker_id);
-    sqlite3_bind_text(q, 6, e->worker_nombre, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 7, e->operacion, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 8, e->accion, -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, 9, e->fecha_operacion);
-    sqlite3_bind_text(q, 10, e->metadata_json, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 11, e->live_json, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    sqlite3_reset(q);
-    /* Any failure, a constraint included, fails the change it belongs to: an audit event that
-     * cannot be written is never swallowed, and never passed off as a version conflict. */
-    if (rc != SQLITE_DONE) {
-        LOG_ERROR("event insert: %s", sqlite3_errmsg(c->db));
-        return ZE_STORE_UNAVAILABLE;
-    }
-    e->seq = sqlite3_last_insert_rowid(c->db);
-    return ZE_OK;
-}
-
-static int update_spool(conn_t *c, const spool_t *s)
-{
-    sqlite3_stmt *q = store_sqlite__stmt_get(c, STMT_SPOOL_UPDATE);
-    if (!q) return ZE_STORE_UNAVAILABLE;
-    sqlite3_bind_text(q, 1, s->tag, -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, 2, s->fecha_armado);
-    sqlite3_bind_int(q, 3, s->fecha_soldadura);
-    sqlite3_bind_int(q, 4, s->fecha_qc);
-    sqlite3_bind_text(q, 5, s->armador, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 6, s->soldador, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 7, s->ocupado_por, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 8, s->ocupado_worker_id);
-    sqlite3_bind_int(q, 9, (int)s->ocupado_op);
-    sqlite3_bind_int64(q, 10, s->fecha_ocupacion);
-    sqlite3_bind_text(q, 11, s->lock_token, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 12, s->version);
-    sqlite3_bind_int(q, 13, (int)s->metrologia);
-    sqlite3_bind_int(q, 14, (int)s->repair);
-    sqlite3_bind_int(q, 15, s->repair_cycle);
-    sqlite3_bind_text(q, 16, s->estado_detalle, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE) {
-        LOG_ERROR("spool update: %s", sqlite3_errmsg(c->db));
-        return ZE_STORE_UNAVAILABLE;
-    }
-    return sqlite3_changes(c->db) == 1 ? ZE_OK : ZE_SPOOL_NO_ENCONTRADO;
-}
-
-static int bump_generation(conn_t *c)
-{
-    sqlite3_stmt *q = store_sqlite__stmt_get(c, STMT_GEN_BUMP);
-    if (!q) return ZE_STORE_UNAVAILABLE;
-    int rc = sqlite3_step(q);
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? ZE_OK : ZE_STORE_UNAVAILABLE;
-}
-
 static int ss_generation(store_t *st, int64_t *out)
 {
     conn_t *c = store_sqlite__conn_get((sqlite_store_t *)st);
@@ -353,56 +299,36 @@ static int ss_generation(store_t *st, int64_t *out)
     return rc == SQLITE_ROW ? ZE_OK : ZE_STORE_UNAVAILABLE;
 }
 
-static int ss_spool_commit(store_t *st, spool_t *s, int64_t expected_version, event_rec_t *ev,
-                           size_t nev)
+/* ------------------------------------------------------------------------------------------ */
+/* Write transactions                                                                          */
+/* ------------------------------------------------------------------------------------------ */
+
+conn_t *store_sqlite__write_begin(sqlite_store_t *ss)
 {
-    sqlite_store_t *ss = (sqlite_store_t *)st;
     conn_t *c = store_sqlite__conn_get(ss);
-    if (!c) return ZE_STORE_UNAVAILABLE;
-    int ret = ZE_OK;
+    if (!c) return NULL;
     pthread_mutex_lock(&ss->write_mu);
     if (exec_sql(c->db, "BEGIN IMMEDIATE") != ZE_OK) {
-        ret = ZE_STORE_UNAVAILABLE;
-        goto unlock;
+        pthread_mutex_unlock(&ss->write_mu);
+        return NULL;
     }
-    sqlite3_stmt *q = store_sqlite__stmt_get(c, STMT_SPOOL_VERSION);
-    if (!q) {
-        ret = ZE_STORE_UNAVAILABLE;
-        goto rollback;
-    }
-    sqlite3_bind_text(q, 1, s->tag, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_DONE) ret = ZE_SPOOL_NO_ENCONTRADO;
-    else if (rc != SQLITE_ROW) ret = ZE_STORE_UNAVAILABLE;
-    else if (sqlite3_column_int64(q, 0) != expected_version) ret = ZE_VERSION_CONFLICT;
-    sqlite3_reset(q);
-    if (ret != ZE_OK) goto rollback;
+    return c;
+}
 
-    int64_t old_version = s->version;
-    s->version = expected_version + 1;
-    if ((ret = update_spool(c, s)) != ZE_OK) {
-        s->version = old_version;
-        goto rollback;
-    }
-    for (size_t i = 0; i < nev; i++) {
-        if ((ret = insert_event(c, &ev[i])) != ZE_OK) {
-            s->version = old_version;
-            goto rollback;
-        }
-    }
-    if ((ret = bump_generation(c)) != ZE_OK) {
-        s->version = old_version;
-        goto rollback;
-    }
-    if (exec_sql(c->db, "COMMIT") != ZE_OK) {
-        s->version = old_version;
-        ret = ZE_STORE_UNAVAILABLE;
-        goto rollback;
-    }
-    goto unlock;
-rollback:
-    sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-unlock:
+static int bump_generation(conn_t *c)
+{
+    sqlite3_stmt *q = store_sqlite__stmt_get(c, STMT_GEN_BUMP);
+    if (!q) return ZE_STORE_UNAVAILABLE;
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? ZE_OK : ZE_STORE_UNAVAILABLE;
+}
+
+int store_sqlite__write_end(sqlite_store_t *ss, conn_t *c, int ret, int bump)
+{
+    if (ret == ZE_OK && bump) ret = bump_generation(c);
+    if (ret == ZE_OK && exec_sql(c->db, "COMMIT") != ZE_OK) ret = ZE_STORE_UNAVAILABLE;
+    if (ret != ZE_OK) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     pthread_mutex_unlock(&ss->write_mu);
     return ret;
 }
@@ -485,7 +411,7 @@ static const struct store_ops sqlite_ops = {
     .close = ss_close,
     .spool_get = ss_spool_get,
     .spool_foreach = ss_spool_foreach,
-    .spool_commit = ss_spool_commit,
+    .spool_commit = store_sqlite__spool_commit,
     .worker_get = store_sqlite__worker_get,
     .worker_foreach = store_sqlite__worker_foreach,
     .event_foreach_tag = store_sqlite__event_foreach_tag,
@@ -495,34 +421,17 @@ static const struct store_ops sqlite_ops = {
     .export = ss_export,
     .ping = store_sqlite__ping,
     .generation = ss_generation,
+    .unions_get = store_sqlite__unions_get,
+    .unions_foreach = store_sqlite__unions_foreach,
+    .commit = store_sqlite__commit,
+    .notas_get = store_sqlite__notas_get,
+    .tracked_foreach = store_sqlite__tracked_foreach,
+    .tracked_put = store_sqlite__tracked_put,
+    .tracked_remove = store_sqlite__tracked_remove,
+    .audit_append = store_sqlite__audit_append,
+    .audit_since = store_sqlite__audit_since,
+    .snapshot_put = store_sqlite__snapshot_put,
 };
-
-static int migrate(sqlite3 *db, char *err, size_t errlen)
-{
-    int version = 0;
-    sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW)
-        version = sqlite3_column_int(q, 0);
-    sqlite3_finalize(q);
-    if (version > SCHEMA_VERSION) {
-        snprintf(err, errlen, "database schema %d is newer than this binary (%d)", version,
-                 SCHEMA_VERSION);
-        return ZE_STORE_UNAVAILABLE;
-    }
-    if (version == SCHEMA_VERSION) return ZE_OK;
-    /* Each step migrates from version N to N+1 inside one transaction. */
-    if (exec_sql(db, "BEGIN IMMEDIATE") != ZE_OK) goto fail;
-    if (version < 1 && exec_sql(db, schema_v1) != ZE_OK) goto fail_rollback;
-    if (version < 2 && exec_sql(db, schema_v2) != ZE_OK) goto fail_rollback;
-    if (exec_sql(db, "PRAGMA user_version = 2; COMMIT") != ZE_OK) goto fail_rollback;
-    return ZE_OK;
-fail_rollback:
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-fail:
-    snprintf(err, errlen, "cannot create schema: %s", sqlite3_errmsg(db));
-    return ZE_STORE_UNAVAILABLE;
-}
 
 static void on_thread_exit(void *p)
 {
@@ -554,7 +463,7 @@ store_t *store_sqlite_open(const char *path, char *err, size_t errlen)
     if (!c) goto fail;
     pthread_setspecific(ss->key, c);
     ss->conns = c;
-    if (migrate(c->db, err, errlen) != ZE_OK) goto fail;
+    if (store_sqlite__migrate(c->db, err, errlen) != ZE_OK) goto fail;
     if (thread_start(&ss->ckpt_thread, "zeues-wal-ckpt", checkpointer, ss) != 0) {
         snprintf(err, errlen, "cannot start the checkpoint thread");
         goto fail;

@@ -1,5 +1,9 @@
 /* Internals shared by the files of the SQLite backend (store_sqlite*.c); nothing else
- * includes this. */
+ * includes this. The files: store_sqlite.c (connections, statement cache, spool reads, open and
+ * close), store_sqlite_schema.c (schema and migrations), store_sqlite_commit.c (the one write
+ * transaction of a state change), store_sqlite_unions.c (union and Notas reads),
+ * store_sqlite_supervisor.c (tracked list, audit book, legacy snapshots), store_sqlite_rows.c
+ * (workers and events), store_sqlite_bulk.c and store_sqlite_bulk_unions.c (import, export). */
 #ifndef ZEUES_STORE_SQLITE_INT_H
 #define ZEUES_STORE_SQLITE_INT_H
 #include <pthread.h>
@@ -7,7 +11,21 @@
 
 #include "store/store.h"
 
-/* Prepared statements, cached per connection. */
+/* The columns store_sqlite__read_spool reads, in its order. */
+#define SPOOL_COLS                                                                          \
+    "row, tag, nv, fecha_materiales, fecha_armado, fecha_soldadura, fecha_qc, armador,"     \
+    " soldador, ocupado_por, ocupado_worker_id, ocupado_op, fecha_ocupacion, lock_token,"   \
+    " version, metrologia, repair, repair_cycle, estado_detalle, ot, total_uniones,"        \
+    " uniones_arm_completadas, uniones_sold_completadas, pulgadas_arm_c, pulgadas_sold_c"
+#define SPOOL_NCOLS 25
+
+/* The columns store_sqlite__read_union reads, in its order. */
+#define UNION_COLS                                                                          \
+    "tag, n, ot, dn_c, tipo, arm_inicio, arm_fin, arm_worker, sol_inicio, sol_fin,"         \
+    " sol_worker, version"
+#define UNION_NCOLS 12
+
+/* Prepared statements, cached per connection (SQL in store_sqlite.c). */
 enum {
     STMT_SPOOL_GET,
     STMT_SPOOL_ALL,
@@ -22,6 +40,20 @@ enum {
     STMT_ROLES_OF,
     STMT_GEN_BUMP,
     STMT_GEN_GET,
+    STMT_UNIONS_OF,
+    STMT_UNIONS_ALL,
+    STMT_UNION_VERSION,
+    STMT_UNION_INSERT,
+    STMT_UNION_UPDATE,
+    STMT_UNION_DELETE,
+    STMT_NOTAS_GET,
+    STMT_NOTAS_APPEND,
+    STMT_TRACKED_ALL,
+    STMT_TRACKED_PUT,
+    STMT_TRACKED_DEL,
+    STMT_AUDIT_INSERT,
+    STMT_AUDIT_SINCE,
+    STMT_SNAPSHOT_INSERT,
     STMT_COUNT
 };
 
@@ -53,8 +85,43 @@ conn_t *store_sqlite__conn_get(sqlite_store_t *ss);
 sqlite3_stmt *store_sqlite__stmt_get(conn_t *c, int which);
 /** Copies a text column into a fixed buffer ("" for NULL). */
 void store_sqlite__copy_col(char *dst, size_t n, sqlite3_stmt *st, int col);
-/** Reads the SPOOL_COLS columns (in that order, from column 0) of the current row. */
+/** Reads the SPOOL_COLS columns (in that order, from column 0) of the current row. NULL
+ *  counters read as -1. */
 void store_sqlite__read_spool(sqlite3_stmt *st, spool_t *s);
+/** Binds v at index i, NULL when v < 0 (the -1 = empty cell convention of the counters). */
+void store_sqlite__bind_count(sqlite3_stmt *st, int i, int64_t v);
+/** Reads the UNION_COLS columns (from column first) of the current row. */
+void store_sqlite__read_union(sqlite3_stmt *st, int first, zunion_t *u);
+
+/** Starts a write transaction on this thread's connection: takes write_mu, then BEGIN
+ *  IMMEDIATE. NULL on failure (then nothing is held). */
+conn_t *store_sqlite__write_begin(sqlite_store_t *ss);
+/** Ends the write transaction of store_sqlite__write_begin: when ret is ZE_OK, bumps the
+ *  generation (if bump) and commits, else rolls back; releases write_mu. Returns ret, or
+ *  ZE_STORE_UNAVAILABLE when the commit itself failed (then nothing was written). */
+int store_sqlite__write_end(sqlite_store_t *ss, conn_t *c, int ret, int bump);
+
+/* store_sqlite_schema.c */
+/** Creates or migrates the schema of db to the current version, in one transaction. */
+int store_sqlite__migrate(sqlite3 *db, char *err, size_t errlen);
+
+/* store_sqlite_commit.c */
+int store_sqlite__commit(store_t *st, store_change_t *c);
+int store_sqlite__spool_commit(store_t *st, spool_t *s, int64_t expected_version,
+                               event_rec_t *ev, size_t nev);
+
+/* store_sqlite_unions.c */
+int store_sqlite__unions_get(store_t *st, const char *tag, zunion_t *out, size_t *n);
+int store_sqlite__unions_foreach(store_t *st, union_visit_fn fn, void *ud);
+int store_sqlite__notas_get(store_t *st, const char *tag, char *out, size_t n);
+
+/* store_sqlite_supervisor.c */
+int store_sqlite__tracked_foreach(store_t *st, tracked_visit_fn fn, void *ud);
+int store_sqlite__tracked_put(store_t *st, const char *tag, int64_t now, tracked_t *out);
+int store_sqlite__tracked_remove(store_t *st, const char *tag, int *removed);
+int store_sqlite__audit_append(store_t *st, const audit_ev_t *ev, size_t n, size_t *appended);
+int store_sqlite__audit_since(store_t *st, int64_t since, audit_visit_fn fn, void *ud);
+int store_sqlite__snapshot_put(store_t *st, const snapshot_t *snap, int *written);
 
 /* store_sqlite_rows.c */
 int store_sqlite__worker_get(store_t *st, int64_t id, worker_t *out);
@@ -68,5 +135,40 @@ int store_sqlite__ping(store_t *st);
 /* store_sqlite_bulk.c (the caller holds write_mu during import) */
 int store_sqlite__import(sqlite3 *db, const sheets_t *in, char *err, size_t errlen);
 int store_sqlite__export(sqlite3 *db, sheets_t *out);
+
+/* Helpers of the bulk paths (store_sqlite_bulk.c), shared with store_sqlite_bulk_unions.c and
+ * the schema migration. Errors of the bulk paths carry SQLite's text in err. */
+int store_sqlite__bulk_run(sqlite3 *db, const char *sql, char *err, size_t errlen);
+int store_sqlite__bulk_prep(sqlite3 *db, const char *sql, sqlite3_stmt **q, char *err,
+                            size_t errlen);
+/** Steps q once (it must finish), then resets it and clears its bindings. */
+int store_sqlite__bulk_step(sqlite3 *db, sqlite3_stmt *q, char *err, size_t errlen);
+/** The stored header row of sheet (caller frees with store_sqlite__free_headers). */
+char **store_sqlite__load_headers(sqlite3 *db, const char *sheet, size_t *n);
+void store_sqlite__free_headers(char **v, size_t n);
+int store_sqlite__save_headers(sqlite3 *db, const char *sheet, char **headers, size_t n,
+                               char *err, size_t errlen);
+/** extra cells (n of them, NULL = tracked column) as the JSON array the extra columns hold
+ *  (caller frees). */
+char *store_sqlite__extra_json(char **extra, size_t n);
+/** The inverse: n cells from such a JSON array (caller frees each and the array). */
+char **store_sqlite__extra_cells(const char *json, size_t n);
+/** Rows that select_sql gives (key columns, then extra last; the rows the sheet being imported
+ *  no longer lists) get their extra cells moved from the old layout's positions to the new
+ *  one's by header name, written with update_sql (?1.. the keys, then the new extra). */
+int store_sqlite__remap_unlisted(sqlite3 *db, const char *select_sql, const char *update_sql,
+                                 char **old_h, size_t n_old, char **new_h, size_t n_new,
+                                 char *err, size_t errlen);
+
+/* store_sqlite_bulk_unions.c (inside the transaction of store_sqlite__import / _export) */
+/** The Uniones sheet of in (when in->has_unions) into the store: unions of known spools are
+ *  inserted, or updated in their engineering cells (OT, DN, TIPO, position, verbatim cells)
+ *  with their tracking kept; unions the sheet no longer lists are kept after the listed ones. */
+int store_sqlite__import_unions(sqlite3 *db, const sheets_t *in, char *err, size_t errlen);
+/** Keeps the counters of Operaciones equal to the unions they count: every spool with unions
+ *  gets its counters computed from them; a listed spool without unions takes the sheet's
+ *  counter cells (those its layout has). A spool whose counters change gets version + 1. */
+int store_sqlite__import_counters(sqlite3 *db, const sheets_t *in, char *err, size_t errlen);
+int store_sqlite__export_unions(sqlite3 *db, sheets_t *out);
 
 #endif

@@ -110,6 +110,7 @@ static void read_event(sqlite3_stmt *q, event_rec_t *e)
     e->fecha_operacion = sqlite3_column_int(q, 9);
     store_sqlite__copy_col(e->metadata_json, sizeof e->metadata_json, q, 10);
     store_sqlite__copy_col(e->live_json, sizeof e->live_json, q, 11);
+    e->n_union = sqlite3_column_int(q, 12);
 }
 
 static int visit_events(conn_t *c, sqlite3_stmt *q, event_visit_fn fn, void *ud)

@@ -54,6 +54,8 @@ static const cfg_row_t rows[] = {
     STR_ROW("environment", "ENVIRONMENT", "development", environment,
             "name reported by /api/health"),
     STR_ROW("log-level", "LOG_LEVEL", "INFO", log_level, "DEBUG, INFO, WARN or ERROR"),
+    STR_ROW("compat", "ZEUES_COMPAT", "v5", compat,
+            "v5 or v3: the tablet app whose meaning wins where a shared route contradicts"),
 };
 #define NROWS (sizeof rows / sizeof rows[0])
 
@@ -121,6 +123,10 @@ int config_load(config_t *cfg, int argc, char **argv, char *err, size_t errlen)
         }
         snprintf(source, sizeof source, "option --%s", r->flag);
         if (set_value(cfg, r, val, source, err, errlen)) return -1;
+    }
+    if (strcmp(cfg->compat, "v3") != 0 && strcmp(cfg->compat, "v5") != 0) {
+        snprintf(err, errlen, "ZEUES_COMPAT / --compat: '%s' is not v3 or v5", cfg->compat);
+        return -1;
     }
     if (config_log_level(cfg->log_level) < 0) {
         snprintf(err, errlen, "LOG_LEVEL / --log-level: '%s' is not DEBUG, INFO, WARN or ERROR",

@@ -24,6 +24,7 @@ typedef struct config {
     char environment[32];
     char bind[64];
     char log_level[16];
+    char compat[8];       /* "v5" (default) or "v3": which app a contradicting route serves */
 } config_t;
 
 /**

@@ -6,6 +6,11 @@
 //   an Armador takes two spools in one batch, pauses one, another Armador takes it over and
 //   completes it, while a second browser context keeps /app/dashboard.html open and must show
 //   every change live (Server-Sent Events), each within 3 s, without a reload.
+// Then the union flow (v4) on a spool given 8 unions through POST /api/v4/uniones/guardar:
+//   INICIAR (TOMAR on a spool with unions) → FINALIZAR marking 3 unions → PAUSADO (action
+//   PAUSAR); INICIAR again → "Seleccionar todas" (the other 5) → COMPLETADO (COMPLETAR); the
+//   wall's PD hoy follows live; Mi Registro shows the 8 unions with their PD total (also in
+//   print media); two notes added on the spool page show there, also after a reload.
 // Also: the SSE badge says CONECTADO, the spool page shows 2+ sessions, no console errors.
 // Every process of the binary (`zeues demo`, `zeues serve`) must end without a sanitizer report
 // (ASan/LSan/UBSan/TSan) and not by SIGABRT, and `zeues serve` must exit 0 on SIGTERM: each is
@@ -299,6 +304,53 @@ async function confirmAndResult(tab, tags, shotConfirm, shotResult) {
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* the union flow (v4)                                                                         */
+/* ------------------------------------------------------------------------------------------ */
+
+/** The 8 unions given to the spool of the union flow: (DN, type); MIT is ARM-only. */
+const UNIONS = [[2, 'BW'], [2.5, 'BW'], [3, 'SO'], [4, 'MIT'], [1.5, 'FILL'], [6, 'BR'], [0.75, 'BW'], [2, 'MIT']];
+const PD_FMT = new Intl.NumberFormat('es-CL', { maximumFractionDigits: 2 });
+const pd = (x) => PD_FMT.format(x);
+const dnSum = (ns) => ns.reduce((a, n) => a + Math.round(UNIONS[n - 1][0] * 100), 0) / 100;
+
+/** From the PAUSAR/COMPLETAR list of worker: tap the spool with unions → its union selection. */
+async function openUnions(tab, worker, action, tag) {
+  await openList(tab, worker, action);
+  const row = tab.locator(tid('spool-row-' + tag));
+  await row.waitFor();
+  const cls = (await row.getAttribute('class')) || '';
+  assert(cls.split(/\s+/).includes('union-nav'), `${tag} in the ${action} list is not a union row (class "${cls}")`);
+  await row.click();
+  await tab.locator(tid('union-screen')).waitFor();
+  await tab.locator(tid('union-row-' + UNIONS.length)).waitFor();
+  assert((await textOf(tab, 'union-tag')).trim() === tag, 'the union screen names another spool');
+  await tab.waitForFunction((sel) => { const b = document.querySelector(sel); return b && !b.disabled; }, tid('union-finalizar'));
+}
+
+/** Which union rows are selectable / selected now: {enabled: [n...], selected: [n...]}. */
+async function unionRows(tab) {
+  return tab.locator('[data-testid^="union-row-"]').evaluateAll((els) => {
+    const n = (e) => Number(e.getAttribute('data-testid').slice('union-row-'.length));
+    return {
+      enabled: els.filter((e) => !e.disabled).map(n),
+      selected: els.filter((e) => e.getAttribute('aria-pressed') === 'true').map(n),
+    };
+  });
+}
+
+/** FINALIZAR on the union screen; returns the outcome screen's facts. */
+async function finalizar(tab) {
+  await tab.locator(tid('union-finalizar')).click();
+  await tab.locator(tid('union-result')).waitFor({ timeout: 15000 });
+  return {
+    action: await tab.locator(tid('union-result')).getAttribute('data-action'),
+    title: (await tab.locator('.screen-title').textContent()).trim(),
+    shown: (await textOf(tab, 'union-action')).trim(),
+    processed: (await textOf(tab, 'union-processed')).trim(),
+  };
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* main                                                                                        */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -422,7 +474,10 @@ async function main() {
       .evaluateAll((els) => els.map((e) => e.getAttribute('data-testid').slice('spool-row-'.length)));
     assert(tags.length >= 4, `only ${tags.length} spools to take in ARM`);
     const occupied = new Set((await getJson('/api/dashboard/occupied')).map((x) => x.tag_spool));
-    const free = tags.filter((t) => !occupied.has(t));
+    // the v3 screens: spools without unions (a spool with unions is finished union by union)
+    const withUnions = new Set((await getJson('/api/spools/iniciar?operacion=ARM')).spools
+      .filter((x) => Number(x.total_uniones) > 0).map((x) => x.tag_spool));
+    const free = tags.filter((t) => !occupied.has(t) && !withUnions.has(t));
     [TAG1, TAG2] = [free[0], free[2]];
     assert(TAG1 && TAG2, 'no two free spools in the list');
     console.log(`[${secs()}s] spools: ${TAG1}, ${TAG2}`);
@@ -547,6 +602,196 @@ async function main() {
         window.scrollTo(0, e.getBoundingClientRect().top + window.scrollY - (bar ? bar.offsetHeight : 0) - 8);
       });
       await shot(sp, '08-spool-page');
+      await sp.close();
+    });
+  }
+
+  /* ---- the union flow: a spool with 8 unions ---- */
+  let TAGU = '';
+  const unionsOk = await check('a free spool gets 8 unions (POST /api/v4/uniones/guardar)', async () => {
+    const occupied = new Set((await getJson('/api/dashboard/occupied')).map((x) => x.tag_spool));
+    const cand = (await getJson('/api/spools/iniciar?operacion=ARM')).spools.find((x) =>
+      !occupied.has(x.tag_spool) && x.tag_spool !== TAG1 && x.tag_spool !== TAG2 && !x.ocupado_por &&
+      !x.fecha_armado && !(Number(x.uniones_arm_completadas) > 0));
+    assert(cand, 'no free spool without ARM work in the ARM list');
+    TAGU = cand.tag_spool;
+    const r = await fetch(BASE + '/api/v4/uniones/guardar', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ tag_spool: TAGU, unions: UNIONS.map(([dn, tipo], i) => ({ n_union: i + 1, dn_union: dn, tipo_union: tipo })) }),
+    });
+    const d = await r.json();
+    assert(r.status === 200 && d.total_uniones === UNIONS.length, `guardar: ${r.status} ${JSON.stringify(d).slice(0, 300)}`);
+    console.log(`[${secs()}s] union spool: ${TAGU}`);
+  });
+
+  const iniciar = async (shotName) => {
+    await openList(tab, W1, 'TOMAR');
+    await tab.locator(tid('filter-tag')).fill(TAGU);
+    const row = tab.locator(tid('spool-row-' + TAGU));
+    await row.waitFor();
+    const chip = (await row.locator(tid('pd-arm')).textContent()) || '';
+    assert(/^ARM \d+\/8 · /.test(chip.trim()), `the TOMAR row shows no ARM PD chip of 8 unions: "${chip}"`);
+    await selectRow(tab, TAGU);
+    await confirmAndResult(tab, [TAGU], null, shotName);
+    const msg = (await tab.locator(tid('result-item-' + TAGU)).textContent()) || '';
+    assert(/iniciado/i.test(msg), `TOMAR of a spool with unions did not go through INICIAR: "${msg.trim()}"`);
+    await tab.locator(tid('union-next')).waitFor({ timeout: 2000 });
+  };
+
+  let pausedOk = false;
+  if (unionsOk) {
+    pausedOk = await check(`${W1.name} INICIARs ${TAGU} (ARM), FINALIZARs 3 of its 8 unions → PAUSADO`, async () => {
+      await iniciar('10-union-iniciar');
+      const live = await dashWait(dash, TAGU, 'shown', W1.short);
+      console.log(`    dashboard shows it in ${live} ms`);
+      await openUnions(tab, W1, 'PAUSAR', TAGU);
+      let rows = await unionRows(tab);
+      assert(rows.enabled.join() === '1,2,3,4,5,6,7,8' && rows.selected.length === 0, `rows before: ${JSON.stringify(rows)}`);
+      assert((await textOf(tab, 'union-finalizar')).includes('PAUSAR'), 'with nothing selected the button does not pause');
+      await shot(tab, '11-union-select');
+      for (const n of [1, 2, 3]) await tab.locator(tid('union-row-' + n)).click();
+      rows = await unionRows(tab);
+      assert(rows.selected.join() === '1,2,3', `selected rows: ${rows.selected}`);
+      const want = `Seleccionaste 3 uniones = ${pd(dnSum([1, 2, 3]))} PD`;
+      const sum = (await textOf(tab, 'union-sum')).trim();
+      assert(sum === want, `sum says "${sum}", want "${want}"`);
+      assert(/PAUSADO/.test(await textOf(tab, 'union-hint')), 'the hint does not announce a pause');
+      await shot(tab, '12-union-selected-3');
+      const res = await finalizar(tab);
+      await shot(tab, '13-union-pausado');
+      assert(res.action === 'PAUSAR' && res.shown === 'PAUSAR' && /PAUSADO/.test(res.title),
+        `outcome: ${JSON.stringify(res)}`);
+      assert(res.processed.startsWith('3 = ' + pd(dnSum([1, 2, 3])) + ' PD'), `processed: "${res.processed}"`);
+      const todas = (await getJson(`/api/v4/uniones/${encodeURIComponent(TAGU)}/todas`)).unions;
+      const armed = todas.filter((u) => u.arm_worker).map((u) => u.n_union).sort((a, b) => a - b);
+      assert(armed.join() === '1,2,3' && todas.every((u) => !u.arm_worker || u.arm_worker === W1.short),
+        `unions with ARM on the server: ${JSON.stringify(todas.map((u) => [u.n_union, u.arm_worker]))}`);
+      const gone = await dashWait(dash, TAGU, 'gone');
+      console.log(`    dashboard drops it in ${gone} ms`);
+    });
+  }
+
+  let completedOk = false;
+  if (pausedOk) {
+    completedOk = await check(`${W1.name} INICIARs ${TAGU} again, selects the other 5 → COMPLETADO`, async () => {
+      const before = (await textOf(dash, 'pd-hoy-arm')).trim();
+      await iniciar(null);
+      await openUnions(tab, W1, 'COMPLETAR', TAGU);
+      let rows = await unionRows(tab);
+      assert(rows.enabled.join() === '4,5,6,7,8', `selectable rows after the pause: ${rows.enabled}`);
+      const done = (await tab.locator(tid('union-row-1')).textContent()) || '';
+      assert(done.includes('ARM ✓ ' + W1.short), `union 1 does not say who armed it: "${done}"`);
+      await tab.locator(tid('union-select-all')).click();
+      rows = await unionRows(tab);
+      assert(rows.selected.join() === '4,5,6,7,8', `"Seleccionar todas" selected ${rows.selected}`);
+      const want = `Seleccionaste 5 uniones = ${pd(dnSum([4, 5, 6, 7, 8]))} PD`;
+      const sum = (await textOf(tab, 'union-sum')).trim();
+      assert(sum === want, `sum says "${sum}", want "${want}"`);
+      assert(/COMPLETA/.test(await textOf(tab, 'union-hint')), 'the hint does not announce the completion');
+      await shot(tab, '14-union-select-rest');
+      const res = await finalizar(tab);
+      await shot(tab, '15-union-completado');
+      assert(res.action === 'COMPLETAR' && res.shown === 'COMPLETAR' && /COMPLETADO/.test(res.title),
+        `outcome: ${JSON.stringify(res)}`);
+      const st = await getJson(`/api/spool/${encodeURIComponent(TAGU)}/status`);
+      assert(st.uniones_arm_completadas === 8 && st.fecha_armado && st.pulgadas_arm === dnSum([1, 2, 3, 4, 5, 6, 7, 8]),
+        `spool after COMPLETAR: ${JSON.stringify(st).slice(0, 400)}`);
+      // the wall's PD hoy follows the FINALIZAR live
+      const api = await getJson('/api/dashboard/pd-hoy');
+      const start = Date.now();
+      await dash.waitForFunction(([sel, v]) => {
+        const e = document.querySelector(sel);
+        return !!e && e.textContent.trim() === v;
+      }, [tid('pd-hoy-arm'), pd(api.arm)], { timeout: LIVE_MS });
+      assert(api.arm >= dnSum([1, 2, 3, 4, 5, 6, 7, 8]), `pd-hoy ARM ${api.arm} is below this spool's 8 unions`);
+      console.log(`    dashboard PD hoy ARM ${before} → ${pd(api.arm)} in ${Date.now() - start} ms`);
+      await shot(dash, '16-dashboard-pd-hoy');
+    });
+  }
+
+  if (completedOk) {
+    await check(`Mi Registro of ${W1.name} shows the 8 unions of ${TAGU} with their PD total`, async () => {
+      // A second spool of the day for W1 (through the API), so the day has two groups and the
+      // total is more than any one of them.
+      const post = async (path, body) => {
+        const r = await fetch(BASE + path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+        const d = await r.json();
+        assert(r.status === 200, `POST ${path}: ${r.status} ${JSON.stringify(d).slice(0, 300)}`);
+        return d;
+      };
+      const occupied = new Set((await getJson('/api/dashboard/occupied')).map((x) => x.tag_spool));
+      const other = (await getJson('/api/spools/iniciar?operacion=ARM')).spools.find((x) => ![TAG1, TAG2, TAGU].includes(x.tag_spool) &&
+        !occupied.has(x.tag_spool) && !x.fecha_armado && !(Number(x.total_uniones) > 0));
+      assert(other, 'no second free spool for Mi Registro');
+      const TAGV = other.tag_spool;
+      const g = await post('/api/v4/uniones/guardar', { tag_spool: TAGV, unions: [{ n_union: 1, dn_union: 1, tipo_union: 'BW' }, { n_union: 2, dn_union: 0.5, tipo_union: 'SO' }] });
+      await post('/api/v4/occupation/iniciar', { tag_spool: TAGV, worker_id: W1.id, operacion: 'ARM' });
+      const f = await post('/api/v4/occupation/finalizar', { tag_spool: TAGV, worker_id: W1.id, operacion: 'ARM', selected_unions: g.created_ids.map((c) => c.id) });
+      assert(f.action_taken === 'COMPLETAR', `FINALIZAR of ${TAGV}: ${JSON.stringify(f)}`);
+      await tab.locator(tid('open-registro')).click();
+      await tab.waitForURL(/\/app\/registro\.html\?worker=/);
+      await tab.locator(tid('registro-pd-total')).waitFor();
+      const api = await getJson(`/api/registro/${W1.id}`);
+      const total = (await textOf(tab, 'registro-pd-total')).trim();
+      assert(total === pd(api.resumen.pd_total), `PD HOY says ${total}, the server ${api.resumen.pd_total}`);
+      assert(api.resumen.pd_total >= dnSum([1, 2, 3, 4, 5, 6, 7, 8]) + 1.5, `registro total ${api.resumen.pd_total}`);
+      const groups = await tab.locator(tid('registro-group')).count();
+      assert(groups === api.spools.length && groups >= 2, `${groups} groups shown, the server has ${api.spools.length}`);
+      await tab.locator(`${tid('registro-group')}[data-tag="${TAGV}"][data-op="ARM"]`).waitFor();
+      assert(/PD HOY/.test(await tab.locator('.pd-hoy-label').textContent()), 'the figure is not labelled PD HOY');
+      const group = tab.locator(`${tid('registro-group')}[data-tag="${TAGU}"][data-op="ARM"]`);
+      await group.waitFor();
+      const n = await group.locator(tid('registro-union')).count();
+      const gpd = (await group.locator(tid('registro-group-pd')).textContent()).trim();
+      assert(n === 8 && gpd === pd(dnSum([1, 2, 3, 4, 5, 6, 7, 8])) + ' PD', `group of ${TAGU}: ${n} unions, "${gpd}"`);
+      const wsel = await tab.locator(tid('registro-worker')).inputValue();
+      assert(wsel === String(W1.id), `the worker picker says ${wsel}`);
+      await shot(tab, '17-mi-registro');
+      await tab.emulateMedia({ media: 'print' });
+      const hidden = await tab.locator('.topbar').isHidden() && await tab.locator(tid('registro-print')).isHidden();
+      await tab.setViewportSize({ width: 794, height: 1123 });
+      await shot(tab, '18-mi-registro-print');
+      await tab.emulateMedia({ media: 'screen' });
+      await tab.setViewportSize(WIDE);
+      assert(hidden, 'the print stylesheet keeps the header or the controls');
+      await tab.goto(BASE + '/app/index.html');
+    });
+
+    await check(`notes added on the spool page of ${TAGU} show there (also after a reload)`, async () => {
+      const sp = watchPage(await tabCtx.newPage(), 'spool notes');
+      await sp.goto(`${BASE}/app/spool.html?tag=${encodeURIComponent(TAGU)}`);
+      await sp.locator(tid('spool-pd-arm')).waitFor();
+      const arm = (await textOf(sp, 'spool-pd-arm')).replace(/\s+/g, ' ');
+      assert(arm.includes(pd(dnSum([1, 2, 3, 4, 5, 6, 7, 8]))) && arm.includes('8 de 8'), `ARM tile: "${arm}"`);
+      assert(await sp.locator('[data-testid^="spool-union-"]').count() === 8, 'the unions table has not 8 rows');
+      const before = await sp.locator(tid('nota-line')).count();
+      const n1 = 'Unión 4 con brida girada, revisar antes de soldar';
+      await sp.locator(tid('nota-texto')).fill(n1);
+      const count = (await textOf(sp, 'nota-count')).trim();
+      assert(count === `${n1.length}/500`, `counter says "${count}"`);
+      await sp.locator(tid('nota-add')).click();
+      await sp.locator(tid('nota-line')).nth(before).waitFor();
+      const n2 = 'Terminado ARM de las 8 uniones';
+      await sp.locator(tid('nota-texto')).fill(n2);
+      await sp.locator(tid('nota-worker')).selectOption(String(W1.id));
+      await sp.locator(tid('nota-add')).click();
+      await sp.locator(tid('nota-line')).nth(before + 1).waitFor();
+      assert((await sp.locator(tid('nota-texto')).inputValue()) === '', 'the box was not emptied after adding');
+      const check2 = async (where) => {
+        const lines = await sp.locator(tid('nota-line')).allTextContents();
+        const tail = lines.slice(-2);
+        assert(lines.length === before + 2 && /^\d{8}: /.test(tail[0]) && tail[0].endsWith(n1) && tail[1].endsWith(n2),
+          `${where}: notes ${JSON.stringify(lines)}`);
+      };
+      await check2('after adding');
+      await sp.locator('#notas').evaluate((e) => {
+        const bar = document.querySelector('.topbar');
+        window.scrollTo(0, e.getBoundingClientRect().top + window.scrollY - (bar ? bar.offsetHeight : 0) - 8);
+      });
+      await shot(sp, '19-spool-notas');
+      await sp.reload();
+      await sp.locator(tid('nota-line')).nth(before + 1).waitFor();
+      await check2('after a reload');
       await sp.close();
     });
   }

@@ -4,7 +4,7 @@
  * Input: "METHOD PATH[?QUERY]" (first space splits method from target; the path is what
  * libmicrohttpd hands over: already percent-decoded, any byte but NUL). Properties:
  *  - FOUND: the route's method is METHOD, its pattern matches PATH, a {tag} parameter is the
- *    exact non-empty last segment and fits the buffer;
+ *    exact non-empty segment (last, or before the pattern's fixed suffix) and fits the buffer;
  *  - BAD_METHOD: some route has PATH, Allow is non-empty and does not list METHOD;
  *  - REDIRECT: PATH ends in '/', Location is exactly PATH without it and that path is routed;
  *  - NOT_FOUND: no route pattern matches PATH (checked by an independent matcher);
@@ -21,7 +21,7 @@
 #include "http/router.h"
 
 /* Independent matcher: 1 when path matches pattern (a {tag} segment is non-empty, has no '/'). */
-static int ref_match(const char *pattern, const char *path, const char **seg)
+static int ref_match(const char *pattern, const char *path, const char **seg, size_t *seg_len)
 {
     const char *brace = strstr(pattern, "{tag}");
     *seg = NULL;
@@ -29,16 +29,21 @@ static int ref_match(const char *pattern, const char *path, const char **seg)
     size_t prefix = (size_t)(brace - pattern);
     if (strncmp(pattern, path, prefix) != 0) return 0;
     const char *rest = path + prefix;
-    if (!*rest || strchr(rest, '/')) return 0;
+    const char *suffix = brace + 5; /* "" or "/name" */
+    const char *slash = strchr(rest, '/');
+    size_t seglen = slash ? (size_t)(slash - rest) : strlen(rest);
+    if (seglen == 0 || strcmp(rest + seglen, suffix) != 0) return 0;
     *seg = rest;
+    *seg_len = seglen;
     return 1;
 }
 
 static int any_route(const char *path)
 {
     const char *seg;
+    size_t seg_len;
     for (size_t i = 0; i < routes_count; i++)
-        if (ref_match(routes[i].pattern, path, &seg)) return 1;
+        if (ref_match(routes[i].pattern, path, &seg, &seg_len)) return 1;
     return 0;
 }
 
@@ -74,11 +79,13 @@ static void check_match(const char *method, const char *path, size_t param_len, 
         FUZZ_CHECK(strcmp(route->method, method) == 0, "FOUND %s %s for method %s",
                    route->method, route->pattern, method);
         const char *seg;
-        FUZZ_CHECK(ref_match(route->pattern, path, &seg), "FOUND %s for non-matching path '%s'",
-                   route->pattern, path);
+        size_t seg_len = 0;
+        FUZZ_CHECK(ref_match(route->pattern, path, &seg, &seg_len),
+                   "FOUND %s for non-matching path '%s'", route->pattern, path);
         FUZZ_CHECK(memchr(param, '\0', param_len) != NULL, "param not NUL-terminated");
         if (seg) {
-            FUZZ_CHECK(strcmp(param, seg) == 0, "param '%s' != segment '%s'", param, seg);
+            FUZZ_CHECK(strlen(param) == seg_len && strncmp(param, seg, seg_len) == 0,
+                       "param '%s' != segment '%.*s'", param, (int)seg_len, seg);
         } else {
             FUZZ_CHECK(param[0] == '\0', "param '%s' set for a route without {tag}", param);
         }
@@ -106,10 +113,11 @@ static void check_match(const char *method, const char *path, size_t param_len, 
         FUZZ_CHECK(strcmp(route->method, method) == 0, "PARAM_TOO_LONG %s for method %s",
                    route->pattern, method);
         const char *seg = NULL;
-        FUZZ_CHECK(ref_match(route->pattern, path, &seg) && seg, "PARAM_TOO_LONG for '%.200s'",
-                   path);
-        FUZZ_CHECK(strlen(seg) >= param_len, "PARAM_TOO_LONG for a %zu-byte segment (buffer %zu)",
-                   strlen(seg), param_len);
+        size_t seg_len = 0;
+        FUZZ_CHECK(ref_match(route->pattern, path, &seg, &seg_len) && seg,
+                   "PARAM_TOO_LONG for '%.200s'", path);
+        FUZZ_CHECK(seg_len >= param_len, "PARAM_TOO_LONG for a %zu-byte segment (buffer %zu)",
+                   seg_len, param_len);
         break;
     }
     case ROUTE_NOT_FOUND:

@@ -267,6 +267,33 @@ static void test_repair_sessions(void **state)
     assert_session(&g_s[4], "JP(96)", 96, "REPARACION", T0 + 30000, 0, "", "", "(open)");
 }
 
+/* v4 sessions: INICIAR_SPOOL opens; FINALIZAR's PAUSAR_SPOOL / COMPLETAR_SPOOL /
+ * CANCELAR_SPOOL close it (the last two only for the same operation); union events in between
+ * are progress, not session boundaries. */
+static void test_v4_sessions(void **state)
+{
+    (void)state;
+    ev_reset();
+    ev("INICIAR_SPOOL", 93, "MR(93)", "ARM", T0);
+    ev("UNION_ARM_REGISTRADA", 93, "MR(93)", "ARM", T0 + 3600);
+    ev("PAUSAR_SPOOL", 93, "MR(93)", "ARM", T0 + 3600);
+    ev("INICIAR_SPOOL", 94, "NR(94)", "ARM", T0 + 7200);
+    ev("COMPLETAR_SPOOL", 94, "NR(94)", "SOLD", T0 + 8000); /* another operation: stays open */
+    ev("UNION_ARM_REGISTRADA", 94, "NR(94)", "ARM", T0 + 9000);
+    ev("COMPLETAR_SPOOL", 94, "NR(94)", "ARM", T0 + 9000);
+    ev("METROLOGIA_AUTO_TRIGGERED", 94, "NR(94)", "ARM", T0 + 9000);
+    ev("INICIAR_SPOOL", 11, "MM(11)", "SOLD", T0 + 10000);
+    ev("CANCELAR_SPOOL", 11, "MM(11)", "SOLD", T0 + 10600);
+    ev("INICIAR_SPOOL", 11, "MM(11)", "SOLD", T0 + 20000);
+    assert_int_equal(sessions(), 4);
+    assert_session(&g_s[0], "MR(93)", 93, "ARM", T0, T0 + 3600, "PAUSAR_SPOOL", "MR(93)", "1h 0m");
+    assert_session(&g_s[1], "NR(94)", 94, "ARM", T0 + 7200, T0 + 9000, "COMPLETAR_SPOOL", "NR(94)",
+                   "30m");
+    assert_session(&g_s[2], "MM(11)", 11, "SOLD", T0 + 10000, T0 + 10600, "CANCELAR_SPOOL",
+                   "MM(11)", "10m");
+    assert_session(&g_s[3], "MM(11)", 11, "SOLD", T0 + 20000, 0, "", "", "(open)");
+}
+
 static void test_counting_and_cap(void **state)
 {
     (void)state;
@@ -492,6 +519,7 @@ int main(void)
         cmocka_unit_test(test_closed_by_someone_else),
         cmocka_unit_test(test_other_events_ignored),
         cmocka_unit_test(test_repair_sessions),
+        cmocka_unit_test(test_v4_sessions),
         cmocka_unit_test(test_counting_and_cap),
         cmocka_unit_test(test_session_across_fall_back),
         cmocka_unit_test(test_session_across_spring_forward),

@@ -132,6 +132,48 @@ static void test_header_table(void **state)
     }
 }
 
+/* The v4 key (domain-v4 §1.1): accents dropped as NFKD would, `/` removed too. */
+static const header_case_t key_cases[] = {
+    {"Fecha_QC_Metrología", 64, "fechaqcmetrologia"},
+    {"Fecha_QC_Metrologia", 64, "fechaqcmetrologia"},
+    {"TAG_SPOOL", 64, "tagspool"},
+    {"OK NDT si/no/Rep", 64, "okndtsinorep"},
+    {"Unión N°", 64, "unionn°"},          /* ° has no decomposition */
+    {"ÀÉÍÓÚÑÜÇàéíóúñüçÿ", 64, "aeiounucaeiounucy"},
+    {"ÆØÞÐ×ß", 64, "æøþð×ß"},            /* no decomposition: lower-cased, kept */
+    {"Nº 1ª", 64, "no1a"},
+    {"Tipo Unio\xCC\x81n", 64, "tipounion"}, /* an already decomposed accent */
+    {"ŁÓDŹ", 64, "ŁodŹ"},
+    {"  _ / _  ", 64, ""},
+    {"", 64, ""},
+    {"DN_UNIÓN", 5, "dnun"},
+    {"ÁREA", 2, "a"},                     /* Á became one byte */
+    {"ÆA", 2, ""},
+    {"ÆA", 3, "æ"},
+};
+
+static void test_header_key_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof key_cases / sizeof key_cases[0]; i++) {
+        const header_case_t *c = &key_cases[i];
+        char out[64];
+        memset(out, 'x', sizeof out);
+        names_header_key(c->in, out, c->n);
+        if (strcmp(out, c->want) != 0) {
+            print_error("case %zu: names_header_key(\"%s\", %zu) = \"%s\", want \"%s\"\n", i,
+                        c->in, c->n, out, c->want);
+            fail();
+        }
+    }
+    char out[4] = "abc";
+    names_header_key("X", out, 0);
+    assert_string_equal(out, "abc");
+    names_header_key(NULL, out, sizeof out);
+    assert_string_equal(out, "");
+    names_header_key("X", NULL, 8);
+}
+
 static void test_header_edges(void **state)
 {
     (void)state;
@@ -266,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_display_zero_size),
         cmocka_unit_test(test_header_table),
         cmocka_unit_test(test_header_edges),
+        cmocka_unit_test(test_header_key_table),
         cmocka_unit_test(test_id_table),
         cmocka_unit_test(test_utf8_table),
         cmocka_unit_test(test_utf8_length_is_respected),

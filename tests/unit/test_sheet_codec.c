@@ -2,7 +2,9 @@
  * Sheets API both deliver them: header mapping under column drift (domain-v3 §1.1; the drift
  * fixtures), the tracking state derived from Estado_Detalle, the Activo rule (§1.3, §1.4),
  * verbatim round trips of the columns ZEUES does not interpret (SPEC capability 10), bad rows
- * reported with their line and skipped, and the Trabajadores, Roles and Metadata sheets (§1.3-§2.1). */
+ * reported with their line and skipped, and the Trabajadores, Roles and Metadata sheets
+ * (§1.3-§2.1); the v4 columns of Operaciones, the Uniones sheet and its counters, Metadata's N_UNION
+ * (domain-v4 §2.1, §3, §5, §12). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -136,7 +138,7 @@ static const col_t plant[] = {
     {"SPLIT", "S-07", 0},
     {"TAG_SPOOL", TAG, 1},
     {"Cliente", "Minera Ñandú, S.A.", 0},
-    {"Notas", "  Revisar \"urgente\"\r\nsegunda línea  ", 0},
+    {"Notas", "  Revisar \"urgente\"\r\nsegunda línea  ", 1}, /* typed, but verbatim text */
     {"Fecha_Materiales", "15-01-2026", 1},
     {"Fecha_Armado", "", 1},
     {"Armador", "MR(93)", 1},
@@ -149,7 +151,10 @@ static const col_t plant[] = {
     {"Fecha_Ocupacion", "21-01-2026 14:30:00", 1},
     {"version", "3", 1},
     {"Estado_Detalle", ESTADO, 1},
-    {"Pulgadas_ARM", "12,5", 0},
+    {"Peso_Kg", "12,5", 0},
+    {"OT", " 001 ", 1},                  /* typed, kept verbatim */
+    {"Total_Uniones", "4", 1},
+    {"Pulgadas_ARM", "12.5", 1},          /* a number, in the form the writer writes */
 };
 #define NPLANT (sizeof plant / sizeof plant[0])
 
@@ -194,11 +199,12 @@ static size_t drift_renamed(col_t *c)
         {"Ocupado_Por", "ocupado por"},      {"Fecha_Ocupacion", "fecha_ocupacion"},
         {"version", "Version"},              {"Estado_Detalle", "ESTADO _ DETALLE"},
         {"NV", " n_v "},                     {"Cliente", "Cliente Final"},
-        {"Notas", "Observaciones"},
+        {"Notas", "Observaciones"},          {"Total_Uniones", "TOTAL UNIONES"},
     };
     memcpy(c, plant, sizeof plant);
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
         c[find(plant, NPLANT, names[k][0])].header = names[k][1];
+    c[find(plant, NPLANT, "Notas")].tracked = 0; /* Observaciones is just another column */
     return NPLANT;
 }
 
@@ -277,6 +283,15 @@ static void test_header_drift(void **state)
         EXPECT_INT(dc->name, s->version, 3);
         EXPECT_STR(dc->name, s->estado_detalle, ESTADO);
         EXPECT_INT(dc->name, s->row, 1);
+        EXPECT_STR(dc->name, s->ot, " 001 ");
+        EXPECT_INT(dc->name, s->total_uniones, 4);
+        EXPECT_INT(dc->name, s->uniones_arm_done, -1); /* absent column: empty */
+        EXPECT_INT(dc->name, s->pulgadas_arm_c, 1250);
+        EXPECT_INT(dc->name, s->pulgadas_sold_c, -1);
+        int has_notas = 0;
+        for (size_t i = 0; i < n; i++) has_notas |= strcmp(headers[i], "Notas") == 0;
+        EXPECT_STR(dc->name, sh.spools[0].notas ? sh.spools[0].notas : "",
+                   has_notas ? plant[find(plant, NPLANT, "Notas")].value : "");
         for (size_t i = 0; i < n; i++) {
             const char *extra = sh.spools[0].extra[i];
             if (cols[i].tracked) {
@@ -879,6 +894,560 @@ static void test_metadata(void **state)
     sheets_free(&sh);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Operaciones: the v4 columns (domain-v4 §2.1)                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct v4_case {
+    /* cells of Total_Uniones, Uniones_ARM_Completadas, Pulgadas_ARM */
+    const char *total, *arm, *pulg;
+    int want_total, want_arm;
+    int64_t want_pulg;
+    const char *bad; /* the report of a refused row, or NULL */
+    const char *out_total, *out_pulg; /* what the writer writes back */
+} v4_case_t;
+
+static const v4_case_t v4_cases[] = {
+    {"", "", "", -1, -1, -1, NULL, "", ""},
+    {"7", "3", "12.5", 7, 3, 1250, NULL, "7", "12.5"},
+    {" 7 ", "0", "12,50", 7, 0, 1250, NULL, "7", "12.5"},
+    {"7.0", "3", "0.75", 7, 3, 75, NULL, "7", "0.75"},  /* a numeric cell read unformatted */
+    {"0", "0", "0", 0, 0, 0, NULL, "0", "0"},
+    {"7.5", "", "", 0, 0, 0, "Total_Uniones '7.5' no es un entero mayor o igual a 0", NULL, NULL},
+    {"-1", "", "", 0, 0, 0, "Total_Uniones '-1' no es un entero mayor o igual a 0", NULL, NULL},
+    {"3", "x", "", 0, 0, 0, "Uniones_ARM_Completadas 'x' no es un entero mayor o igual a 0", NULL,
+     NULL},
+    {"3", "1", "-2", 0, 0, 0, "Pulgadas_ARM '-2' no es un número mayor o igual a 0", NULL, NULL},
+    {"3", "1", "2 pulg", 0, 0, 0, "Pulgadas_ARM '2 pulg' no es un número mayor o igual a 0", NULL,
+     NULL},
+};
+
+static void test_v4_operaciones_cells(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof v4_cases / sizeof v4_cases[0]; k++) {
+        const v4_case_t *c = &v4_cases[k];
+        char name[32];
+        snprintf(name, sizeof name, "v4 case %zu", k);
+        sheet_table_t t = SHEET_TABLE_INIT, out = SHEET_TABLE_INIT;
+        ROW(&t, "TAG_SPOOL", "OT", "Fecha_Materiales", "Fecha_Armado", "Armador",
+            "Fecha_Soldadura", "Soldador", "Fecha_QC_Metrología", "Total_Uniones",
+            "Uniones_ARM_Completadas", "Pulgadas_ARM", "Notas");
+        ROW(&t, "T-1", "1234", "", "", "", "", "", "", c->total, c->arm, c->pulg,
+            "20260415: lanzada\n20260416: revisada ");
+        sheets_t sh = {0};
+        sheet_report_t rep = {.source = "Operaciones"};
+        EXPECT_INT(name, sheet_codec_read_operaciones(&t, &sh, &rep), ZE_OK);
+        if (c->bad) {
+            bad_want_t want = {2, c->bad};
+            expect_bad(name, &rep, &want, 1);
+            EXPECT_INT(name, sh.n_spools, 0);
+        } else {
+            EXPECT_INT(name, rep.n_bad, 0);
+            const sheet_spool_t *sp = &sh.spools[0];
+            EXPECT_STR(name, sp->spool.ot, "1234");
+            EXPECT_INT(name, sp->spool.total_uniones, c->want_total);
+            EXPECT_INT(name, sp->spool.uniones_arm_done, c->want_arm);
+            EXPECT_INT(name, sp->spool.uniones_sold_done, -1);
+            EXPECT_INT(name, sp->spool.pulgadas_arm_c, c->want_pulg);
+            EXPECT_STR(name, sp->notas, "20260415: lanzada\n20260416: revisada ");
+            for (size_t i = 0; i < sh.n_op_headers; i++)
+                if (i == 1 || i >= 8) assert_null(sp->extra[i]); /* typed, not verbatim */
+            sheet_codec_write_operaciones(&sh, &out);
+            /* the layout as it came (plus the v3 columns it lacked), no v4 column added */
+            EXPECT_INT(name, out.rows[0].count, 17);
+            EXPECT_STR(name, out.rows[1].cells[1], "1234");
+            EXPECT_STR(name, out.rows[1].cells[8], c->out_total);
+            EXPECT_STR(name, out.rows[1].cells[10], c->out_pulg);
+            EXPECT_STR(name, out.rows[1].cells[11], "20260415: lanzada\n20260416: revisada ");
+        }
+        sheet_table_deinit(&t);
+        sheet_table_deinit(&out);
+        sheet_report_deinit(&rep);
+        sheets_free(&sh);
+    }
+}
+
+/* A layout without the v4 columns keeps them out until a spool has something to show there;
+ * then they are appended in the tracker's order. */
+typedef struct append_case {
+    const char *name;
+    const char *ot, *notas;
+    int total, arm;          /* -1 = empty */
+    const char *appended[8]; /* headers appended after the layout, NULL-terminated */
+} append_case_t;
+
+static const append_case_t append_cases[] = {
+    {"nothing to show", "", NULL, -1, -1, {NULL}},
+    {"zero unions", "", NULL, 0, 0, {NULL}},
+    {"an OT", "25001", NULL, -1, -1, {"OT", NULL}},
+    {"a note", "", "20260415: ok", -1, -1, {"Notas", NULL}},
+    {"unions", "", NULL, 3, 1,
+     {"Total_Uniones", "Uniones_ARM_Completadas", "Uniones_SOLD_Completadas", "Pulgadas_ARM",
+      "Pulgadas_SOLD", NULL}},
+};
+
+static void test_v4_columns_appended(void **state)
+{
+    (void)state;
+    static char *layout[] = {"TAG_SPOOL", "Fecha_Materiales"};
+    for (size_t k = 0; k < sizeof append_cases / sizeof append_cases[0]; k++) {
+        const append_case_t *c = &append_cases[k];
+        sheet_spool_t sp = {0};
+        snprintf(sp.spool.tag, sizeof sp.spool.tag, "T-1");
+        snprintf(sp.spool.ot, sizeof sp.spool.ot, "%s", c->ot);
+        sp.notas = (char *)c->notas;
+        sp.spool.total_uniones = c->total;
+        sp.spool.uniones_arm_done = sp.spool.uniones_sold_done = c->arm;
+        sp.spool.pulgadas_arm_c = sp.spool.pulgadas_sold_c = c->arm < 0 ? -1 : 250;
+        sheets_t sh = {.op_headers = layout, .n_op_headers = 2, .spools = &sp, .n_spools = 1};
+        sheet_table_t out = SHEET_TABLE_INIT;
+        sheet_codec_write_operaciones(&sh, &out);
+        size_t n = 0;
+        while (c->appended[n]) n++;
+        EXPECT_INT(c->name, out.rows[0].count, 2 + n);
+        for (size_t i = 0; i < n; i++)
+            EXPECT_STR(c->name, out.rows[0].cells[2 + i], c->appended[i]);
+        if (n && c->total > 0) {
+            EXPECT_STR(c->name, out.rows[1].cells[2], "3");
+            EXPECT_STR(c->name, out.rows[1].cells[5], "2.5");
+        }
+        sheet_table_deinit(&out);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Uniones (domain-v4 §3)                                                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The 17 headers of §3.1 and a row in canonical form (round trip byte-identical). */
+static const col_t urow[] = {
+    {"ID", "1234+3", 0},
+    {"OT", "1234", 1},
+    {"N_UNION", "3", 1},
+    {"TAG_SPOOL", "MK-1", 1},
+    {"DN_UNION", "2.5", 1},
+    {"TIPO_UNION", "BW", 1},
+    {"ARM_FECHA_INICIO", "21-01-2026 08:00:00", 1},
+    {"ARM_FECHA_FIN", "21-01-2026 10:15:30", 1},
+    {"ARM_WORKER", "MR(93)", 1},
+    {"SOL_FECHA_INICIO", "", 1},
+    {"SOL_FECHA_FIN", "", 1},
+    {"SOL_WORKER", "", 1},
+    {"NDT_UNION", "RX, 10%", 0},
+    {"R_NDT_UNION", "", 0},
+    {"NDT_FECHA", "45678", 0},
+    {"NDT_STATUS", " pendiente ", 0},
+    {"version", "550e8400-e29b-41d4-a716-446655440000", 0},
+};
+#define NUROW (sizeof urow / sizeof urow[0])
+
+static size_t udrift_none(col_t *c)
+{
+    memcpy(c, urow, sizeof urow);
+    return NUROW;
+}
+
+static size_t udrift_reordered(col_t *c)
+{
+    for (size_t i = 0; i < NUROW; i++) c[i] = urow[NUROW - 1 - i];
+    return NUROW;
+}
+
+static size_t udrift_inserted(col_t *c)
+{
+    size_t at = find(urow, NUROW, "N_UNION");
+    memcpy(c, urow, at * sizeof *c);
+    c[at] = (col_t){"Soldadura_Especial", "sí, \"TIG\"", 0};
+    memcpy(c + at + 1, urow + at, (NUROW - at) * sizeof *c);
+    c[NUROW + 1] = (col_t){"Comentario", "\r\nfin", 0};
+    return NUROW + 2;
+}
+
+/* Renamed the way the office spells them: case, spaces, accents (v4 key), a '/' alias. */
+static size_t udrift_renamed(col_t *c)
+{
+    static const char *const names[][2] = {
+        {"N_UNION", "N_Unión/Nro"},      /* the alias (the text before '/') is its key */
+        {"TAG_SPOOL", "Tag Spool"},      {"DN_UNION", "DN UNIÓN"},
+        {"TIPO_UNION", "tipo_unión"},    {"ARM_FECHA_FIN", "ARM Fecha Fin"},
+        {"ARM_WORKER", "arm/worker"},    {"NDT_STATUS", "Estado NDT"},
+    };
+    memcpy(c, urow, sizeof urow);
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+        c[find(urow, NUROW, names[k][0])].header = names[k][1];
+    return NUROW;
+}
+
+static const struct {
+    const char *name;
+    size_t (*make)(col_t *);
+} udrift_cases[] = {
+    {"as exported", udrift_none},
+    {"reordered", udrift_reordered},
+    {"inserted", udrift_inserted},
+    {"renamed", udrift_renamed},
+};
+
+static void test_uniones_drift(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof udrift_cases / sizeof udrift_cases[0]; k++) {
+        const char *name = udrift_cases[k].name;
+        col_t cols[MAXCOLS];
+        size_t n = udrift_cases[k].make(cols);
+        const char *headers[MAXCOLS], *values[MAXCOLS];
+        for (size_t i = 0; i < n; i++) {
+            headers[i] = cols[i].header;
+            values[i] = cols[i].value;
+        }
+        sheet_table_t in = SHEET_TABLE_INIT, out = SHEET_TABLE_INIT;
+        sheet_table_append(&in, headers, n, 1);
+        sheet_table_append(&in, values, n, 2);
+        sheets_t sh = {0};
+        sheet_report_t rep = {.source = "Uniones"};
+        EXPECT_INT(name, sheet_codec_read_uniones(&in, &sh, &rep), ZE_OK);
+        EXPECT_INT(name, rep.n_bad, 0);
+        EXPECT_INT(name, sh.has_unions, 1);
+        EXPECT_INT(name, sh.n_unions, 1);
+        EXPECT_INT(name, sh.n_union_headers, n);
+        const zunion_t *u = &sh.unions[0].u;
+        EXPECT_STR(name, u->tag, "MK-1");
+        EXPECT_INT(name, u->n, 3);
+        EXPECT_STR(name, u->ot, "1234");
+        EXPECT_INT(name, u->dn_c, 250);
+        EXPECT_STR(name, u->tipo, "BW");
+        EXPECT_INT(name, u->arm_inicio, santiago(20260121, 8, 0, 0));
+        EXPECT_INT(name, u->arm_fin, santiago(20260121, 10, 15, 30));
+        EXPECT_STR(name, u->arm_worker, "MR(93)");
+        EXPECT_INT(name, u->sol_fin, 0);
+        EXPECT_STR(name, u->sol_worker, "");
+        for (size_t i = 0; i < n; i++) {
+            const char *extra = sh.unions[0].extra[i];
+            if (cols[i].tracked) {
+                if (extra) fail_msg("%s: tracked column %s kept verbatim", name, headers[i]);
+            } else {
+                if (!extra) fail_msg("%s: column %s lost", name, headers[i]);
+                EXPECT_STR(name, extra, values[i]);
+            }
+        }
+        sheet_codec_write_uniones(&sh, &out);
+        EXPECT_INT(name, out.count, 2);
+        expect_row(name, &out.rows[0], headers, n);
+        expect_row(name, &out.rows[1], values, n);
+        sheet_table_deinit(&in);
+        sheet_table_deinit(&out);
+        sheet_report_deinit(&rep);
+        sheets_free(&sh);
+    }
+}
+
+/* Cells in the forms a sheet holds them: serial dates (days since 1899-12-30, fraction = time
+ * of day) are converted, numeric OT canonical, decimal commas, the tracked columns a sheet
+ * lacks appended, ragged rows. */
+static void test_uniones_cells(void **state)
+{
+    (void)state;
+    sheet_table_t t = SHEET_TABLE_INIT, out = SHEET_TABLE_INIT;
+    ROW(&t, "TAG_SPOOL", "N_UNION", "OT", "DN_UNION", "TIPO_UNION", "ARM_FECHA_INICIO",
+        "ARM_FECHA_FIN", "SOL_FECHA_FIN", "Extra");
+    ROW(&t, " MK-1 ", "1", "1234.0", "0,75", " SO ", "46043.25", "46043.6041666667",
+        "2026-01-21T18:30:00Z", "x");
+    ROW(&t, "MK-1", "2.0", "", "", "", "21-01-2026", "", "", "");
+    ROW(&t, "MK-2", "20"); /* ragged: everything else empty */
+    sheets_t sh = {0};
+    sheet_report_t rep = {.source = "Uniones"};
+    assert_int_equal(sheet_codec_read_uniones(&t, &sh, &rep), ZE_OK);
+    assert_int_equal(rep.n_bad, 0);
+    assert_int_equal(sh.n_unions, 3);
+    const zunion_t *a = &sh.unions[0].u, *b = &sh.unions[1].u, *c = &sh.unions[2].u;
+    assert_string_equal(a->tag, "MK-1");
+    assert_string_equal(a->ot, "1234");
+    assert_int_equal(a->dn_c, 75);
+    assert_string_equal(a->tipo, "SO");
+    assert_int_equal(a->arm_inicio, santiago(20260121, 6, 0, 0));
+    assert_int_equal(a->arm_fin, santiago(20260121, 14, 30, 0));
+    assert_int_equal(a->sol_fin, santiago(20260121, 15, 30, 0)); /* 18:30 UTC */
+    assert_int_equal(b->n, 2);
+    assert_int_equal(b->dn_c, 0);
+    assert_int_equal(b->arm_inicio, santiago(20260121, 0, 0, 0));
+    assert_int_equal(c->n, 20);
+    /* The layout: the sheet's headers, then the tracked ones it lacks. */
+    static const char *const layout[] = {"TAG_SPOOL", "N_UNION", "OT", "DN_UNION", "TIPO_UNION",
+                                         "ARM_FECHA_INICIO", "ARM_FECHA_FIN", "SOL_FECHA_FIN",
+                                         "Extra", "ARM_WORKER", "SOL_FECHA_INICIO",
+                                         "SOL_WORKER"};
+    assert_int_equal(sh.n_union_headers, 12);
+    for (size_t i = 0; i < 12; i++) assert_string_equal(sh.union_headers[i], layout[i]);
+    sheet_codec_write_uniones(&sh, &out);
+    static const char *const r1[] = {"MK-1", "1", "1234", "0.75", "SO", "21-01-2026 06:00:00",
+                                     "21-01-2026 14:30:00", "21-01-2026 15:30:00", "x", "", "",
+                                     ""};
+    static const char *const r3[] = {"MK-2", "20", "", "", "", "", "", "", "", "", "", ""};
+    expect_row("canonical union", &out.rows[1], r1, 12);
+    expect_row("ragged union", &out.rows[3], r3, 12);
+    sheet_table_deinit(&t);
+    sheet_table_deinit(&out);
+    sheet_report_deinit(&rep);
+    sheets_free(&sh);
+}
+
+static void test_uniones_bad_rows(void **state)
+{
+    (void)state;
+    sheet_table_t op = SHEET_TABLE_INIT, t = SHEET_TABLE_INIT;
+    ROW(&op, "TAG_SPOOL", "Fecha_Materiales", "Fecha_Armado", "Armador", "Fecha_Soldadura",
+        "Soldador", "Fecha_QC_Metrología");
+    ROW(&op, "MK-1");
+    ROW(&op, "MK-2");
+    sheets_t sh = {0};
+    sheet_report_t rep = {.source = "Operaciones"};
+    assert_int_equal(sheet_codec_read_operaciones(&op, &sh, &rep), ZE_OK);
+    sheet_report_deinit(&rep);
+    ROWL(&t, 1, "ID", "OT", "N_UNION", "TAG_SPOOL", "DN_UNION", "TIPO_UNION", "ARM_FECHA_FIN");
+    ROWL(&t, 2, "1", "1", "1", "MK-1", "2", "BW", "");
+    ROWL(&t, 3, "2", "1", "2", "MK-1", "0", "BW", "");
+    ROWL(&t, 4, "3", "1", "3", "MK-1", "-1", "BW", "");
+    ROWL(&t, 5, "4", "1", "4", "MK-1", "50.01", "BW", "");
+    ROWL(&t, 6, "5", "1", "5", "MK-1", "dos", "BW", "");
+    ROWL(&t, 7, "6", "1", "6", "MK-1", "50", "BW", "");
+    ROWL(&t, 8, "7", "1", "7", "MK-1", "1", "XX", "");
+    ROWL(&t, 9, "8", "1", "0", "MK-1", "1", "BW", "");
+    ROWL(&t, 10, "9", "1", "21", "MK-1", "1", "BW", "");
+    ROWL(&t, 11, "10", "1", "1.5", "MK-1", "1", "BW", "");
+    ROWL(&t, 12, "11", "1", "", "MK-1", "1", "BW", "");
+    ROWL(&t, 14, "12", "1", "1", "MK-1", "", "", ""); /* line 13 was a quoted newline */
+    ROWL(&t, 15, "13", "1", "1", "MK-9", "1", "BW", "");
+    ROWL(&t, 16, "14", "1", "8", "", "1", "BW", "");
+    ROWL(&t, 17, "15", "1", "9", "MK-1", "1", "BW", "ayer");
+    ROWL(&t, 18, "16", "1", "1", "MK-2", "", "FW", "45678.5");
+    ROWL(&t, 19, "17", "1", "7", "MK-1", "1", "bw", "");
+    rep = (sheet_report_t){.source = "Uniones"};
+    assert_int_equal(sheet_codec_read_uniones(&t, &sh, &rep), ZE_OK);
+    static const bad_want_t bad[] = {
+        {3, "DN_UNION '0' debe ser un número mayor que 0 y hasta 50"},
+        {4, "DN_UNION '-1' debe ser un número mayor que 0 y hasta 50"},
+        {5, "DN_UNION '50.01' debe ser un número mayor que 0 y hasta 50"},
+        {6, "DN_UNION 'dos' debe ser un número mayor que 0 y hasta 50"},
+        {8, "TIPO_UNION 'XX' desconocido (BW, SO, FILL, BR, MIT, LET, FW, SW, TW)"},
+        {9, "N_UNION '0' debe ser un entero de 1 a 20"},
+        {10, "N_UNION '21' debe ser un entero de 1 a 20"},
+        {11, "N_UNION '1.5' debe ser un entero de 1 a 20"},
+        {12, "N_UNION '' debe ser un entero de 1 a 20"},
+        {14, "N_UNION 1 de 'MK-1' repetido"},
+        {15, "TAG_SPOOL 'MK-9' no es un spool de Operaciones"},
+        {16, "TAG_SPOOL vacío"},
+        {17, "ARM_FECHA_FIN 'ayer' no es una fecha y hora válida"},
+        {19, "TIPO_UNION 'bw' desconocido (BW, SO, FILL, BR, MIT, LET, FW, SW, TW)"},
+    };
+    expect_bad("uniones", &rep, bad, sizeof bad / sizeof bad[0]);
+    assert_int_equal(sh.n_unions, 3);
+    assert_int_equal(sh.unions[0].u.n, 1);
+    assert_int_equal(sh.unions[1].u.n, 6); /* DN 50 is the largest accepted */
+    assert_int_equal(sh.unions[1].u.dn_c, 5000);
+    assert_string_equal(sh.unions[2].u.tag, "MK-2");
+    assert_int_equal(sh.unions[2].u.arm_fin, santiago(20250121, 12, 0, 0));
+    sheet_table_deinit(&t);
+    sheet_report_deinit(&rep);
+
+    /* A sheet without TAG_SPOOL or N_UNION is refused whole. */
+    ROW(&t, "ID", "OT", "TAG_SPOOL", "DN_UNION");
+    sheets_t none = {0};
+    assert_int_equal(sheet_codec_read_uniones(&t, &none, &rep), ZE_VALIDATION_ERROR);
+    assert_string_equal(rep.err, "Uniones: falta la columna obligatoria 'N_UNION'");
+    assert_int_equal(none.n_unions, 0);
+    sheet_table_deinit(&t);
+    sheet_table_deinit(&op);
+    sheet_report_deinit(&rep);
+    sheets_free(&none);
+    sheets_free(&sh);
+}
+
+/* A store with no Uniones layout writes the 17 headers of §3.1; a union ZEUES created (no
+ * cells of its own) gets the ID the original's guardar gave: {OT}+{N}. */
+static void test_uniones_default_layout(void **state)
+{
+    (void)state;
+    sheet_union_t su[2] = {0};
+    snprintf(su[0].u.tag, sizeof su[0].u.tag, "MK-1");
+    snprintf(su[0].u.ot, sizeof su[0].u.ot, " 001 ");
+    su[0].u.n = 5;
+    su[0].u.dn_c = 1200;
+    snprintf(su[0].u.tipo, sizeof su[0].u.tipo, "FILL");
+    su[1] = su[0];
+    su[1].u.ot[0] = '\0';
+    su[1].u.n = 6;
+    sheets_t sh = {.unions = su, .n_unions = 2};
+    sheet_table_t out = SHEET_TABLE_INIT;
+    sheet_codec_write_uniones(&sh, &out);
+    assert_int_equal(out.rows[0].count, SHEET_UNIONES_COLS);
+    for (size_t i = 0; i < SHEET_UNIONES_COLS; i++)
+        assert_string_equal(out.rows[0].cells[i], sheet_codec_uniones_header(i));
+    assert_string_equal(sheet_codec_uniones_header(0), "ID");
+    assert_string_equal(sheet_codec_uniones_header(16), "version");
+    assert_string_equal(sheet_codec_uniones_header(17), "");
+    static const char *const r1[] = {"001+5", " 001 ", "5", "MK-1", "12", "FILL", "", "", "",
+                                     "", "", "", "", "", "", "", ""};
+    static const char *const r2[] = {"", "", "6", "MK-1", "12", "FILL", "", "", "",
+                                     "", "", "", "", "", "", "", ""};
+    expect_row("created union", &out.rows[1], r1, SHEET_UNIONES_COLS);
+    expect_row("created union without OT", &out.rows[2], r2, SHEET_UNIONES_COLS);
+    sheet_table_deinit(&out);
+}
+
+/* Counters of Operaciones against the unions they count (domain-v4 §5). */
+typedef struct counter_case {
+    const char *name;
+    int total, arm, sold;
+    int64_t parm, psold;        /* the spool's cells (-1 = empty) */
+    const char *warn;           /* expected warning, NULL = consistent */
+} counter_case_t;
+
+static const counter_case_t counter_cases[] = {
+    {"consistent", 4, 2, 1, 450, 250, NULL},
+    {"empty cells",
+     -1, -1, -1, -1, -1,
+     "TAG_SPOOL 'MK-1': los contadores no coinciden con sus uniones (Total_Uniones '' -> 4, "
+     "Uniones_ARM_Completadas '' -> 2, Uniones_SOLD_Completadas '' -> 1, Pulgadas_ARM '' -> 4.5, "
+     "Pulgadas_SOLD '' -> 2.5); se guardan los calculados de Uniones"},
+    {"stale ARM counter", 4, 1, 1, 200, 250,
+     "TAG_SPOOL 'MK-1': los contadores no coinciden con sus uniones (Uniones_ARM_Completadas '1' "
+     "-> 2, Pulgadas_ARM '2' -> 4.5); se guardan los calculados de Uniones"},
+};
+
+static void test_reconcile_counters(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof counter_cases / sizeof counter_cases[0]; k++) {
+        const counter_case_t *c = &counter_cases[k];
+        sheet_spool_t sp[2] = {0};
+        snprintf(sp[0].spool.tag, sizeof sp[0].spool.tag, "MK-1");
+        sp[0].line = 7;
+        sp[0].spool.total_uniones = c->total;
+        sp[0].spool.uniones_arm_done = c->arm;
+        sp[0].spool.uniones_sold_done = c->sold;
+        sp[0].spool.pulgadas_arm_c = c->parm;
+        sp[0].spool.pulgadas_sold_c = c->psold;
+        /* MK-2 has no union rows: its cells stay whatever they say */
+        snprintf(sp[1].spool.tag, sizeof sp[1].spool.tag, "MK-2");
+        sp[1].spool.total_uniones = 9;
+        sp[1].spool.pulgadas_arm_c = -1;
+        sheet_union_t su[5] = {0};
+        for (int i = 0; i < 5; i++) {
+            snprintf(su[i].u.tag, sizeof su[i].u.tag, "MK-1");
+            su[i].u.n = i + 1;
+            su[i].u.dn_c = 250;
+            snprintf(su[i].u.tipo, sizeof su[i].u.tipo, "BW");
+        }
+        su[0].u.arm_fin = su[0].u.sol_fin = 1;     /* ARM and SOLD: 2.5 */
+        su[1].u.dn_c = 200;
+        su[1].u.arm_fin = 1;                       /* ARM: 2 */
+        su[2].u.tipo[0] = '\0';                    /* incomplete: counts in the total only */
+        su[2].u.arm_fin = 1;
+        snprintf(su[4].u.tag, sizeof su[4].u.tag, "MK-9"); /* not a spool: ignored */
+        su[4].u.arm_fin = 1;
+        sheets_t sh = {.spools = sp, .n_spools = 2, .unions = su, .n_unions = 5};
+        sheet_report_t rep = {.source = "Operaciones"};
+        size_t fixed = sheet_codec_reconcile_counters(&sh, &rep);
+        EXPECT_INT(c->name, fixed, c->warn ? 1 : 0);
+        EXPECT_INT(c->name, rep.n_warn, c->warn ? 1 : 0);
+        if (c->warn) {
+            EXPECT_INT(c->name, rep.warn[0].line, 7);
+            EXPECT_STR(c->name, rep.warn[0].msg, c->warn);
+        }
+        EXPECT_INT(c->name, sp[0].spool.total_uniones, 4);
+        EXPECT_INT(c->name, sp[0].spool.uniones_arm_done, 2);
+        EXPECT_INT(c->name, sp[0].spool.uniones_sold_done, 1);
+        EXPECT_INT(c->name, sp[0].spool.pulgadas_arm_c, 450);
+        EXPECT_INT(c->name, sp[0].spool.pulgadas_sold_c, 250);
+        EXPECT_INT(c->name, sp[1].spool.total_uniones, 9);
+        EXPECT_INT(c->name, sp[1].spool.pulgadas_arm_c, -1);
+        sheet_report_deinit(&rep);
+    }
+    /* The same rule over a spool's own array. */
+    zunion_t u[2] = {{.dn_c = 100, .tipo = "FW", .arm_fin = 5}, {.dn_c = 0, .sol_fin = 5}};
+    spool_t s = {.total_uniones = -1};
+    sheet_codec_union_counters(u, 2, &s);
+    assert_int_equal(s.total_uniones, 2);
+    assert_int_equal(s.uniones_arm_done, 1);
+    assert_int_equal(s.uniones_sold_done, 0);
+    assert_int_equal(s.pulgadas_arm_c, 100);
+    assert_int_equal(s.pulgadas_sold_c, 0);
+    sheet_codec_union_counters(u, 0, &s);
+    assert_int_equal(s.total_uniones, 0);
+    assert_int_equal(s.pulgadas_arm_c, 0);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Metadata: column K N_UNION (domain-v4 §12)                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+static void test_metadata_n_union(void **state)
+{
+    (void)state;
+    sheet_table_t t = SHEET_TABLE_INIT, out = SHEET_TABLE_INIT;
+    ROW(&t, "id", "timestamp", "evento_tipo", "tag_spool", "worker_id", "worker_nombre",
+        "operacion", "accion", "fecha_operacion", "metadata_json", "N_UNION");
+    ROW(&t, "e1", "21-01-2026 14:30:00", "UNION_ARM_REGISTRADA", "A", "93", "MR(93)", "ARM",
+        "COMPLETAR", "21-01-2026", "{\"union_count\": 2}", "");
+    ROW(&t, "e2", "21-01-2026 14:30:00", "UNION_ARM_REGISTRADA", "A", "93", "MR(93)", "ARM",
+        "COMPLETAR", "21-01-2026", "{\"union_id\": \"1234+7\"}", "7");
+    ROW(&t, "e3", "21-01-2026 14:30:00", "X", "A", "93", "MR(93)", "ARM", "TOMAR",
+        "21-01-2026", "{}"); /* ragged: N_UNION empty */
+    ROW(&t, "e4", "21-01-2026 14:30:00", "X", "A", "93", "MR(93)", "ARM", "TOMAR",
+        "21-01-2026", "{}", "21");
+    ROW(&t, "e5", "21-01-2026 14:30:00", "X", "A", "93", "MR(93)", "ARM", "TOMAR",
+        "21-01-2026", "{}", "uno");
+    sheets_t sh = {0};
+    sheet_report_t rep = {.source = "Metadata"};
+    assert_int_equal(sheet_codec_read_metadata(&t, &sh, &rep), ZE_OK);
+    static const bad_want_t bad[] = {{5, "N_UNION '21' debe ser un entero de 1 a 20"},
+                                     {6, "N_UNION 'uno' debe ser un entero de 1 a 20"}};
+    expect_bad("n_union", &rep, bad, 2);
+    assert_int_equal(sh.metadata_n_union, 1);
+    assert_int_equal(sh.n_events, 3);
+    assert_int_equal(sh.events[0].n_union, 0);
+    assert_int_equal(sh.events[1].n_union, 7);
+    sheet_codec_write_metadata(&sh, &out);
+    expect_row("11 columns", &out.rows[0], (const char *const *)t.rows[0].cells, 11);
+    expect_row("spool-level", &out.rows[1], (const char *const *)t.rows[1].cells, 11);
+    expect_row("per union", &out.rows[2], (const char *const *)t.rows[2].cells, 11);
+    assert_int_equal(out.rows[3].count, 11);
+    assert_string_equal(out.rows[3].cells[10], "");
+    sheet_table_deinit(&out);
+
+    /* Without the column and without per-union events: ten columns, as before. */
+    sh.metadata_n_union = 0;
+    sh.events[1].n_union = 0;
+    sheet_codec_write_metadata(&sh, &out);
+    assert_int_equal(out.rows[0].count, 10);
+    assert_int_equal(out.rows[2].count, 10);
+    sheet_table_deinit(&out);
+    /* A per-union event brings the column even into a ten-column layout. */
+    sh.events[2].n_union = 3;
+    sheet_codec_write_metadata(&sh, &out);
+    assert_int_equal(out.rows[0].count, 11);
+    assert_string_equal(out.rows[0].cells[10], "N_UNION");
+    assert_string_equal(out.rows[3].cells[10], "3");
+    sheet_table_deinit(&out);
+    sheet_table_deinit(&t);
+    sheet_report_deinit(&rep);
+    sheets_free(&sh);
+
+    /* The column is found by its name after the first ten (v4 key: n_union, N UNION...). */
+    ROW(&t, "id", "timestamp", "evento_tipo", "tag_spool", "worker_id", "worker_nombre",
+        "operacion", "accion", "fecha_operacion", "metadata_json", "nota", "n unión");
+    ROW(&t, "e1", "21-01-2026 14:30:00", "X", "A", "93", "MR(93)", "ARM", "TOMAR",
+        "21-01-2026", "{}", "ignorada", "4");
+    assert_int_equal(sheet_codec_read_metadata(&t, &sh, &rep), ZE_OK);
+    assert_int_equal(rep.n_bad, 0);
+    assert_int_equal(sh.metadata_n_union, 1);
+    assert_int_equal(sh.events[0].n_union, 4);
+    sheet_table_deinit(&t);
+    sheet_report_deinit(&rep);
+    sheets_free(&sh);
+}
+
 int main(void)
 {
     /* Dates and times in the sheets are Santiago wall-clock times. */
@@ -900,6 +1469,14 @@ int main(void)
         cmocka_unit_test(test_trabajadores_layouts),
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_metadata),
+        cmocka_unit_test(test_v4_operaciones_cells),
+        cmocka_unit_test(test_v4_columns_appended),
+        cmocka_unit_test(test_uniones_drift),
+        cmocka_unit_test(test_uniones_cells),
+        cmocka_unit_test(test_uniones_bad_rows),
+        cmocka_unit_test(test_uniones_default_layout),
+        cmocka_unit_test(test_reconcile_counters),
+        cmocka_unit_test(test_metadata_n_union),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,12 +1,14 @@
-/* GET /api/dashboard/occupied (who has what, newest first) and /api/dashboard/summary (counts
- * per state and per operation for wall screens). Read straight from the store: a write is
- * visible to the next read (no cache). */
+/* GET /api/dashboard/occupied (who has what, newest first), /api/dashboard/summary (counts
+ * per state and per operation for wall screens) and /api/dashboard/pd-hoy (the plant's PD of
+ * today per operation, from the unions). Read straight from the store: a write is visible to
+ * the next read (no cache). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/errors.h"
 #include "core/json_map.h"
 #include "core/spool.h"
+#include "core/unions.h"
 #include "http/handlers/handlers.h"
 #include "store/store.h"
 #include "util/tz.h"
@@ -116,5 +118,52 @@ int h_dashboard_summary(req_t *r)
     json_object_set_new(o, "por_operacion", po);
     json_object_set_new(o, "arm", states(c.arm));
     json_object_set_new(o, "sold", states(c.sold));
+    return reply_json(r, 200, o);
+}
+
+/* ---- PD of today ---- */
+
+typedef struct pd_hoy {
+    int64_t from, to; /* [from, to): today in the plant's zone, unix seconds */
+    int64_t arm_c, sold_c;
+    int arm_n, sold_n;
+} pd_hoy_t;
+
+static int sum_today(void *ud, const zunion_t *u)
+{
+    pd_hoy_t *p = ud;
+    if (u->arm_fin >= p->from && u->arm_fin < p->to) {
+        p->arm_c += u->dn_c;
+        p->arm_n++;
+    }
+    if (u->sol_fin >= p->from && u->sol_fin < p->to) {
+        p->sold_c += u->dn_c;
+        p->sold_n++;
+    }
+    return 0;
+}
+
+/* The wall's "PD hoy": the sum of DN_UNION over the unions whose ARM (resp. SOLD) was
+ * registered today, plant date (a union counts on the day its *_FECHA_FIN falls, whoever did
+ * it). One pass over the unions instead of one Mi Registro call per worker; the day's bounds
+ * are computed once so no union needs a time-zone conversion. */
+int h_dashboard_pd_hoy(req_t *r)
+{
+    zdate_t today = tz_date(r->now);
+    pd_hoy_t p;
+    memset(&p, 0, sizeof p);
+    p.from = tz_from_local(today, 0);
+    p.to = tz_from_local(zdate_from_days(zdate_to_days(today) + 1), 0);
+    if (!r->app->store->ops->unions_foreach ||
+        r->app->store->ops->unions_foreach(r->app->store, sum_today, &p) != ZE_OK)
+        return reply_error(r, ZE_STORE_UNAVAILABLE, NULL, "No se pudo leer la hoja Uniones");
+    char fecha[16];
+    zdate_format_dmy(today, fecha, sizeof fecha);
+    json_t *o = json_object();
+    json_object_set_new(o, "fecha", json_string(fecha));
+    json_object_set_new(o, "arm", json_real((double)p.arm_c / 100.0));
+    json_object_set_new(o, "sold", json_real((double)p.sold_c / 100.0));
+    json_object_set_new(o, "uniones_arm", json_integer(p.arm_n));
+    json_object_set_new(o, "uniones_sold", json_integer(p.sold_n));
     return reply_json(r, 200, o);
 }

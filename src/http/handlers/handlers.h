@@ -32,7 +32,32 @@ int h_spools_iniciar(req_t *r);
 int h_spools_completar(req_t *r);
 int h_spools_cancelar(req_t *r);
 int h_spools_reparacion(req_t *r);
+int h_spools_ocupados(req_t *r);
 int h_spool_detail(req_t *r);
+
+/* occupation_v4.c (the current app's union flow) */
+int h_v4_iniciar(req_t *r);
+int h_v4_finalizar(req_t *r);
+/* uniones.c */
+int h_uniones_disponibles(req_t *r);
+int h_uniones_metricas(req_t *r);
+int h_uniones_todas(req_t *r);
+int h_uniones_guardar(req_t *r);
+/* spool_status.c (the current app's card data) */
+int h_spool_status(req_t *r);
+int h_spools_batch_status(req_t *r);
+/* registro.c (Mi Registro) */
+int h_registro(req_t *r);
+/* notas.c */
+int h_notas_get(req_t *r);
+int h_notas_post(req_t *r);
+/* supervisor.c (the current app's tracked list and audit book) */
+int h_supervisor_list(req_t *r);
+int h_supervisor_list_add(req_t *r);
+int h_supervisor_list_remove(req_t *r);
+int h_supervisor_audit_batch(req_t *r);
+int h_supervisor_audit(req_t *r);
+int h_supervisor_legacy_snapshot(req_t *r);
 
 /* occupation.c */
 int h_occ_tomar(req_t *r);
@@ -59,6 +84,7 @@ int h_history(req_t *r);
 /* dashboard.c */
 int h_dashboard_occupied(req_t *r);
 int h_dashboard_summary(req_t *r);
+int h_dashboard_pd_hoy(req_t *r);
 /* sse_stream.c */
 int h_sse_stream(req_t *r);
 

@@ -12,7 +12,15 @@
 #include "store/store.h"
 #include "util/tz.h"
 
-typedef enum { FILTER_TAKE, FILTER_HELD_ID, FILTER_HELD_NAME, FILTER_REPAIR, FILTER_REPAIR_HELD } filter_t;
+typedef enum {
+    FILTER_TAKE,
+    FILTER_ADD_V5,      /* v5 ARM list: can be added to the tracked list */
+    FILTER_HELD_ID,
+    FILTER_HELD_NAME,
+    FILTER_OCCUPIED_BY, /* v5 /api/spools/ocupados: Ocupado_Por ends in "(worker_id)" */
+    FILTER_REPAIR,
+    FILTER_REPAIR_HELD
+} filter_t;
 
 typedef struct list_ctx {
     filter_t filter;
@@ -57,6 +65,8 @@ static int visit(void *ud, const spool_t *s)
     int keep = 0;
     switch (c->filter) {
     case FILTER_TAKE: keep = lists_can_take(s, c->op); break;
+    case FILTER_ADD_V5: keep = lists_can_add_v5(s); break;
+    case FILTER_OCCUPIED_BY: keep = spool_is_occupied(s) && s->ocupado_worker_id == c->worker_id; break;
     case FILTER_HELD_ID: keep = lists_held_by(s, c->op, c->worker_id); break;
     case FILTER_HELD_NAME:
         keep = spool_is_occupied(s) && s->ocupado_op == c->op &&
@@ -140,12 +150,16 @@ int h_spools_iniciar(req_t *r)
 {
     list_ctx_t c = {.filter = FILTER_TAKE};
     if (query_op_or_reply(r, &c.op, "ARM, SOLD, METROLOGIA o REPARACION") != 0) return 0;
+    /* The one contradiction between the two apps (README "Two tablet apps"): the current app
+     * uses the ARM list as "spools that can be added to its list". */
+    int v5 = c.op == ZOP_ARM && strcmp(r->app->cfg->compat, "v5") == 0;
+    if (v5) c.filter = FILTER_ADD_V5;
     char key[64];
     int64_t gen;
-    snprintf(key, sizeof key, "iniciar|%s", zop_name(c.op));
+    snprintf(key, sizeof key, "iniciar|%s%s", zop_name(c.op), v5 ? "|v5" : "");
     if (cached(r, key, &gen)) return 0;
     if (run_list(r, &c) != 0) return 0;
-    reply_list(r, &c, lists_label_take(c.op));
+    reply_list(r, &c, v5 ? "ARM - Fecha_Materiales llena Y Armador vacío" : lists_label_take(c.op));
     remember(r, key, gen);
     return 0;
 }
@@ -177,6 +191,24 @@ int h_spools_cancelar(req_t *r)
     reply_list(r, &c, label);
     remember(r, key, gen);
     return 0;
+}
+
+int h_spools_ocupados(req_t *r)
+{
+    list_ctx_t c = {.filter = FILTER_OCCUPIED_BY};
+    if (query_op_or_reply(r, &c.op, "ARM, SOLD o REPARACION") != 0) return 0;
+    if (c.op == ZOP_METROLOGIA) {
+        json_t *data = json_object();
+        json_object_set_new(data, "operacion", json_string("METROLOGIA"));
+        return reply_error(r, ZE_BAD_REQUEST, data,
+                           "Operación inválida 'METROLOGIA'. Debe ser ARM, SOLD o REPARACION.");
+    }
+    if (query_int_or_reply(r, "worker_id", 1, &c.worker_id) != 0) return 0;
+    if (run_list(r, &c) != 0) return 0;
+    char label[96];
+    snprintf(label, sizeof label, "Ocupado_Por contiene (%lld) - operacion=%s",
+             (long long)c.worker_id, zop_name(c.op));
+    return reply_list(r, &c, label);
 }
 
 int h_spools_reparacion(req_t *r)
