@@ -11,6 +11,18 @@
  *   race     every connection hammers the first K spools of -s FILE (random pick per attempt);
  *            TOMAR until it gets a 2xx, then PAUSAR. Expect mostly 409.
  *   get      GET PATH in a loop (used to check the generator's own ceiling).
+ *   unions   the v4 union flow: each line of -s FILE is "TAG ID1,ID2,..." (the spool's free
+ *            union ids for -o, default ARM). Each connection has one worker and owns one spool
+ *            at a time, and alternates POST /api/v4/occupation/iniciar and /finalizar with -u
+ *            (default 8) of its ids in "selected_unions" (one cycle = 2 requests). After a 2xx
+ *            FINALIZAR those ids are used up; a spool left with fewer than -u (its ARM complete,
+ *            or nearly) is replaced by the next line of the file that no connection has had yet
+ *            (so is a spool whose INICIAR or FINALIZAR is refused). Lines are handed out on
+ *            demand, not split in advance, because the server does not serve all connections
+ *            equally fast. When the file runs out before the deadline the measuring window
+ *            closes there (secs= is its real length, exhausted=1). Latency is also reported per
+ *            route (ini_*, fin_*), cycles per connection as conn_cycles_min/max, and every
+ *            FINALIZAR answer is checked for "unions_processed":U (fin_short= counts others).
  *   sse      opens N streams on PATH (default /api/sse/stream), then fires E TOMARs on distinct
  *            spools one at a time and measures, per stream, the delay until the matching
  *            `event: spool_update` frame arrives (a stream that misses it within 2 s counts as
@@ -102,20 +114,21 @@ static uint64_t hpct(const hist_t *h, double p)
 
 /* ---------------------------------------------------------------- options */
 
-enum mode { M_CYCLE, M_RACE, M_GET, M_SSE, M_STARTUP };
+enum mode { M_CYCLE, M_RACE, M_GET, M_SSE, M_STARTUP, M_UNIONS };
 static struct {
     enum mode mode;
-    int port, conns, spools_per_conn, events, runs;
+    int port, conns, spools_per_conn, events, runs, sel;
     double secs, warmup, rate;
     const char *path, *spool_file, *operacion;
     int64_t workers[1024];
     int nworkers;
     char **spools;
+    char **rest; /* what follows the tag on its line (unions: the comma-separated ids) */
     int nspools;
     int rss_pid;
     char **cmd;
 } opt = {.mode = M_CYCLE, .conns = 1, .spools_per_conn = 2, .events = 30, .runs = 5,
-         .secs = 5, .warmup = 1, .path = NULL, .operacion = "ARM"};
+         .sel = 8, .secs = 5, .warmup = 1, .path = NULL, .operacion = "ARM"};
 
 static void die(const char *msg)
 {
@@ -127,18 +140,44 @@ static void load_spools(const char *file)
 {
     FILE *f = fopen(file, "r");
     if (!f) die("cannot open spool file");
-    char line[256];
+    char line[4096];
     int cap = 0;
     while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\r\n \t")] = '\0';
+        line[strcspn(line, "\r\n")] = '\0';
+        size_t tl = strcspn(line, " \t");
+        char *rest = line + tl + strspn(line + tl, " \t");
+        line[tl] = '\0';
         if (!line[0]) continue;
         if (opt.nspools == cap) {
             cap = cap ? cap * 2 : 1024;
             opt.spools = realloc(opt.spools, (size_t)cap * sizeof *opt.spools);
+            opt.rest = realloc(opt.rest, (size_t)cap * sizeof *opt.rest);
         }
+        opt.rest[opt.nspools] = strdup(rest);
         opt.spools[opt.nspools++] = strdup(line);
     }
     fclose(f);
+}
+
+/* unions: the ids of each spool line, split at the commas. */
+static char ***uids;
+static int *nuids;
+
+static void split_unions(void)
+{
+    uids = calloc((size_t)opt.nspools, sizeof *uids);
+    nuids = calloc((size_t)opt.nspools, sizeof *nuids);
+    for (int i = 0; i < opt.nspools; i++) {
+        int cap = 0;
+        for (char *tok = strtok(opt.rest[i], ","); tok; tok = strtok(NULL, ",")) {
+            if (!*tok) continue;
+            if (nuids[i] == cap) {
+                cap = cap ? cap * 2 : 16;
+                uids[i] = realloc(uids[i], (size_t)cap * sizeof *uids[i]);
+            }
+            uids[i][nuids[i]++] = tok;
+        }
+    }
 }
 
 static void parse_workers(const char *s)
@@ -331,9 +370,13 @@ typedef struct conn {
     int64_t t_due; /* open loop: when the next request is due (latency counts from here) */
     hparse_t hp;
     /* workload state */
-    int phase;      /* 0 = next request is TOMAR, 1 = PAUSAR */
+    int phase;      /* 0 = next request is TOMAR (INICIAR), 1 = PAUSAR (FINALIZAR) */
     int own_first;  /* index of the first owned spool */
-    int cur;        /* spool being worked */
+    int cur;        /* spool being worked (unions: -1 once the connection has none left) */
+    int used;       /* unions: ids of the current spool already registered */
+    uint64_t cycles; /* unions: its measured 2xx FINALIZARs */
+    char body[512]; /* unions: the start of the response body */
+    size_t blen;
     int64_t worker;
     int draining;   /* past the deadline: finish a held spool, then stop */
     /* SSE */
@@ -355,6 +398,10 @@ typedef struct {
     hist_t h;
     uint64_t ok, s409, s410, s4xx, s5xx, other, errors, reconnects, bytes;
     uint64_t tomar_ok, pausar_ok;
+    /* unions */
+    hist_t hi, hf; /* INICIAR, FINALIZAR */
+    uint64_t fin_short, completar, skipped, exhausted, spools_started;
+    int64_t t_first_exhausted;
 } stats_t;
 static stats_t st;
 static int64_t t_begin, t_measure, t_end;
@@ -411,6 +458,37 @@ static void build_post(conn_t *c, const char *route, const char *tag, int64_t wo
                                   route, bl, body);
 }
 
+static void build_post_body(conn_t *c, const char *route, const char *body, int bl)
+{
+    c->req_len = (size_t)snprintf(c->req, sizeof c->req,
+                                  "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                  "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+                                  route, bl, body);
+    if (c->req_len >= sizeof c->req) die("request too long");
+}
+
+/* unions: INICIAR (phase 0) or FINALIZAR with the next opt.sel ids (phase 1) of c->cur. */
+static void build_union_request(conn_t *c)
+{
+    const char *tag = opt.spools[c->cur];
+    char body[900];
+    int bl = snprintf(body, sizeof body,
+                      "{\"tag_spool\":\"%s\",\"worker_id\":%lld,\"operacion\":\"%s\"", tag,
+                      (long long)c->worker, opt.operacion);
+    if (c->phase == 1) {
+        bl += snprintf(body + bl, sizeof body - (size_t)bl, ",\"selected_unions\":[");
+        for (int j = 0; j < opt.sel; j++)
+            bl += snprintf(body + bl, sizeof body - (size_t)bl, "%s\"%s\"", j ? "," : "",
+                           uids[c->cur][c->used + j]);
+        bl += snprintf(body + bl, sizeof body - (size_t)bl, "]");
+    }
+    bl += snprintf(body + bl, sizeof body - (size_t)bl, "}");
+    if (bl >= (int)sizeof body) die("request body too long");
+    build_post_body(c,
+                    c->phase == 0 ? "/api/v4/occupation/iniciar" : "/api/v4/occupation/finalizar",
+                    body, bl);
+}
+
 static void build_get(conn_t *c, const char *path, int stream)
 {
     c->req_len = (size_t)snprintf(c->req, sizeof c->req,
@@ -424,6 +502,7 @@ static void conn_send(conn_t *c)
     c->t_sent = c->t_wire = now_ns();
     if (opt.rate > 0 && c->t_due && c->t_due < c->t_sent) c->t_sent = c->t_due;
     hp_reset(&c->hp);
+    c->blen = 0;
     ssize_t w = write(c->fd, c->req, c->req_len);
     if (w > 0) c->req_off = (size_t)w;
     if (c->req_off == c->req_len) {
@@ -463,6 +542,14 @@ static void next_request(conn_t *c)
                    opt.spools[c->cur], c->worker);
         break;
     }
+    case M_UNIONS:
+        if ((c->draining && c->phase == 0) || c->cur < 0) {
+            c->st = C_FINISHED;
+            conn_close(c);
+            return;
+        }
+        build_union_request(c);
+        break;
     case M_GET:
         if (c->draining) {
             c->st = C_FINISHED;
@@ -522,6 +609,60 @@ static void count_status(int status, int measured)
     else st.other++;
 }
 
+static int next_line; /* unions: the first line no connection has had yet */
+
+/* unions: the connection moves on to the next spool nobody has had, or has none left. */
+static void next_union_spool(conn_t *c, int64_t t)
+{
+    c->used = 0;
+    while (next_line < opt.nspools && nuids[next_line] < opt.sel) next_line++;
+    c->cur = next_line < opt.nspools ? next_line++ : opt.nspools;
+    if (c->cur >= opt.nspools) {
+        c->cur = -1;
+        if (!c->draining && t < t_end) {
+            /* From here on not every connection is loading the server: the measuring window
+             * closes now (everyone drains), and secs= says how long it really was. */
+            st.exhausted++;
+            if (!st.t_first_exhausted) st.t_first_exhausted = t;
+            t_end = t;
+        }
+        return;
+    }
+    st.spools_started++;
+}
+
+static void union_response(conn_t *c, int status, int measured, int64_t t)
+{
+    int ok = status >= 200 && status < 300;
+    if (measured) hrec(c->phase == 0 ? &st.hi : &st.hf, (uint64_t)((t - c->t_sent) / 1000));
+    if (c->phase == 0) {
+        if (ok) {
+            if (measured) st.tomar_ok++;
+            c->phase = 1;
+        } else {
+            if (measured) st.skipped++;
+            next_union_spool(c, t);
+        }
+        return;
+    }
+    c->phase = 0;
+    if (!ok) {
+        if (measured) st.skipped++;
+        next_union_spool(c, t);
+        return;
+    }
+    c->body[c->blen] = '\0';
+    if (measured) {
+        st.pausar_ok++;
+        c->cycles++;
+        const char *u = strstr(c->body, "\"unions_processed\":");
+        if (!u || atoi(u + 19) != opt.sel) st.fin_short++;
+        if (strstr(c->body, "\"action_taken\":\"COMPLETAR\"")) st.completar++;
+    }
+    c->used += opt.sel;
+    if (nuids[c->cur] - c->used < opt.sel) next_union_spool(c, t);
+}
+
 /* A load connection got a whole response. */
 static void on_response(conn_t *c)
 {
@@ -531,7 +672,9 @@ static void on_response(conn_t *c)
     if (measured) hrec(&st.h, (uint64_t)((t - c->t_sent) / 1000));
     count_status(status, measured);
     int ok = status >= 200 && status < 300;
-    if (opt.mode == M_CYCLE) {
+    if (opt.mode == M_UNIONS) {
+        union_response(c, status, measured, t);
+    } else if (opt.mode == M_CYCLE) {
         if (c->phase == 0) {
             if (ok) {
                 if (measured) st.tomar_ok++;
@@ -631,6 +774,16 @@ static void sse_body(void *ctx, const char *d, size_t n)
 
 /* ---------------------------------------------------------------- event loop */
 
+/* unions: keeps the start of a load connection's response body. */
+static void load_body(void *ctx, const char *d, size_t n)
+{
+    conn_t *c = ctx;
+    size_t room = sizeof c->body - 1 - c->blen;
+    if (n > room) n = room;
+    memcpy(c->body + c->blen, d, n);
+    c->blen += n;
+}
+
 static char rbuf[1 << 20];
 
 static void handle_io(conn_t *c, uint32_t events)
@@ -697,7 +850,8 @@ static void handle_io(conn_t *c, uint32_t events)
                 }
                 continue;
             }
-            long k = hp_feed(&c->hp, rbuf + off, (size_t)r - off, NULL, NULL);
+            long k = hp_feed(&c->hp, rbuf + off, (size_t)r - off,
+                             opt.mode == M_UNIONS ? load_body : NULL, c);
             if (k < 0) {
                 st.errors++;
                 conn_close(c);
@@ -749,6 +903,10 @@ static int run_load(void)
                 die("not enough spools: need conns x spools-per-conn");
         }
         if (opt.mode == M_RACE && opt.spools_per_conn > opt.nspools) die("not enough spools");
+        if (opt.mode == M_UNIONS) {
+            if (i >= opt.nspools) die("unions: need at least one spool line per connection");
+            next_union_spool(c, t_begin);
+        }
         if (conn_open(c) != 0) {
             st.errors++;
             c->st = C_FINISHED;
@@ -768,22 +926,49 @@ static int run_load(void)
                     conns[i].st = C_FINISHED;
                 }
     }
-    double secs = opt.secs;
+    /* unions: the window ends where the first connection ran out of spools (see below). */
+    double secs = (double)(t_end - t_measure) / 1e9;
+    if (secs < 0) secs = 0;
     uint64_t total = st.h.count;
-    const char *m = opt.mode == M_CYCLE ? "cycle" : opt.mode == M_RACE ? "race" : "get";
+    const char *m = opt.mode == M_CYCLE    ? "cycle"
+                    : opt.mode == M_RACE   ? "race"
+                    : opt.mode == M_UNIONS ? "unions"
+                                           : "get";
     printf("mode=%s rate=%.0f conns=%d secs=%.2f requests=%llu rps=%.1f p50_ms=%.3f p90_ms=%.3f "
            "p99_ms=%.3f max_ms=%.3f ok=%llu non2xx=%llu s409=%llu s410=%llu s4xx=%llu "
            "s5xx=%llu errors=%llu reconnects=%llu tomar_ok=%llu pausar_ok=%llu "
-           "cycles_per_s=%.1f mbytes=%.1f rss_max_kb=%ld codes=",
-           m, opt.rate, opt.conns, secs, (unsigned long long)total, (double)total / secs,
+           "cycles_per_s=%.1f mbytes=%.1f rss_max_kb=%ld ",
+           m, opt.rate, opt.conns, secs, (unsigned long long)total,
+           secs > 0 ? (double)total / secs : 0,
            pct_ms(hpct(&st.h, 0.50)), pct_ms(hpct(&st.h, 0.90)), pct_ms(hpct(&st.h, 0.99)),
            pct_ms(st.h.max), (unsigned long long)st.ok,
            (unsigned long long)(st.s409 + st.s410 + st.s4xx + st.s5xx + st.other),
            (unsigned long long)st.s409, (unsigned long long)st.s410, (unsigned long long)st.s4xx,
            (unsigned long long)st.s5xx, (unsigned long long)st.errors,
            (unsigned long long)st.reconnects, (unsigned long long)st.tomar_ok,
-           (unsigned long long)st.pausar_ok, (double)st.pausar_ok / secs,
+           (unsigned long long)st.pausar_ok, secs > 0 ? (double)st.pausar_ok / secs : 0,
            (double)st.bytes / 1e6, rss_max_kb);
+    if (opt.mode == M_UNIONS) {
+        uint64_t cmin = UINT64_MAX, cmax = 0;
+        for (int i = 0; i < nconns; i++) {
+            if (conns[i].cycles < cmin) cmin = conns[i].cycles;
+            if (conns[i].cycles > cmax) cmax = conns[i].cycles;
+        }
+        printf("conn_cycles_min=%llu conn_cycles_max=%llu ", (unsigned long long)cmin,
+               (unsigned long long)cmax);
+        printf("sel=%d iniciar_ok=%llu finalizar_ok=%llu ini_p50_ms=%.3f ini_p99_ms=%.3f "
+               "fin_p50_ms=%.3f fin_p90_ms=%.3f fin_p99_ms=%.3f fin_max_ms=%.3f fin_short=%llu "
+               "completar=%llu skipped=%llu spools_started=%llu spools_given=%d exhausted=%llu "
+               "exhausted_after_s=%.2f ",
+               opt.sel, (unsigned long long)st.tomar_ok, (unsigned long long)st.pausar_ok,
+               pct_ms(hpct(&st.hi, 0.50)), pct_ms(hpct(&st.hi, 0.99)), pct_ms(hpct(&st.hf, 0.50)),
+               pct_ms(hpct(&st.hf, 0.90)), pct_ms(hpct(&st.hf, 0.99)), pct_ms(st.hf.max),
+               (unsigned long long)st.fin_short, (unsigned long long)st.completar,
+               (unsigned long long)st.skipped, (unsigned long long)st.spools_started, opt.nspools,
+               (unsigned long long)st.exhausted,
+               st.t_first_exhausted ? (double)(st.t_first_exhausted - t_measure) / 1e9 : -1.0);
+    }
+    printf("codes=");
     int first = 1;
     for (int i = 0; i < 600; i++)
         if (codes[i]) {
@@ -987,8 +1172,9 @@ static int run_startup(void)
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: loadgen -m cycle|race|get|sse|startup -p PORT [-c CONNS] [-d SECS] [-W WARMUP]\n"
-            "               [-s SPOOLFILE] [-k SPOOLS_PER_CONN] [-w W1,W2,...] [-P PATH]\n"
+            "usage: loadgen -m cycle|race|get|unions|sse|startup -p PORT [-c CONNS] [-d SECS]\n"
+            "               [-W WARMUP] [-s SPOOLFILE] [-k SPOOLS_PER_CONN] [-w W1,W2,...]\n"
+            "               [-P PATH] [-o OPERACION] [-u UNIONS_PER_FINALIZAR (unions)]\n"
             "               [-e EVENTS] [-n RUNS] [-R SERVER_PID] [-r RATE (open loop, req/s)]\n"
             "               [-- CMD ARGS... (startup)]\n");
     exit(2);
@@ -997,7 +1183,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
     int o;
-    while ((o = getopt(argc, argv, "m:p:c:d:W:s:k:w:P:e:n:R:o:r:")) != -1) {
+    while ((o = getopt(argc, argv, "m:p:c:d:W:s:k:w:P:e:n:R:o:r:u:")) != -1) {
         switch (o) {
         case 'm':
             if (!strcmp(optarg, "cycle")) opt.mode = M_CYCLE;
@@ -1005,6 +1191,7 @@ int main(int argc, char **argv)
             else if (!strcmp(optarg, "get")) opt.mode = M_GET;
             else if (!strcmp(optarg, "sse")) opt.mode = M_SSE;
             else if (!strcmp(optarg, "startup")) opt.mode = M_STARTUP;
+            else if (!strcmp(optarg, "unions")) opt.mode = M_UNIONS;
             else usage();
             break;
         case 'p': opt.port = atoi(optarg); break;
@@ -1020,6 +1207,7 @@ int main(int argc, char **argv)
         case 'r': opt.rate = atof(optarg); break;
         case 'R': opt.rss_pid = atoi(optarg); break;
         case 'o': opt.operacion = optarg; break;
+        case 'u': opt.sel = atoi(optarg); break;
         default: usage();
         }
     }
@@ -1031,10 +1219,12 @@ int main(int argc, char **argv)
     if (!opt.path) opt.path = opt.mode == M_SSE ? "/api/sse/stream" : "/";
     if (opt.mode == M_STARTUP) return run_startup();
     if (!opt.port) usage();
-    if (opt.conns < 1 || opt.spools_per_conn < 1 || opt.secs <= 0) usage();
+    if (opt.conns < 1 || opt.spools_per_conn < 1 || opt.sel < 1 || opt.secs <= 0) usage();
     if (opt.spool_file) load_spools(opt.spool_file);
-    if ((opt.mode == M_CYCLE || opt.mode == M_RACE) && (!opt.nspools || !opt.nworkers))
-        die("cycle/race need -s SPOOLFILE and -w WORKERS");
+    if ((opt.mode == M_CYCLE || opt.mode == M_RACE || opt.mode == M_UNIONS) &&
+        (!opt.nspools || !opt.nworkers))
+        die("cycle/race/unions need -s SPOOLFILE and -w WORKERS");
+    if (opt.mode == M_UNIONS) split_unions();
     ep = epoll_create1(0);
     rss_next_ns = 0;
     rss_tick();

@@ -16,11 +16,23 @@
 # open loop at 200 mut/s and at the target rate (0.10x static-200): latency at a fixed offered
 # load, counted from when each request was due.
 #
+# POST /api/spools/batch-status (the v5 cards) asks for 100 tags a request, rotating over every
+# tag of the plant (half of the demo's spools are tracked per union), like the lists.
+#
+# INICIAR->FINALIZAR (v4 unions): INICIAR ARM, then FINALIZAR with 8 of the spool's free unions,
+# closed loop at 16 and 64 connections. FINALIZAR uses up what it registers (nothing in the API
+# un-arms a union, and a demo spool has at most 12), so this workload gets a demo plant of its
+# own (BENCH_UNION_SPOOLS), big enough for a whole run, copied back to its pristine state before
+# each connection count.
+#
 # Environment (all optional):
 #   BENCH_SECONDS   measured seconds per workload (default 5; each also gets 1 s of warm-up)
 #   BENCH_THREADS   --threads of the server under test (default: the server's own default)
 #   BENCH_VARIANTS  0 skips the extra runs (--log-level WARN, --threads 2 and 8)  (default 1)
 #   BENCH_SPOOLS    spools of the demo plant (default 10000)
+#   BENCH_UNION_SPOOLS  spools of the union workload's own plant (default 120000: about 5,500
+#                   spools with >= 8 free ARM unions, one FINALIZAR each; should a run use them
+#                   all up, its window ends there and the row says so)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +40,8 @@ DUR=${BENCH_SECONDS:-5}
 BASE_DUR=3
 WARM=1
 NSPOOLS=${BENCH_SPOOLS:-10000}
+USPOOLS=${BENCH_UNION_SPOOLS:-120000}
+USEL=8 # unions per FINALIZAR
 VARIANTS=${BENCH_VARIANTS:-1}
 B=build-bench
 T0=$(date +%s)
@@ -114,10 +128,11 @@ to_ms() { # wrk latency text (e.g. 812.00us, 1.20ms, 2.01s) -> ms
     awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0;
                    else if (v ~ /m$/) n *= 60000; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
-run_wrk() { # run_wrk CONNS URL [SECONDS] -> "rps=.. p50_ms=.. p99_ms=.. non2xx=.. errors=.."
-    local c=$1 url=$2 d=${3:-$DUR} t=2 out
+run_wrk() { # run_wrk CONNS URL [SECONDS [LUA]] -> "rps=.. p50_ms=.. p99_ms=.. non2xx=.. errors=.."
+    local c=$1 url=$2 d=${3:-$DUR} script=${4:-} t=2 out
     ((c < 2)) && t=1
-    out=$(wrk -t"$t" -c"$c" -d"${d}s" --timeout 10s --latency "$url" 2>&1) || true
+    out=$(wrk -t"$t" -c"$c" -d"${d}s" --timeout 10s --latency ${script:+-s "$script"} "$url" 2>&1) ||
+        true
     local rps p50 p99 non2xx errs
     rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
     p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
@@ -147,6 +162,40 @@ DB=$TMP/demo.db
 log "creating the demo plant ($NSPOOLS spools)"
 "$ZEUES" demo --db "$DB" --spools "$NSPOOLS" >/dev/null
 
+# Every tag of the plant, in plant order (from its Operaciones export), and the batch-status load:
+# one body per 100 consecutive tags, a wrk script rotating over them, the bodies also as files.
+"$ZEUES" export --db "$DB" --dir "$TMP/export" >/dev/null
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "TAG_SPOOL") c = i; next }
+         c && /^[0-9]+,/ && $c != "" { print $c }' "$TMP/export/Operaciones.csv" >"$TMP/tags.txt"
+rm -rf "$TMP/export"
+mkdir -p "$TMP/batch"
+awk -v dir="$TMP/batch" '
+    function flush() { if (!n) return; f = dir "/" ++k ".json"; printf "{\"tags\":[%s]}", body > f
+                       close(f); printf "[[{\"tags\":[%s]}]],\n", body; body = ""; n = 0 }
+    { body = body (n ? "," : "") "\"" $0 "\""; if (++n == 100) flush() }
+    END { flush() }' "$TMP/tags.txt" >"$TMP/batch-bodies.lua"
+{
+    echo '-- POST /api/spools/batch-status, 100 tags a request, rotating over the whole plant'
+    echo 'local bodies = {'
+    cat "$TMP/batch-bodies.lua"
+    cat <<'LUA'
+}
+local reqs, i = {}, 0
+function init(args)
+    for k, b in ipairs(bodies) do
+        reqs[k] = wrk.format("POST", "/api/spools/batch-status",
+                             {["Content-Type"] = "application/json"}, b)
+    end
+end
+function request()
+    i = i % #reqs + 1
+    return reqs[i]
+end
+LUA
+} >"$TMP/batch.lua"
+NTAGS=$(wc -l <"$TMP/tags.txt")
+NBODIES=$(find "$TMP/batch" -name '*.json' | wc -l)
+
 # ------------------------------------------------------------------ static-200 ceiling
 "$B/static200" -p 0 -t 1 >"$TMP/static200.out" 2>&1 &
 PIDS+=($!)
@@ -167,8 +216,9 @@ SU=$("$LOADGEN" -m startup -n 5 -- "$ZEUES" serve --port 0 --bind 127.0.0.1 --db
 # ------------------------------------------------------------------ the server under test
 ZPID=""
 ZPORT=""
-start_server() { # start_server EXTRA_ARGS...
-    "$ZEUES" serve --port 0 --bind 127.0.0.1 --db "$DB" ${BENCH_THREADS:+--threads $BENCH_THREADS} "$@" \
+start_server() { # start_server EXTRA_ARGS...   (the plant is $DB, or $SERVE_DB when set)
+    "$ZEUES" serve --port 0 --bind 127.0.0.1 --db "${SERVE_DB:-$DB}" \
+        ${BENCH_THREADS:+--threads $BENCH_THREADS} "$@" \
         >"$TMP/zeues.out" 2>"$TMP/zeues.log" &
     ZPID=$!
     PIDS+=($ZPID)
@@ -183,12 +233,17 @@ start_server
 log "server pid $ZPID on $ZPORT"
 URL=http://127.0.0.1:$ZPORT
 
-# Armador-eligible active workers, and free ARM spools with materials.
+# Armador-eligible active workers, and free ARM spools with materials whose ARM is not complete:
+# since v4 the ARM list also holds spools whose ARM is done (it filters on materials and
+# occupation only), and TOMAR refuses those.
 WORKERS=$(curl -fs "$URL/api/workers" | sed 's/},{/}\n{/g' | grep '"activo":true' |
           grep -E '"roles":\[[^]]*"(Armador|Ayudante)"' | grep -o '"id":[0-9]*' | cut -d: -f2 |
           paste -sd, -)
-curl -fs "$URL/api/spools/iniciar?operacion=ARM" | grep -o '"tag_spool":"[^"]*"' | cut -d'"' -f4 \
-    >"$TMP/free.txt"
+arm_free() { # arm_free URL -> the tags of the ARM list whose ARM is not complete
+    curl -fs "$1/api/spools/iniciar?operacion=ARM" | sed 's/},{/}\n{/g' |
+        grep -v '"arm_estado":"completado"' | grep -o '"tag_spool":"[^"]*"' | cut -d'"' -f4
+}
+arm_free "$URL" >"$TMP/free.txt"
 NFREE=$(wc -l <"$TMP/free.txt")
 ((NFREE >= 600)) || { log "only $NFREE free ARM spools; need 600"; exit 1; }
 # Disjoint slices: cycles use the first 512 (2 per connection at 256), race the next 4, SSE 30.
@@ -205,10 +260,10 @@ cycle() { # cycle CONNS [RATE] -> loadgen output (closed loop, or open loop at R
     "$LOADGEN" -m cycle -p "$ZPORT" -c "$1" -k 2 -d "$DUR" -W "$WARM" -s "$TMP/cycle.txt" \
         -w "$WORKERS" -R "$ZPID" ${2:+-r $2}
 }
-wrk_rss() { # wrk_rss CONNS URL -> run_wrk output plus rss_max_kb of the server during the run
+wrk_rss() { # wrk_rss CONNS URL [LUA] -> run_wrk output plus rss_max_kb of the server during the run
     (while :; do awk '/VmRSS/ {print $2}' "/proc/$ZPID/status"; sleep 0.1; done) >"$TMP/rss.txt" 2>/dev/null &
     local sampler=$! r
-    r=$(run_wrk "$1" "$2")
+    r=$(run_wrk "$1" "$2" "$DUR" "${3:-}")
     kill "$sampler"; wait "$sampler" 2>/dev/null || true
     echo "$r rss_max_kb=$(sort -n "$TMP/rss.txt" | tail -1)"
 }
@@ -245,6 +300,25 @@ for n in "${LIST_NAMES[@]}"; do
     RES[$n]=$(wrk_rss 64 "$URL${LIST_PATH[$n]}")
     note_rss "${RES[$n]}"
 done
+
+# POST /api/spools/batch-status, 100 tags a request: what each body's answer weighs (and how many
+# of its tags were found), then wrk rotating over all the bodies.
+log "POST /api/spools/batch-status: answer sizes of the $NBODIES bodies"
+: >"$TMP/batch-sizes.txt"
+for f in "$TMP"/batch/*.json; do
+    curl -s -H 'Content-Type: application/json' --data-binary "@$f" "$URL/api/spools/batch-status" \
+        -o "$TMP/batch-answer.json" -w '%{http_code} %{size_download}' >>"$TMP/batch-sizes.txt" ||
+        true
+    echo " $(grep -o '"total":[0-9]*' "$TMP/batch-answer.json" | tail -1 | cut -d: -f2)" \
+        >>"$TMP/batch-sizes.txt"
+done
+BATCH_BYTES=$(awk '{ s += $2 } END { printf "%d", NR ? s / NR : 0 }' "$TMP/batch-sizes.txt")
+BATCH_FOUND=$(awk '{ s += $3 } END { print s + 0 }' "$TMP/batch-sizes.txt")
+BATCH_NON200=$(awk '$1 != 200 { n++ } END { print n + 0 }' "$TMP/batch-sizes.txt")
+baseline batch 64
+log "POST /api/spools/batch-status ($NBODIES bodies of 100 tags), 64 connections"
+RES[batch]=$(wrk_rss 64 "$URL/api/spools/batch-status" "$TMP/batch.lua")
+note_rss "${RES[batch]}"
 
 baseline race 64
 log "race: 64 connections, $NWORKERS workers, 4 spools"
@@ -284,6 +358,88 @@ if [[ $VARIANTS == 1 ]]; then
     fi
 fi
 
+# ------------------------------------------------------------------ v4 unions: INICIAR -> FINALIZAR
+# Its own plant (see the top): created once, copied back before every server start, with an
+# empty Redis, so that both connection counts start from the same plant. The server is measured
+# once its start-up reconcile pass (the demo's occupied spools get their locks) is done. After
+# the variants, so that they find Redis as the headline run left it.
+UDB=$TMP/unions.db
+log "creating the union workload's plant ($USPOOLS spools)"
+"$ZEUES" demo --db "$TMP/unions-pristine.db" --spools "$USPOOLS" >/dev/null
+union_server() {
+    redis-cli -p "$RPORT" flushall >/dev/null
+    rm -f "$UDB" "$UDB-wal" "$UDB-shm"
+    cp "$TMP/unions-pristine.db" "$UDB"
+    SERVE_DB=$UDB start_server
+    local i
+    for i in $(seq 300); do
+        grep -q 'reconcile: start-up pass' "$TMP/zeues.log" && return 0
+        sleep 0.1
+    done
+    log "no start-up reconcile line after 30 s; measuring anyway"
+}
+union_server
+UURL=http://127.0.0.1:$ZPORT
+# Spools with >= USEL free ARM unions: the free ARM list, narrowed by batch-status (100 tags a
+# request; enough unions not yet armed, nobody on it), then each one's ids from /todas (the
+# unions without an ARM worker). One line per spool: TAG ID1,ID2,...
+arm_free "$UURL" >"$TMP/ufree.txt" || true
+awk -v dir="$TMP" -v url="$UURL" '
+    function flush() {
+        if (!n) return
+        f = dir "/ubatch." ++k ".json"; printf "{\"tags\":[%s]}", body > f; close(f)
+        printf "%surl = \"%s/api/spools/batch-status\"\n", (k > 1 ? "next\n" : ""), url
+        printf "header = \"Content-Type: application/json\"\ndata = \"@%s\"\n", f
+        body = ""; n = 0
+    }
+    { body = body (n ? "," : "") "\"" $0 "\""; if (++n == 100) flush() }
+    END { flush() }' "$TMP/ufree.txt" >"$TMP/ubatch.cfg"
+: >"$TMP/ucand.txt"
+if [[ -s $TMP/ubatch.cfg ]]; then
+    curl -s -K "$TMP/ubatch.cfg" -w '\n' | sed 's/{"tag_spool":/\n&/g' |
+        awk -v sel=$USEL 'match($0, /^{"tag_spool":"[^"]*"/) && /"ocupado_por":null/ {
+            t = substr($0, 15, RLENGTH - 15)
+            if (!match($0, /"total_uniones":[0-9]+/)) next
+            n = substr($0, RSTART + 16, RLENGTH - 16) + 0
+            if (!match($0, /"uniones_arm_completadas":[0-9]+/)) next
+            if (n - substr($0, RSTART + 26, RLENGTH - 26) >= sel) print t }' >"$TMP/ucand.txt" ||
+        true
+fi
+: >"$TMP/unions.txt"
+if [[ -s $TMP/ucand.txt ]]; then
+    sed "s|.*|url = \"$UURL/api/v4/uniones/&/todas\"|" "$TMP/ucand.txt" >"$TMP/utodas.cfg"
+    curl -s -K "$TMP/utodas.cfg" -w '\n' | sed 's/{"id":/\n&/g' |
+        awk -v sel=$USEL '
+            function out() { if (tag != "" && n >= sel) print tag, ids }
+            /^{"tag_spool":"/ { out(); match($0, /"tag_spool":"[^"]*"/)
+                                tag = substr($0, RSTART + 13, RLENGTH - 14); ids = ""; n = 0; next }
+            /^{"id":"/ && /"arm_worker":null/ { match($0, /"id":"[^"]*"/)
+                                ids = ids (n ? "," : "") substr($0, RSTART + 6, RLENGTH - 7); n++ }
+            END { out() }' >"$TMP/unions.txt" || true
+fi
+NUFREE=$(wc -l <"$TMP/ufree.txt")
+NUCAND=$(wc -l <"$TMP/ucand.txt")
+NUSPOOLS=$(wc -l <"$TMP/unions.txt")
+stop_pid "$ZPID"
+log "union plant: $NUFREE free ARM spools, $NUCAND with >= $USEL unions to arm (batch-status)," \
+    "$NUSPOOLS confirmed by /todas"
+UNION_CONNS=(16 64)
+declare -A UWAL_MB
+if ((NUSPOOLS >= 64)); then
+    for c in "${UNION_CONNS[@]}"; do
+        union_server
+        baseline "unions$c" "$c"
+        log "INICIAR -> FINALIZAR ($USEL unions), $c connections"
+        RES[unions$c]=$("$LOADGEN" -m unions -p "$ZPORT" -c "$c" -u "$USEL" -d "$DUR" -W "$WARM" \
+                        -s "$TMP/unions.txt" -w "$WORKERS" -R "$ZPID")
+        UWAL_MB[$c]=$(calc "$(stat -c %s "$UDB-wal" 2>/dev/null || echo 0) / 1048576" 1)
+        stop_pid "$ZPID"
+    done
+else
+    log "only $NUSPOOLS spools with >= $USEL free ARM unions: INICIAR -> FINALIZAR not measured"
+fi
+rm -f "$TMP/unions-pristine.db" "$UDB" "$UDB-wal" "$UDB-shm"
+
 # ------------------------------------------------------------------ table
 b_rps() { kv "${BASE[$1]}" rps; }
 b_p99() { kv "${BASE[$1]}" p99_ms; }
@@ -318,6 +474,41 @@ for k in open_low open_target; do
         "\"offered_rps\":$off,\"achieved_rps\":$(jnum "$(kv "$r" rps)"),\"p50_ms\":$(jnum "$(kv "$r" p50_ms)"),\"p90_ms\":$(jnum "$(kv "$r" p90_ms)")"
 done
 
+for c in "${UNION_CONNS[@]}"; do
+    name="INICIAR->FINALIZAR ($USEL unions) c=$c"
+    r=${RES[unions$c]:-}
+    if [[ -z $r ]]; then
+        add "$name" "n/a" "cycles/s" "" "" "" "" n/a \
+            "only $NUSPOOLS spools with >= $USEL free ARM unions in a $USPOOLS-spool plant (need 64)" \
+            "\"conns\":$c,\"plant_spools\":$USPOOLS,\"spools_available\":$NUSPOOLS"
+        continue
+    fi
+    cps=$(kv "$r" cycles_per_s)
+    rt=$(ratio "$cps" "$(b_rps "unions$c")")
+    rr=$(ratio "$cps" "$REDIS_RPS")
+    ran_out=false
+    [[ $(kv "$r" exhausted) != 0 ]] && ran_out=true
+    notes="FINALIZAR p50 $(kv "$r" fin_p50_ms) / p99 $(kv "$r" fin_p99_ms) ms"
+    notes+=", INICIAR p50 $(kv "$r" ini_p50_ms) / p99 $(kv "$r" ini_p99_ms) ms; $(kv "$r" rps) req/s"
+    notes+="; ${rr}x SET NX; non-2xx $(kv "$r" non2xx); $(kv "$r" completar) COMPLETAR"
+    notes+="; cycles per connection $(kv "$r" conn_cycles_min)-$(kv "$r" conn_cycles_max)"
+    notes+="; WAL after the run ${UWAL_MB[$c]} MB"
+    [[ $(kv "$r" fin_short) != 0 ]] && notes+="; $(kv "$r" fin_short) FINALIZARs did not process $USEL unions"
+    [[ $ran_out == true ]] &&
+        notes+="; SPOOL SUPPLY RAN OUT: measured over $(kv "$r" secs) s only (raise BENCH_UNION_SPOOLS)"
+    extra="\"conns\":$c,\"unions_per_finalizar\":$USEL,\"requests_per_s\":$(jnum "$(kv "$r" rps)")"
+    for k in fin_p50_ms fin_p90_ms fin_p99_ms ini_p50_ms ini_p99_ms non2xx errors fin_short completar \
+             conn_cycles_min conn_cycles_max; do
+        extra+=",\"$k\":$(jnum "$(kv "$r" "$k")")"
+    done
+    extra+=",\"baseline_p99_ms\":$(jnum "$(b_p99 "unions$c")"),\"redis_setnx_rps\":$(jnum "$REDIS_RPS")"
+    extra+=",\"ratio_to_redis_setnx\":$(jnum "$rr"),\"measured_s\":$(jnum "$(kv "$r" secs)")"
+    extra+=",\"supply_ran_out\":$ran_out,\"wal_mb_after\":$(jnum "${UWAL_MB[$c]}")"
+    extra+=",\"plant_spools\":$USPOOLS,\"spools_available\":$NUSPOOLS"
+    extra+=",\"spools_used\":$(jnum "$(kv "$r" spools_started)")"
+    add "$name" "$cps" "cycles/s" "$(b_rps "unions$c")" "static-200" "$rt" "" info "$notes" "$extra"
+done
+
 for n in "${LIST_NAMES[@]}"; do
     r=${RES[$n]}
     rps=$(kv "$r" rps) p50=$(kv "$r" p50_ms) p99=$(kv "$r" p99_ms)
@@ -328,6 +519,21 @@ for n in "${LIST_NAMES[@]}"; do
     add "GET $n c=64 p99" "$p99" "ms" "$(b_p99 "$n")" "static-200 p99" "" "<= 5 ms" "$(verdict "$p99 <= 5")" \
         "" "\"path\":$(jstr "${LIST_PATH[$n]}")"
 done
+
+r=${RES[batch]}
+rps=$(kv "$r" rps) p50=$(kv "$r" p50_ms) p99=$(kv "$r" p99_ms)
+rt=$(ratio "$rps" "$(b_rps batch)")
+bnotes="$BATCH_BYTES B/response (mean of $NBODIES bodies); $BATCH_FOUND of $NTAGS tags found"
+((BATCH_NON200)) && bnotes+="; $BATCH_NON200 bodies not answered 200"
+bnotes+="; $(calc "$rps * 100" 0) spools/s; p50 $p50 ms; non-2xx $(kv "$r" non2xx)"
+extra="\"path\":\"/api/spools/batch-status\",\"tags_per_request\":100,\"bodies\":$NBODIES,\"conns\":64"
+extra+=",\"bytes\":$(jnum "$BATCH_BYTES"),\"tags_found\":$BATCH_FOUND,\"tags\":$NTAGS"
+extra+=",\"p50_ms\":$(jnum "$p50"),\"p99_ms\":$(jnum "$p99"),\"non2xx\":$(jnum "$(kv "$r" non2xx)")"
+extra+=",\"socket_errors\":$(jnum "$(kv "$r" errors)")"
+add "POST batch-status (100 tags) c=64 throughput" "$rps" "req/s" "$(b_rps batch)" "static-200" "$rt" \
+    ">= 0.25x" "$(verdict "$rt >= 0.25")" "$bnotes" "$extra"
+add "POST batch-status (100 tags) c=64 p99" "$p99" "ms" "$(b_p99 batch)" "static-200 p99" "" "<= 10 ms" \
+    "$(verdict "$p99 <= 10")" "" "\"path\":\"/api/spools/batch-status\""
 
 r=${RES[race]}
 rrps=$(kv "$r" rps) rtot=$(kv "$r" requests) r409=$(kv "$r" s409)
