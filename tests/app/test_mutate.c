@@ -375,6 +375,29 @@ static void pending_lock_of_a_past_life_is_dropped_at_once(void **state)
     assert_non_null(fake_locks_find(&f->fl, TAG));
 }
 
+static void tomar_drops_a_pending_lock_of_a_past_life(void **state)
+{
+    fixture_t *f = *state;
+    /* This instance died between SET NX and commit; it is back before its first reconciliation
+     * pass: the TOMAR itself recognises the lock and takes the spool. */
+    fake_locks_put(&f->fl, TAG, "94:0a0b0c0d.99999999.00000000-0000-4000-8000-000000000009",
+                   RLOCK_PENDING_TTL_MS - 500);
+    zoutcome_t out;
+    zfail_t fail;
+    assert_int_equal(run(f, ZACT_TOMAR, 93, &out, &fail), ZE_OK);
+    assert_string_equal(spool(f)->ocupado_por, "MR(93)");
+    /* Another instance's pending lock is a TOMAR in flight: still 409. */
+    fake_store_add_spool(&f->fs, "OTHER-2");
+    fake_locks_put(&f->fl, "OTHER-2", "94:deadbeef.99999999.x", RLOCK_PENDING_TTL_MS - 500);
+    worker_t w;
+    f->fs.base.ops->worker_get(&f->fs.base, 93, &w);
+    zcmd_t cmd = {.action = ZACT_TOMAR, .op = ZOP_ARM, .worker = &w};
+    memset(&fail, 0, sizeof fail);
+    assert_int_equal(mutate_apply(&f->app, "OTHER-2", &cmd, decide_occupation, &out, &fail),
+                     ZE_SPOOL_OCCUPIED);
+    zfail_clear(&fail);
+}
+
 static void reconcile_restores_missing_locks_of_occupied_spools(void **state)
 {
     fixture_t *f = *state;
@@ -450,6 +473,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(pausar_commit_failure_drops_the_restored_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(pausar_with_a_foreign_lock_is_lock_expired, setup, teardown),
         cmocka_unit_test_setup_teardown(pending_lock_of_a_past_life_is_dropped_at_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(tomar_drops_a_pending_lock_of_a_past_life, setup, teardown),
         cmocka_unit_test_setup_teardown(reconcile_restores_missing_locks_of_occupied_spools, setup, teardown),
         cmocka_unit_test(lock_value_codec),
     };

@@ -123,7 +123,10 @@ class UnionCrash(CheckedTestCase):
             db = os.path.join(tmp, "zeues.db")
             import_dir(db, plant)
             redis = Redis(tmp).start()
-            srv = Server(db=db, redis_url=redis.url, workdir=tmp, env={"ZEUES_COMPAT": "v5"}).start()
+            # A named instance: after each kill, the restarted server recognises the pending
+            # locks its previous life left and drops them (otherwise they block for 30 s).
+            srv = Server(db=db, redis_url=redis.url, workdir=tmp, env={"ZEUES_COMPAT": "v5"},
+                         args=("--instance", "crash-test")).start()
             stop = threading.Event()
             loaders = [Loader(srv, 300 + k, tags[k * SPOOLS_PER_WORKER:(k + 1) * SPOOLS_PER_WORKER], stop)
                        for k in range(N_WORKERS)]
