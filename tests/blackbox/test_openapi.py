@@ -263,6 +263,16 @@ class ServedDocumentAndLiveSchemas(ZeuesTestCase):
             ("/api/dashboard/occupied", "/api/dashboard/occupied"),
             ("/api/dashboard/summary", "/api/dashboard/summary"),
             ("/api/dashboard/pd-hoy", "/api/dashboard/pd-hoy"),
+            # the current app's reads
+            ("/api/spool/%s/status" % tag(6), "/api/spool/{tag_spool}/status"),
+            ("/api/v4/uniones/%s/todas" % tag(6), "/api/v4/uniones/{tag_spool}/todas"),
+            ("/api/v4/uniones/%s/disponibles?operacion=ARM" % tag(6),
+             "/api/v4/uniones/{tag_spool}/disponibles"),
+            ("/api/spools/ocupados?operacion=ARM&worker_id=93", "/api/spools/ocupados"),
+            ("/api/registro/93", "/api/registro/{worker_id}"),
+            ("/api/spool/%s/notas" % tag(6), "/api/spool/{tag_spool}/notas"),
+            ("/api/supervisor/list", "/api/supervisor/list"),
+            ("/api/supervisor/audit?since=2026-01-01T00:00:00Z", "/api/supervisor/audit"),
         ]
         for url, path in cases:
             with self.subTest(url=url):
@@ -293,6 +303,12 @@ class ServedDocumentAndLiveSchemas(ZeuesTestCase):
                 self.assertEqual(sorted(allowed), sorted(self.request_schema(path)["properties"]))
 
     def test_mutation_answers_match_schemas(self):
+        # A spool the v3.0 steps below do not touch, whose ARM can be taken now.
+        used = {tag(n) for n in (2, 3, 4, 5, 11, 13)}
+        free = [s["tag_spool"] for s in self.server.get("/api/spools/iniciar?operacion=ARM").json["spools"]
+                if s["tag_spool"] not in used]
+        self.assertTrue(free, "the plant fixture has no free ARM spool left for the v4 steps")
+        v4 = free[0]
         steps = [
             ("/api/occupation/tomar", {"tag_spool": tag(2), "worker_id": 93,
                                        "worker_nombre": "MR(93)", "operacion": "ARM"}),
@@ -308,12 +324,28 @@ class ServedDocumentAndLiveSchemas(ZeuesTestCase):
             ("/api/tomar-reparacion", {"tag_spool": tag(13), "worker_id": 93}),
             ("/api/metrologia/completar", {"tag_spool": tag(11), "worker_id": 95,
                                            "resultado": "APROBADO"}),
+            # the current app's mutations (a spool without unions: the v3.0 path of FINALIZAR)
+            ("/api/v4/occupation/iniciar", {"tag_spool": v4, "worker_id": 93,
+                                            "operacion": "ARM"}),
+            ("/api/v4/occupation/finalizar", {"tag_spool": v4, "worker_id": 93,
+                                              "operacion": "ARM", "selected_unions": [],
+                                              "action_override": "PAUSAR"}),
+            ("/api/spools/batch-status", {"tags": [tag(2), tag(6), "NO-EXISTE"]}),
+            ("/api/spool/%s/notas" % tag(6), {"texto": "revisar soporte"},
+             "/api/spool/{tag_spool}/notas"),
+            ("/api/supervisor/list/add", {"tag_spool": tag(6), "session_id": "s-1"}),
+            ("/api/supervisor/list/remove", {"tag_spool": tag(6), "session_id": "s-1"}),
+            ("/api/supervisor/audit/batch", {"events": [{"id": "ev-1", "session_id": "s-1",
+                                                         "event_type": "SESSION_START"}]}),
+            ("/api/supervisor/legacy-snapshot", {"snapshot_id": "snap-1", "raw": "[]"}),
         ]
-        for path, body in steps:
+        for step in steps:
+            path, body = step[0], step[1]
+            doc = step[2] if len(step) > 2 else path   # the documented template of path
             with self.subTest(path=path, tag=body.get("tag_spool")):
                 assert_routed(self, self.server, "POST", path)
-                self.v.check(body, self.request_schema(path), "request")
-                self.assertConforms(self.server.post(path, body), "POST", path)
+                self.v.check(body, self.request_schema(doc), "request")
+                self.assertConforms(self.server.post(path, body), "POST", doc)
 
 
 if __name__ == "__main__":
