@@ -68,12 +68,16 @@ class PendingLockOfAPastLife(ZeuesTestCase):
         self.assertIsNotNone(m, out)
         instance = m.group(1)
         r = self.server.get("/api/spools/iniciar?operacion=ARM")
-        tag, other = [s["tag_spool"] for s in r.json["spools"]][:2]
+        tag, other, idle = [s["tag_spool"] for s in r.json["spools"]][:3]
         # As if this instance died between SET NX and its commit: a pending lock (short TTL)
         # whose token names this instance and an earlier boot.
         self.server.kill()
         self.redis.command("SET", "spool_lock:" + tag,
                            "%d:%s.%s.00000000-0000-4000-8000-000000000001" % (ARMADOR, instance, "00000001"),
+                           "PX", "30000")
+        # One nobody asks for: the start-up reconciliation pass removes it.
+        self.redis.command("SET", "spool_lock:" + idle,
+                           "%d:%s.%s.00000000-0000-4000-8000-000000000003" % (ARMADOR, instance, "00000001"),
                            "PX", "30000")
         # Another instance's TOMAR in flight is not ours to drop.
         self.redis.command("SET", "spool_lock:" + other,
@@ -88,6 +92,11 @@ class PendingLockOfAPastLife(ZeuesTestCase):
         else:
             self.fail("spool %s still blocked 3 s after the restart:\n%s" %
                       (tag, self.server.stderr_tail()))
+        # The spool nobody took is freed by the start-up pass, not by the 30 s TTL.
+        deadline = time.monotonic() + 3.0
+        while time.monotonic() < deadline and harness.spool_locks(self.redis).get(idle):
+            time.sleep(0.1)
+        self.assertIsNone(harness.spool_locks(self.redis).get(idle), self.server.stderr_tail())
         self.assertIn("left by this instance's previous run", self.server.stderr())
         r = tomar(self.server, other, worker_id=ARMADOR)
         self.assertEqual(r.status, 409, r)
