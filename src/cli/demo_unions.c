@@ -9,6 +9,7 @@
 
 #include "cli/demo_int.h"
 #include "core/estado.h"
+#include "core/unions.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/tz.h"
@@ -21,14 +22,8 @@ static const char *const tipo_choices[] = {"BW", "BW",   "BW",   "BW", "BW",  "B
 #define N_DN (sizeof dn_choices / sizeof dn_choices[0])
 #define N_TIPO (sizeof tipo_choices / sizeof tipo_choices[0])
 
-/* The types whose unions are welded after assembly (domain-v4 §3.3). */
-static int needs_sold(const char *tipo)
-{
-    static const char *const sold[] = {"BW", "BR", "SO", "FILL", "LET"};
-    for (size_t i = 0; i < sizeof sold / sizeof sold[0]; i++)
-        if (strcmp(tipo, sold[i]) == 0) return 1;
-    return 0;
-}
+/* The types whose unions are welded after assembly: the core's rule (domain-v4 §3.3). */
+static int needs_sold(const char *tipo) { return zunion_tipo_needs_sold(tipo); }
 
 /* One spool being built: its unions are d->sh.unions[first .. first + n). */
 typedef struct uspool {

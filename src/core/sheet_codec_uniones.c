@@ -427,7 +427,7 @@ void sheet_codec_write_uniones(const sheets_t *in, sheet_table_t *out)
 static void count_union(const zunion_t *u, spool_t *s)
 {
     s->total_uniones++;
-    if (u->dn_c <= 0 || !u->tipo[0]) return; /* incomplete: invisible to progress (§3.2) */
+    if (!zunion_complete(u)) return; /* incomplete: invisible to progress (§3.2) */
     if (u->arm_fin) {
         s->uniones_arm_done++;
         s->pulgadas_arm_c += u->dn_c;
