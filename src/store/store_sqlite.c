@@ -97,7 +97,7 @@ static void conn_close(conn_t *c)
     free(c);
 }
 
-static int exec_sql(sqlite3 *db, const char *sql)
+int store_sqlite__exec(sqlite3 *db, const char *sql)
 {
     char *msg = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -119,7 +119,7 @@ static conn_t *conn_open(const char *path, char *err, size_t errlen)
     sqlite3_busy_timeout(c->db, 5000);
     /* synchronous=NORMAL in WAL keeps every committed transaction across a process crash
      * (SIGKILL); only a power loss may drop the last commits. */
-    if (exec_sql(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+    if (store_sqlite__exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                         " PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
                         " PRAGMA wal_autocheckpoint=0;") != ZE_OK) {
         snprintf(err, errlen, "cannot configure %s: %s", path, sqlite3_errmsg(c->db));
@@ -308,7 +308,7 @@ conn_t *store_sqlite__write_begin(sqlite_store_t *ss)
     conn_t *c = store_sqlite__conn_get(ss);
     if (!c) return NULL;
     pthread_mutex_lock(&ss->write_mu);
-    if (exec_sql(c->db, "BEGIN IMMEDIATE") != ZE_OK) {
+    if (store_sqlite__exec(c->db, "BEGIN IMMEDIATE") != ZE_OK) {
         pthread_mutex_unlock(&ss->write_mu);
         return NULL;
     }
@@ -327,7 +327,7 @@ static int bump_generation(conn_t *c)
 int store_sqlite__write_end(sqlite_store_t *ss, conn_t *c, int ret, int bump)
 {
     if (ret == ZE_OK && bump) ret = bump_generation(c);
-    if (ret == ZE_OK && exec_sql(c->db, "COMMIT") != ZE_OK) ret = ZE_STORE_UNAVAILABLE;
+    if (ret == ZE_OK && store_sqlite__exec(c->db, "COMMIT") != ZE_OK) ret = ZE_STORE_UNAVAILABLE;
     if (ret != ZE_OK) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     pthread_mutex_unlock(&ss->write_mu);
     return ret;

@@ -79,6 +79,9 @@ typedef struct sqlite_store {
     int ckpt_running, ckpt_stop;
 } sqlite_store_t;
 
+/** Runs sql (one or more statements, no results) on db; failures are logged.
+ *  ZE_OK or ZE_STORE_UNAVAILABLE. */
+int store_sqlite__exec(sqlite3 *db, const char *sql);
 /** This thread's connection (opened on first use); NULL when the file cannot be opened. */
 conn_t *store_sqlite__conn_get(sqlite_store_t *ss);
 /** A reset, unbound prepared statement of c; NULL on a prepare failure (logged). */

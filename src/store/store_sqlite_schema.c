@@ -116,16 +116,6 @@ static const char *const schema_v3 =
     " id TEXT PRIMARY KEY, captured_at INTEGER NOT NULL, raw TEXT NOT NULL, user_agent TEXT)"
     " WITHOUT ROWID;";
 
-static int exec_sql(sqlite3 *db, const char *sql)
-{
-    char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        LOG_ERROR("sql failed: %s", msg ? msg : sqlite3_errmsg(db));
-        sqlite3_free(msg);
-        return ZE_STORE_UNAVAILABLE;
-    }
-    return ZE_OK;
-}
 
 /* ------------------------------------------------------------------------------------------ */
 /* v2 -> v3: the v4 cells of Operaciones move from extra into their typed columns              */
@@ -269,12 +259,12 @@ int store_sqlite__migrate(sqlite3 *db, char *err, size_t errlen)
         return ZE_STORE_UNAVAILABLE;
     }
     if (version == SCHEMA_VERSION) return ZE_OK;
-    if (exec_sql(db, "BEGIN IMMEDIATE") != ZE_OK) goto fail;
-    if (version < 1 && exec_sql(db, schema_v1) != ZE_OK) goto fail_rollback;
-    if (version < 2 && exec_sql(db, schema_v2) != ZE_OK) goto fail_rollback;
-    if (version < 3 && (exec_sql(db, schema_v3) != ZE_OK || move_v4_cells(db) != ZE_OK))
+    if (store_sqlite__exec(db, "BEGIN IMMEDIATE") != ZE_OK) goto fail;
+    if (version < 1 && store_sqlite__exec(db, schema_v1) != ZE_OK) goto fail_rollback;
+    if (version < 2 && store_sqlite__exec(db, schema_v2) != ZE_OK) goto fail_rollback;
+    if (version < 3 && (store_sqlite__exec(db, schema_v3) != ZE_OK || move_v4_cells(db) != ZE_OK))
         goto fail_rollback;
-    if (exec_sql(db, "PRAGMA user_version = 3; COMMIT") != ZE_OK) goto fail_rollback;
+    if (store_sqlite__exec(db, "PRAGMA user_version = 3; COMMIT") != ZE_OK) goto fail_rollback;
     if (version > 0) LOG_INFO("database schema migrated from version %d to 3", version);
     return ZE_OK;
 fail_rollback:
