@@ -192,9 +192,9 @@ static int import_spools(sqlite3 *db, const sheets_t *in, char *err, size_t errl
             "INSERT INTO spools(row, tag, nv, fecha_materiales, fecha_armado,"
             " fecha_soldadura, fecha_qc, armador, soldador, ocupado_por,"
             " ocupado_worker_id, ocupado_op, fecha_ocupacion, lock_token, version,"
-            " metrologia, repair, repair_cycle, estado_detalle, extra, ot, total_uniones,"
+            " metrologia, repair, repair_cycle, estado_detalle, total_uniones,"
             " uniones_arm_completadas, uniones_sold_completadas, pulgadas_arm_c,"
-            " pulgadas_sold_c, notas)"
+            " pulgadas_sold_c, extra, ot, notas)"
             " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,"
             "?21,?22,?23,?24,?25,?26,?27)",
             &ins, err, errlen);
@@ -220,28 +220,9 @@ static int import_spools(sqlite3 *db, const sheets_t *in, char *err, size_t errl
             sqlite3_bind_text(ins, 2, s->tag, -1, SQLITE_STATIC);
             sqlite3_bind_text(ins, 3, s->nv, -1, SQLITE_STATIC);
             sqlite3_bind_int(ins, 4, s->fecha_materiales);
-            sqlite3_bind_int(ins, 5, s->fecha_armado);
-            sqlite3_bind_int(ins, 6, s->fecha_soldadura);
-            sqlite3_bind_int(ins, 7, s->fecha_qc);
-            sqlite3_bind_text(ins, 8, s->armador, -1, SQLITE_STATIC);
-            sqlite3_bind_text(ins, 9, s->soldador, -1, SQLITE_STATIC);
-            sqlite3_bind_text(ins, 10, s->ocupado_por, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(ins, 11, s->ocupado_worker_id);
-            sqlite3_bind_int(ins, 12, (int)s->ocupado_op);
-            sqlite3_bind_int64(ins, 13, s->fecha_ocupacion);
-            sqlite3_bind_text(ins, 14, s->lock_token, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(ins, 15, s->version);
-            sqlite3_bind_int(ins, 16, (int)s->metrologia);
-            sqlite3_bind_int(ins, 17, (int)s->repair);
-            sqlite3_bind_int(ins, 18, s->repair_cycle);
-            sqlite3_bind_text(ins, 19, s->estado_detalle, -1, SQLITE_STATIC);
-            sqlite3_bind_text(ins, 20, extra, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(ins, 21, s->ot, -1, SQLITE_STATIC);
-            store_sqlite__bind_count(ins, 22, s->total_uniones);
-            store_sqlite__bind_count(ins, 23, s->uniones_arm_done);
-            store_sqlite__bind_count(ins, 24, s->uniones_sold_done);
-            store_sqlite__bind_count(ins, 25, s->pulgadas_arm_c);
-            store_sqlite__bind_count(ins, 26, s->pulgadas_sold_c);
+            store_sqlite__bind_tracking(ins, 5, s);
+            sqlite3_bind_text(ins, 25, extra, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(ins, 26, s->ot, -1, SQLITE_STATIC);
             sqlite3_bind_text(ins, 27, notas, -1, SQLITE_STATIC);
             ret = store_sqlite__bulk_step(db, ins, err, errlen);
         }

@@ -56,31 +56,36 @@ static int spool_cas(conn_t *c, const char *tag, int64_t expected)
     return ret;
 }
 
+void store_sqlite__bind_tracking(sqlite3_stmt *q, int i, const spool_t *s)
+{
+    sqlite3_bind_int(q, i++, s->fecha_armado);
+    sqlite3_bind_int(q, i++, s->fecha_soldadura);
+    sqlite3_bind_int(q, i++, s->fecha_qc);
+    sqlite3_bind_text(q, i++, s->armador, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, i++, s->soldador, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, i++, s->ocupado_por, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, i++, s->ocupado_worker_id);
+    sqlite3_bind_int(q, i++, (int)s->ocupado_op);
+    sqlite3_bind_int64(q, i++, s->fecha_ocupacion);
+    sqlite3_bind_text(q, i++, s->lock_token, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, i++, s->version);
+    sqlite3_bind_int(q, i++, (int)s->metrologia);
+    sqlite3_bind_int(q, i++, (int)s->repair);
+    sqlite3_bind_int(q, i++, s->repair_cycle);
+    sqlite3_bind_text(q, i++, s->estado_detalle, -1, SQLITE_STATIC);
+    store_sqlite__bind_count(q, i++, s->total_uniones);
+    store_sqlite__bind_count(q, i++, s->uniones_arm_done);
+    store_sqlite__bind_count(q, i++, s->uniones_sold_done);
+    store_sqlite__bind_count(q, i++, s->pulgadas_arm_c);
+    store_sqlite__bind_count(q, i, s->pulgadas_sold_c);
+}
+
 static int update_spool(conn_t *c, const spool_t *s)
 {
     sqlite3_stmt *q = store_sqlite__stmt_get(c, STMT_SPOOL_UPDATE);
     if (!q) return ZE_STORE_UNAVAILABLE;
     sqlite3_bind_text(q, 1, s->tag, -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, 2, s->fecha_armado);
-    sqlite3_bind_int(q, 3, s->fecha_soldadura);
-    sqlite3_bind_int(q, 4, s->fecha_qc);
-    sqlite3_bind_text(q, 5, s->armador, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 6, s->soldador, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 7, s->ocupado_por, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 8, s->ocupado_worker_id);
-    sqlite3_bind_int(q, 9, (int)s->ocupado_op);
-    sqlite3_bind_int64(q, 10, s->fecha_ocupacion);
-    sqlite3_bind_text(q, 11, s->lock_token, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 12, s->version);
-    sqlite3_bind_int(q, 13, (int)s->metrologia);
-    sqlite3_bind_int(q, 14, (int)s->repair);
-    sqlite3_bind_int(q, 15, s->repair_cycle);
-    sqlite3_bind_text(q, 16, s->estado_detalle, -1, SQLITE_STATIC);
-    store_sqlite__bind_count(q, 17, s->total_uniones);
-    store_sqlite__bind_count(q, 18, s->uniones_arm_done);
-    store_sqlite__bind_count(q, 19, s->uniones_sold_done);
-    store_sqlite__bind_count(q, 20, s->pulgadas_arm_c);
-    store_sqlite__bind_count(q, 21, s->pulgadas_sold_c);
+    store_sqlite__bind_tracking(q, 2, s);
     int rc = sqlite3_step(q);
     sqlite3_reset(q);
     if (rc != SQLITE_DONE) {

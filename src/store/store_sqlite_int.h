@@ -93,6 +93,10 @@ void store_sqlite__copy_col(char *dst, size_t n, sqlite3_stmt *st, int col);
 void store_sqlite__read_spool(sqlite3_stmt *st, spool_t *s);
 /** Binds v at index i, NULL when v < 0 (the -1 = empty cell convention of the counters). */
 void store_sqlite__bind_count(sqlite3_stmt *st, int i, int64_t v);
+/** Binds the tracking fields of s that every spool write stores, in the order of the spools
+ *  columns fecha_armado .. estado_detalle then total_uniones .. pulgadas_sold_c: 20
+ *  parameters from index first. s is borrowed until the statement is reset. */
+void store_sqlite__bind_tracking(sqlite3_stmt *st, int first, const spool_t *s);
 /** Reads the UNION_COLS columns (from column first) of the current row. */
 void store_sqlite__read_union(sqlite3_stmt *st, int first, zunion_t *u);
 
