@@ -96,15 +96,6 @@ static int drop_stale_lock(app_t *app, const spool_t *s)
 /* Takes the lock of a spool the store shows free. A lock in the way may be stale (dropped) or
  * may vanish by itself (a TOMAR that lost its commit releases it): both are retried, so a
  * conflict is only reported while someone really holds the lock. */
-/* 1 when the lock value was taken by this instance in an earlier life (see redis/rlock.h). */
-static int from_past_life(const app_t *app, const char *value)
-{
-    int64_t id;
-    const char *token;
-    return app->instance[0] && rlock_value_parse(value, &id, &token) == ZE_OK &&
-           rlock_token_from_past_life(token, app->instance, app->boot);
-}
-
 static int acquire(app_t *app, const spool_t *s, const char *value)
 {
     int rc = ZE_SPOOL_OCCUPIED;
@@ -114,7 +105,7 @@ static int acquire(app_t *app, const spool_t *s, const char *value)
         char cur[RLOCK_VALUE_MAX];
         int g = app->locks->ops->get(app->locks, s->tag, cur, sizeof cur);
         if (g == ZE_REDIS_UNAVAILABLE) return g;
-        if (g == ZE_OK && (orphans_has(app->orphans, s->tag, cur) || from_past_life(app, cur))) {
+        if (g == ZE_OK && (orphans_has(app->orphans, s->tag, cur) || rlock_value_from_past_life(cur, app->instance, app->boot))) {
             /* Left by an earlier request whose lock request timed out, or by a request of this
              * instance's previous life (it died with it, and the spool read after the restart
              * shows it never committed): nobody holds it. */

@@ -91,22 +91,14 @@ static int check_spool(pass_t *p, const char *tag)
     return 0;
 }
 
-/* 1 for a pending lock (short TTL) that this instance took in an earlier life: the request
- * that took it died with that life, so it is no TOMAR in flight. */
-static int from_past_life(const pass_t *p, const char *value)
-{
-    const char *token;
-    int64_t id;
-    return p->env->instance && p->env->boot && rlock_value_parse(value, &id, &token) == ZE_OK &&
-           rlock_token_from_past_life(token, p->env->instance, p->env->boot);
-}
-
 static int on_lock(void *ud, const char *tag, const char *value, int64_t pttl_ms)
 {
     pass_t *p = ud;
     locks_t *L = p->env->locks;
     int pending = pttl_ms >= 0 && pttl_ms <= RLOCK_PENDING_TTL_MS;
-    int past = pending && from_past_life(p, value);
+    /* A pending lock this instance took in an earlier life: the request that took it died with
+     * that life, so it is no TOMAR in flight. */
+    int past = pending && rlock_value_from_past_life(value, p->env->instance, p->env->boot);
     if (pending && !past) return 0; /* in flight */
     spool_t s;
     int rc = p->env->store->ops->spool_get(p->env->store, tag, &s);

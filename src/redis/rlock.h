@@ -38,6 +38,9 @@ int rlock_token_format(char *out, size_t n, const char *instance, const char *bo
  *  boot (a lock from this instance's previous life), else 0. Tokens of other instances and
  *  tokens of the old "{uuid}" form are never ours. Pure. */
 int rlock_token_from_past_life(const char *token, const char *instance, const char *boot);
+/** The same for a whole lock value "{worker_id}:{token}"; 0 for a value that does not parse
+ *  and when instance or boot is NULL or empty (no origin known). Pure. */
+int rlock_value_from_past_life(const char *value, const char *instance, const char *boot);
 
 /** SET key value NX PX ttl_ms. ZE_OK when acquired, ZE_SPOOL_OCCUPIED when the key exists,
  *  ZE_REDIS_UNAVAILABLE on any Redis failure. */

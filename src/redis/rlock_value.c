@@ -64,3 +64,12 @@ int rlock_token_from_past_life(const char *token, const char *instance, const ch
     if (!is_origin(token) || !is_origin(token + k + 1)) return 0;
     return strncmp(token, instance, k) == 0 && strncmp(token + k + 1, boot, k) != 0;
 }
+
+int rlock_value_from_past_life(const char *value, const char *instance, const char *boot)
+{
+    int64_t id;
+    const char *token;
+    return instance && *instance && boot && *boot &&
+           rlock_value_parse(value, &id, &token) == ZE_OK &&
+           rlock_token_from_past_life(token, instance, boot);
+}
