@@ -1,7 +1,6 @@
 /* The committed-event notifier (see notify.h). */
 #include "app/notify.h"
 
-#include <jansson.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,22 +43,24 @@ void notify_set_local(notify_t *n, notify_wake_fn fn, void *ud)
     pthread_mutex_unlock(&n->mu);
 }
 
+typedef struct pub_ctx {
+    notify_t *n;
+    int64_t seq;
+} pub_ctx_t;
+
+static void on_payload(void *ud, const char *msg)
+{
+    pub_ctx_t *c = ud;
+    if (rpool_publish(c->n->redis, NOTIFY_CHANNEL, msg, strlen(msg)) != 0)
+        LOG_WARN("publish of event %lld failed; streams catch up from the store",
+                 (long long)c->seq);
+}
+
+/* The original's subscribers read Python's default JSON: ", " / ": ", \u escapes. */
 static void publish(notify_t *n, const event_rec_t *e)
 {
-    json_t *arr = json_loads(e->live_json, 0, NULL);
-    size_t i;
-    json_t *p;
-    json_array_foreach(arr, i, p) {
-        if (!json_is_object(p)) continue;
-        json_object_set_new(p, "seq", json_integer(e->seq));
-        /* The original's subscribers read Python's default JSON: ", " / ": ", \u escapes. */
-        char *msg = json_map_dumps_python(p);
-        if (msg && rpool_publish(n->redis, NOTIFY_CHANNEL, msg, strlen(msg)) != 0)
-            LOG_WARN("publish of event %lld failed; streams catch up from the store",
-                     (long long)e->seq);
-        free(msg);
-    }
-    json_decref(arr);
+    pub_ctx_t c = {n, e->seq};
+    json_map_live_payloads(e, on_payload, &c);
 }
 
 void notify_committed(notify_t *n, const event_rec_t *e)

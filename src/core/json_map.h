@@ -3,6 +3,7 @@
 #define ZEUES_CORE_JSON_MAP_H
 #include <jansson.h>
 
+#include "core/event.h"
 #include "core/spool.h"
 #include "core/status.h"
 
@@ -26,5 +27,11 @@ const char *json_map_repair_id(zrepair_t r);
 /** Serialises v as Python's json.dumps does by default: ", " and ": " separators, non-ASCII as
  *  lower-case \uXXXX escapes. Caller frees with free(); NULL only for an invalid value. */
 char *json_map_dumps_python(const json_t *v);
+
+/** Calls fn once per live payload of e (its live_json: one object or an array of objects),
+ *  each with "seq" added and written as Python's json.dumps would (the original's wire
+ *  format of the SSE frames and of spools:updates). msg is borrowed for the call. Returns 0,
+ *  or -1 when live_json is not JSON (nothing called); an empty live_json calls nothing. */
+int json_map_live_payloads(const event_rec_t *e, void (*fn)(void *ud, const char *msg), void *ud);
 
 #endif

@@ -19,7 +19,6 @@
  * shared struct sse_hubs until sse_hub_free has run and the last node is freed. */
 #include "http/sse_hub.h"
 
-#include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -173,33 +172,23 @@ static void node_deliver_locked(node_t *n, const char *p, size_t len)
 /* Reading and rendering events                                                                */
 /* ------------------------------------------------------------------------------------------ */
 
-/* Appends one frame per payload of e: the payload with "seq" added, as Python's json.dumps
- * would write it (the original's wire format). */
+typedef struct frame_ctx {
+    buf_t *out;
+    int64_t seq;
+} frame_ctx_t;
+
+static void on_payload(void *ud, const char *msg)
+{
+    frame_ctx_t *f = ud;
+    sse_frame_append(f->out, f->seq, "spool_update", msg);
+}
+
+/* Appends one frame per live payload of e (see json_map_live_payloads). */
 static void render_event(buf_t *out, const event_rec_t *e)
 {
-    if (!e->live_json[0]) return;
-    json_error_t jerr;
-    json_t *v = json_loads(e->live_json, 0, &jerr);
-    if (!v) {
-        LOG_WARN("event %lld: unreadable live payload (%s); not streamed", (long long)e->seq,
-                 jerr.text);
-        return;
-    }
-    if (json_is_object(v)) {
-        json_t *arr = json_array();
-        json_array_append_new(arr, v);
-        v = arr;
-    }
-    size_t i;
-    json_t *p;
-    json_array_foreach(v, i, p) {
-        if (!json_is_object(p)) continue;
-        json_object_set_new(p, "seq", json_integer(e->seq));
-        char *s = json_map_dumps_python(p);
-        if (s) sse_frame_append(out, e->seq, "spool_update", s);
-        free(s);
-    }
-    json_decref(v);
+    frame_ctx_t f = {out, e->seq};
+    if (json_map_live_payloads(e, on_payload, &f) != 0)
+        LOG_WARN("event %lld: unreadable live payload; not streamed", (long long)e->seq);
 }
 
 static int on_event(void *ud, const event_rec_t *e)
