@@ -155,10 +155,10 @@ static int check_holder_lock(app_t *app, const spool_t *s, char *value, size_t n
 static int commit(app_t *app, const spool_t *before, zoutcome_t *out)
 {
     int simple = out->n_more == 0 && out->n_puts == 0 && out->n_deletes == 0 && !out->notas_line[0];
-    if (simple || !app->store->ops->commit)
-        return simple ? app->store->ops->spool_commit(app->store, &out->after, before->version,
-                                                      &out->event, 1)
-                      : ZE_STORE_UNAVAILABLE;
+    if (simple)
+        return app->store->ops->spool_commit(app->store, &out->after, before->version,
+                                             &out->event, 1);
+    if (!app->store->ops->commit) return ZE_STORE_UNAVAILABLE; /* a backend without unions */
     event_rec_t *ev = xmalloc((1 + out->n_more) * sizeof *ev);
     ev[0] = out->event;
     memcpy(ev + 1, out->more, out->n_more * sizeof *ev);
