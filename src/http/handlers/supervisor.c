@@ -62,6 +62,17 @@ int h_supervisor_list(req_t *r)
     return reply_json(r, 200, o);
 }
 
+/* Copies src without its leading and trailing blanks into out (the caller checked that src
+ * fits, so out has room for it). */
+static void trim_copy(char *out, const char *src)
+{
+    while (*src == ' ' || *src == '\t') src++;
+    size_t len = strlen(src);
+    while (len && (src[len - 1] == ' ' || src[len - 1] == '\t')) len--;
+    memcpy(out, src, len);
+    out[len] = '\0';
+}
+
 static const char *const fields_list[] = {"tag_spool", "session_id", NULL};
 
 /* tag_spool and session_id of list/add and list/remove, trimmed into tag (ZTAG_MAX). */
@@ -73,12 +84,7 @@ static int parse_list_body(req_t *r, json_t **body, char *tag, const char **raw_
         body_string_or_reply(r, *body, "tag_spool", 1, ZTAG_MAX - 1, raw_tag) != 0 ||
         body_string_or_reply(r, *body, "session_id", 1, 127, session) != 0)
         return -1;
-    const char *s = *raw_tag;
-    while (*s == ' ' || *s == '\t') s++;
-    size_t len = strlen(s);
-    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t')) len--;
-    memcpy(tag, s, len);
-    tag[len] = '\0';
+    trim_copy(tag, *raw_tag);
     return tag_or_reply(r, "tag_spool", tag);
 }
 
@@ -170,12 +176,7 @@ static int opt_text(req_t *r, json_t *o, const char *field, const char *path, ch
                     f, n - 1);
         return -1;
     }
-    const char *s = json_string_value(v);
-    while (*s == ' ' || *s == '\t') s++;
-    size_t len = strlen(s);
-    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t')) len--;
-    memcpy(out, s, len);
-    out[len] = '\0';
+    trim_copy(out, json_string_value(v));
     return 0;
 }
 
