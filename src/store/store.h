@@ -20,7 +20,9 @@
  *      seen" and never miss an event: the SSE hub and Last-Event-ID replay rely on it. (SQLite
  *      has it for free: one writer at a time. A backend with concurrent writers must take the
  *      number from a row updated first in the transaction, or an equivalent.)
- *   7. Durability. A commit that returned ZE_OK survives a crash of the process.
+ *   7. Durability. A commit that returned ZE_OK is on stable storage: it survives a crash of
+ *      the process and a power loss. Concurrent commits may share one transaction and one
+ *      sync (group commit); each keeps its own compare-and-set and its own outcome.
  *   8. Append-only audit. No function edits or deletes an event.
  *   9. Generation. generation() changes with every committed write by any process. */
 #ifndef ZEUES_STORE_STORE_H
@@ -80,6 +82,25 @@ typedef struct store_change {
     size_t n_events;
 } store_change_t;
 
+/** What the last write attempt of this process met (store_stats_t.write_state). */
+typedef enum store_write_state {
+    STORE_WRITE_OK,        /* it committed */
+    STORE_WRITE_READ_ONLY, /* the file or its file system refuses writes */
+    STORE_WRITE_FULL,      /* no space left on the device */
+    STORE_WRITE_ERROR      /* any other I/O failure */
+} store_write_state_t;
+
+/** Counters of a store since it was opened, for /api/health and the benchmark. */
+typedef struct store_stats {
+    int write_state;          /* store_write_state_t */
+    int64_t changes;          /* state changes committed (commit / spool_commit = ZE_OK) */
+    int64_t transactions;     /* write transactions committed (several changes each) */
+    int64_t syncs;            /* syncs (fsync) asked of the operating system, -1 = unknown */
+    int64_t max_batch;        /* most changes one transaction carried */
+    int64_t wal_bytes;        /* size of the write-ahead log now, -1 = none */
+    int64_t ckpt_hold_max_us; /* longest time a checkpoint kept writers waiting */
+} store_stats_t;
+
 /** Visitors return 0 to continue, non-zero to stop (that value is then returned). */
 typedef int (*spool_visit_fn)(void *ud, const spool_t *s);
 typedef int (*worker_visit_fn)(void *ud, const worker_t *w);
@@ -129,6 +150,8 @@ struct store_ops {
     /** A number that changes with every committed write (any process): cached answers derived
      *  from the store are current while it is unchanged. */
     int (*generation)(store_t *st, int64_t *out);
+    /** Fills *out (never fails; unknown counters are -1). */
+    void (*stats)(store_t *st, store_stats_t *out);
 
     /* ---- v4 unions ---- */
     /** The unions of tag in N_UNION order into out (room for ZUNION_MAX); *n set. A spool

@@ -22,6 +22,9 @@
 
 #define LOG_MODULE "store"
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 #define EVENT_COLS                                                                          \
     "seq, id, ts, tipo, tag, worker_id, worker_nombre, operacion, accion, fecha_operacion," \
     " metadata_json, live_json, n_union"
@@ -90,7 +93,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
         " VALUES(?1, ?2, ?3, ?4)",
 };
 
-static void conn_close(conn_t *c)
+void store_sqlite__conn_close(conn_t *c)
 {
     for (int i = 0; i < STMT_COUNT; i++) sqlite3_finalize(c->stmt[i]);
     sqlite3_close_v2(c->db);
@@ -108,26 +111,29 @@ int store_sqlite__exec(sqlite3 *db, const char *sql)
     return ZE_OK;
 }
 
-static conn_t *conn_open(const char *path, char *err, size_t errlen)
+conn_t *store_sqlite__conn_open(const char *path, char *err, size_t errlen)
 {
     conn_t *c = xcalloc(1, sizeof *c);
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &c->db, flags, store_sqlite__vfs()) != SQLITE_OK) {
         snprintf(err, errlen, "cannot open %s: %s", path, sqlite3_errmsg(c->db));
         goto fail;
     }
     sqlite3_busy_timeout(c->db, 5000);
-    /* synchronous=NORMAL in WAL keeps every committed transaction across a process crash
-     * (SIGKILL); only a power loss may drop the last commits. */
-    if (store_sqlite__exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+    /* synchronous=FULL: a commit returns only after its WAL frames are synced, so what was
+     * acknowledged survives a power loss too (NORMAL would lose the last commits); group
+     * commit (store_sqlite_group.c) pays that sync once for many changes. Checkpoints are
+     * store_sqlite_wal.c's; journal_size_limit cuts the WAL back when it is reset. */
+    if (store_sqlite__exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                         " PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
-                        " PRAGMA wal_autocheckpoint=0;") != ZE_OK) {
+                        " PRAGMA wal_autocheckpoint=0;"
+                        " PRAGMA journal_size_limit=" STR(WAL_KEEP_BYTES) ";") != ZE_OK) {
         snprintf(err, errlen, "cannot configure %s: %s", path, sqlite3_errmsg(c->db));
         goto fail;
     }
     return c;
 fail:
-    conn_close(c);
+    store_sqlite__conn_close(c);
     return NULL;
 }
 
@@ -136,7 +142,7 @@ conn_t *store_sqlite__conn_get(sqlite_store_t *ss)
     conn_t *c = pthread_getspecific(ss->key);
     if (c) return c;
     char err[256];
-    c = conn_open(ss->path, err, sizeof err);
+    c = store_sqlite__conn_open(ss->path, err, sizeof err);
     if (!c) {
         LOG_ERROR("%s", err);
         return NULL;
@@ -305,10 +311,10 @@ static int ss_generation(store_t *st, int64_t *out)
 
 conn_t *store_sqlite__write_begin(sqlite_store_t *ss)
 {
-    conn_t *c = store_sqlite__conn_get(ss);
-    if (!c) return NULL;
     pthread_mutex_lock(&ss->write_mu);
-    if (store_sqlite__exec(c->db, "BEGIN IMMEDIATE") != ZE_OK) {
+    conn_t *c = ss->writer;
+    if (!c || store_sqlite__exec(c->db, "BEGIN IMMEDIATE") != ZE_OK) {
+        if (c) atomic_store(&ss->write_state, store_sqlite__write_state_of(c->db));
         pthread_mutex_unlock(&ss->write_mu);
         return NULL;
     }
@@ -328,6 +334,11 @@ int store_sqlite__write_end(sqlite_store_t *ss, conn_t *c, int ret, int bump)
 {
     if (ret == ZE_OK && bump) ret = bump_generation(c);
     if (ret == ZE_OK && store_sqlite__exec(c->db, "COMMIT") != ZE_OK) ret = ZE_STORE_UNAVAILABLE;
+    if (ret == ZE_STORE_UNAVAILABLE)
+        atomic_store(&ss->write_state, store_sqlite__write_state_of(c->db) == STORE_WRITE_OK
+                                           ? STORE_WRITE_ERROR
+                                           : store_sqlite__write_state_of(c->db));
+    else if (ret == ZE_OK) atomic_store(&ss->write_state, STORE_WRITE_OK);
     if (ret != ZE_OK) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     pthread_mutex_unlock(&ss->write_mu);
     return ret;
@@ -339,10 +350,9 @@ int store_sqlite__write_end(sqlite_store_t *ss, conn_t *c, int ret, int bump)
 static int ss_import(store_t *st, const sheets_t *in, char *err, size_t errlen)
 {
     sqlite_store_t *ss = (sqlite_store_t *)st;
-    conn_t *c = store_sqlite__conn_get(ss);
-    if (!c) return ZE_STORE_UNAVAILABLE;
     pthread_mutex_lock(&ss->write_mu);
-    int ret = store_sqlite__import(c->db, in, err, errlen);
+    int ret = ss->writer ? store_sqlite__import(ss->writer->db, in, err, errlen)
+                         : ZE_STORE_UNAVAILABLE;
     pthread_mutex_unlock(&ss->write_mu);
     return ret;
 }
@@ -358,45 +368,33 @@ static int ss_export(store_t *st, sheets_t *out)
 /* Open / close                                                                                */
 /* ------------------------------------------------------------------------------------------ */
 
-static void *checkpointer(void *arg)
+static void ss_stats(store_t *st, store_stats_t *out)
 {
-    sqlite_store_t *ss = arg;
-    char err[256];
-    conn_t *c = conn_open(ss->path, err, sizeof err);
-    if (!c) LOG_ERROR("checkpointer: %s", err);
-    pthread_mutex_lock(&ss->ckpt_mu);
-    while (!ss->ckpt_stop) {
-        clock_cond_wait_ms(&ss->ckpt_cv, &ss->ckpt_mu, 500);
-        if (ss->ckpt_stop || !c) continue;
-        pthread_mutex_unlock(&ss->ckpt_mu);
-        /* PASSIVE never waits for readers or writers; what it cannot copy now it copies later. */
-        sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-        pthread_mutex_lock(&ss->ckpt_mu);
-    }
-    pthread_mutex_unlock(&ss->ckpt_mu);
-    if (c) {
-        sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-        conn_close(c);
-    }
-    return NULL;
+    sqlite_store_t *ss = (sqlite_store_t *)st;
+    *out = (store_stats_t){
+        .write_state = atomic_load(&ss->write_state),
+        .changes = atomic_load(&ss->n_changes),
+        .transactions = atomic_load(&ss->n_transactions),
+        .syncs = store_sqlite__vfs() ? store_sqlite__syncs() : -1,
+        .max_batch = atomic_load(&ss->max_batch),
+        .wal_bytes = store_sqlite__wal_bytes(ss),
+        .ckpt_hold_max_us = atomic_load(&ss->ckpt_hold_max_us),
+    };
 }
 
 static void ss_close(store_t *st)
 {
     sqlite_store_t *ss = (sqlite_store_t *)st;
-    if (ss->ckpt_running) {
-        pthread_mutex_lock(&ss->ckpt_mu);
-        ss->ckpt_stop = 1;
-        pthread_cond_signal(&ss->ckpt_cv);
-        pthread_mutex_unlock(&ss->ckpt_mu);
-        pthread_join(ss->ckpt_thread, NULL);
-    }
+    store_sqlite__wal_stop(ss);
+    if (ss->writer) store_sqlite__conn_close(ss->writer);
     pthread_mutex_destroy(&ss->ckpt_mu);
+    pthread_mutex_destroy(&ss->gc_mu);
+    pthread_cond_destroy(&ss->gc_cv);
     pthread_cond_destroy(&ss->ckpt_cv);
     conn_t *c = ss->conns;
     while (c) {
         conn_t *next = c->next;
-        conn_close(c);
+        store_sqlite__conn_close(c);
         c = next;
     }
     pthread_key_delete(ss->key);
@@ -421,6 +419,7 @@ static const struct store_ops sqlite_ops = {
     .export = ss_export,
     .ping = store_sqlite__ping,
     .generation = ss_generation,
+    .stats = ss_stats,
     .unions_get = store_sqlite__unions_get,
     .unions_foreach = store_sqlite__unions_foreach,
     .commit = store_sqlite__commit,
@@ -449,26 +448,31 @@ store_t *store_sqlite_open(const char *path, char *err, size_t errlen)
     pthread_mutex_init(&ss->write_mu, NULL);
     pthread_mutex_init(&ss->ckpt_mu, NULL);
     clock_cond_init(&ss->ckpt_cv);
+    pthread_mutex_init(&ss->gc_mu, NULL);
+    pthread_cond_init(&ss->gc_cv, NULL);
+    ss->gc_tail = &ss->gc_head;
     if (pthread_key_create(&ss->key, on_thread_exit) != 0) {
         snprintf(err, errlen, "pthread_key_create failed");
         pthread_mutex_destroy(&ss->conns_mu);
         pthread_mutex_destroy(&ss->write_mu);
         pthread_mutex_destroy(&ss->ckpt_mu);
         pthread_cond_destroy(&ss->ckpt_cv);
+        pthread_mutex_destroy(&ss->gc_mu);
+        pthread_cond_destroy(&ss->gc_cv);
         free(ss->path);
         free(ss);
         return NULL;
     }
-    conn_t *c = conn_open(path, err, errlen);
+    conn_t *c = store_sqlite__conn_open(path, err, errlen);
     if (!c) goto fail;
     pthread_setspecific(ss->key, c);
     ss->conns = c;
     if (store_sqlite__migrate(c->db, err, errlen) != ZE_OK) goto fail;
-    if (thread_start(&ss->ckpt_thread, "zeues-wal-ckpt", checkpointer, ss) != 0) {
+    if (!(ss->writer = store_sqlite__conn_open(path, err, errlen))) goto fail;
+    if (store_sqlite__wal_start(ss) != ZE_OK) {
         snprintf(err, errlen, "cannot start the checkpoint thread");
         goto fail;
     }
-    ss->ckpt_running = 1;
     return &ss->base;
 fail:
     ss_close(&ss->base);

@@ -1,7 +1,7 @@
-/* The one write transaction of a state change in the SQLite backend (store.h, commit): the
- * spool with its version compare-and-set, each union put with its own, the union deletes, the
- * Notas line and the audit events, all or nothing, the generation bumped. spool_commit is the
- * same transaction without unions. */
+/* The writes of one state change in the SQLite backend (store.h, commit): the spool with its
+ * version compare-and-set, each union put with its own, the union deletes, the Notas line and
+ * the audit events. store_sqlite_group.c runs them, several changes to a transaction.
+ * spool_commit is a change without unions. */
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,7 +165,7 @@ static int append_notas(conn_t *c, const char *tag, const char *line)
 
 /* What a change asks for, checked before anything is locked: unions only of the change's own
  * spool, N_UNION in range. */
-static int change_valid(const store_change_t *c)
+int store_sqlite__change_valid(const store_change_t *c)
 {
     if (!c->spool && (c->n_puts || c->n_deletes || c->notas_line)) return ZE_BAD_REQUEST;
     for (size_t i = 0; i < c->n_puts; i++)
@@ -177,8 +177,7 @@ static int change_valid(const store_change_t *c)
     return ZE_OK;
 }
 
-/* The writes of c inside the open transaction, in order. */
-static int write_change(conn_t *c, store_change_t *ch)
+int store_sqlite__write_change(conn_t *c, store_change_t *ch)
 {
     int ret = ZE_OK;
     if (ch->spool) {
@@ -195,31 +194,6 @@ static int write_change(conn_t *c, store_change_t *ch)
     for (size_t i = 0; i < ch->n_events; i++)
         if ((ret = insert_event(c, &ch->events[i])) != ZE_OK) return ret;
     return ZE_OK;
-}
-
-int store_sqlite__commit(store_t *st, store_change_t *ch)
-{
-    int ret = change_valid(ch);
-    if (ret != ZE_OK) return ret;
-    /* Versions are restored when the transaction does not commit: the caller still holds what
-     * it read and may retry from there. */
-    int64_t spool_version = ch->spool ? ch->spool->version : 0;
-    int64_t *put_versions = xmalloc((ch->n_puts ? ch->n_puts : 1) * sizeof *put_versions);
-    for (size_t i = 0; i < ch->n_puts; i++) put_versions[i] = ch->puts[i].version;
-    sqlite_store_t *ss = (sqlite_store_t *)st;
-    conn_t *c = store_sqlite__write_begin(ss);
-    if (!c) {
-        free(put_versions);
-        return ZE_STORE_UNAVAILABLE;
-    }
-    ret = store_sqlite__write_end(ss, c, write_change(c, ch), 1);
-    if (ret != ZE_OK) {
-        if (ch->spool) ch->spool->version = spool_version;
-        for (size_t i = 0; i < ch->n_puts; i++) ch->puts[i].version = put_versions[i];
-        for (size_t i = 0; i < ch->n_events; i++) ch->events[i].seq = 0;
-    }
-    free(put_versions);
-    return ret;
 }
 
 int store_sqlite__spool_commit(store_t *st, spool_t *s, int64_t expected_version,

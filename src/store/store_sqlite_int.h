@@ -8,6 +8,7 @@
 #define ZEUES_STORE_SQLITE_INT_H
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 
 #include "store/store.h"
 
@@ -70,18 +71,37 @@ typedef struct sqlite_store {
     pthread_mutex_t conns_mu; /* guards conns */
     conn_t *conns;
     pthread_mutex_t write_mu; /* serialises write transactions of this process */
-    /* WAL checkpoints run on their own thread and connection: left to SQLite, every ~1,000th
-     * commit would copy the log into the database and fsync it while holding write_mu, a
-     * 15-25 ms stall for every writer queued behind it. */
+    conn_t *writer;           /* the one connection that writes; used only under write_mu */
+    /* Group commit (store_sqlite_group.c): changes queue here; one thread at a time (the
+     * leader) writes everything queued in one transaction and one sync. */
+    pthread_mutex_t gc_mu;
+    pthread_cond_t gc_cv;
+    struct gc_item *gc_head, **gc_tail;
+    int gc_leading;
+    /* Counters and state for store_stats (atomic: read without a lock). */
+    _Atomic long long n_changes, n_transactions, max_batch, ckpt_hold_max_us;
+    _Atomic int write_state;
+    /* WAL checkpoints run on their own thread and connection (store_sqlite_wal.c): left to
+     * SQLite, every ~1,000th commit would copy the log into the database and fsync it while
+     * holding write_mu, a 15-25 ms stall for every writer queued behind it. */
     pthread_t ckpt_thread;
     pthread_mutex_t ckpt_mu;
     pthread_cond_t ckpt_cv;
     int ckpt_running, ckpt_stop;
 } sqlite_store_t;
 
+/* The WAL is reset (RESTART checkpoint) when it passes this size, and truncated back to
+ * WAL_KEEP_BYTES when it is reset (journal_size_limit). */
+#define WAL_RESTART_BYTES (8 * 1024 * 1024)
+#define WAL_KEEP_BYTES 4194304 /* 4 MiB; a plain number: it is spliced into a PRAGMA */
+
 /** Runs sql (one or more statements, no results) on db; failures are logged.
  *  ZE_OK or ZE_STORE_UNAVAILABLE. */
 int store_sqlite__exec(sqlite3 *db, const char *sql);
+/** A new connection to path, configured (WAL, synchronous=FULL, the sync-counting VFS);
+ *  NULL with a message in err. */
+conn_t *store_sqlite__conn_open(const char *path, char *err, size_t errlen);
+void store_sqlite__conn_close(conn_t *c);
 /** This thread's connection (opened on first use); NULL when the file cannot be opened. */
 conn_t *store_sqlite__conn_get(sqlite_store_t *ss);
 /** A reset, unbound prepared statement of c; NULL on a prepare failure (logged). */
@@ -100,7 +120,7 @@ void store_sqlite__bind_tracking(sqlite3_stmt *st, int first, const spool_t *s);
 /** Reads the UNION_COLS columns (from column first) of the current row. */
 void store_sqlite__read_union(sqlite3_stmt *st, int first, zunion_t *u);
 
-/** Starts a write transaction on this thread's connection: takes write_mu, then BEGIN
+/** Starts a write transaction on the writer connection: takes write_mu, then BEGIN
  *  IMMEDIATE. NULL on failure (then nothing is held). */
 conn_t *store_sqlite__write_begin(sqlite_store_t *ss);
 /** Ends the write transaction of store_sqlite__write_begin: when ret is ZE_OK, bumps the
@@ -113,9 +133,38 @@ int store_sqlite__write_end(sqlite_store_t *ss, conn_t *c, int ret, int bump);
 int store_sqlite__migrate(sqlite3 *db, char *err, size_t errlen);
 
 /* store_sqlite_commit.c */
-int store_sqlite__commit(store_t *st, store_change_t *c);
+/** ZE_OK when c asks for something a commit may write (checked before anything is queued). */
+int store_sqlite__change_valid(const store_change_t *c);
+/** The writes of ch inside the open transaction of c, in order; versions and event seqs of
+ *  ch are set as written. */
+int store_sqlite__write_change(conn_t *c, store_change_t *ch);
 int store_sqlite__spool_commit(store_t *st, spool_t *s, int64_t expected_version,
                                event_rec_t *ev, size_t nev);
+
+/* store_sqlite_group.c */
+/** store.h commit: queues ch and returns once the transaction holding it is synced. */
+int store_sqlite__commit(store_t *st, store_change_t *c);
+/** Whether a leader is writing now, and how many changes wait for the next one (for tests). */
+void store_sqlite__queue_state(sqlite_store_t *ss, int *leading, size_t *queued);
+/** Classifies the last error of db into a store_write_state_t. */
+int store_sqlite__write_state_of(sqlite3 *db);
+
+/* store_sqlite_wal.c */
+/** Starts the checkpoint thread of ss (ZE_OK or ZE_STORE_UNAVAILABLE). */
+int store_sqlite__wal_start(sqlite_store_t *ss);
+/** Stops it, after a last TRUNCATE checkpoint. */
+void store_sqlite__wal_stop(sqlite_store_t *ss);
+/** Copies the WAL into the database and empties it, with write_mu held by the caller:
+ *  what is done after a write failed for lack of space, before retrying. */
+void store_sqlite__wal_reclaim(sqlite_store_t *ss);
+/** The current size of the WAL file in bytes (0 when there is none). */
+int64_t store_sqlite__wal_bytes(const sqlite_store_t *ss);
+
+/* store_sqlite_vfs.c */
+/** The name of the sync-counting VFS to open connections with (NULL: the default). */
+const char *store_sqlite__vfs(void);
+/** Syncs asked of the operating system through it so far, by every store of the process. */
+int64_t store_sqlite__syncs(void);
 
 /* store_sqlite_unions.c */
 int store_sqlite__unions_get(store_t *st, const char *tag, zunion_t *out, size_t *n);

@@ -15,10 +15,33 @@ static void utc_iso(int64_t t, char *out, size_t n)
     strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* What "store" says: whether it answers, and whether its last write went through. */
+static const char *store_word(int answers, const store_stats_t *st)
+{
+    if (!answers) return "error";
+    switch (st->write_state) {
+    case STORE_WRITE_OK: return "ok";
+    case STORE_WRITE_READ_ONLY: return "read_only";
+    case STORE_WRITE_FULL: return "full";
+    default: return "error";
+    }
+}
+
+static json_t *stats_json(const store_stats_t *st)
+{
+    return json_pack("{sI sI sI sI sI sI}", "changes", (json_int_t)st->changes, "transactions",
+                     (json_int_t)st->transactions, "syncs", (json_int_t)st->syncs, "max_batch",
+                     (json_int_t)st->max_batch, "wal_bytes", (json_int_t)st->wal_bytes,
+                     "checkpoint_hold_max_us", (json_int_t)st->ckpt_hold_max_us);
+}
+
 int h_health(req_t *r)
 {
     app_t *app = r->app;
-    int store_ok = app->store->ops->ping(app->store) == ZE_OK;
+    store_stats_t stats;
+    app->store->ops->stats(app->store, &stats);
+    const char *store = store_word(app->store->ops->ping(app->store) == ZE_OK, &stats);
+    int store_ok = store[0] == 'o';
     char err[256] = "";
     const char *redis = "disconnected";
     if (app->redis) redis = rpool_ping(app->redis, err, sizeof err) == ZE_OK ? "ok" : "error";
@@ -32,8 +55,9 @@ int h_health(req_t *r)
     /* sheets_connection is what the original frontend reads: our store takes the Sheets' place. */
     json_object_set_new(o, "sheets_connection", json_string(store_ok ? "ok" : "error"));
     json_object_set_new(o, "version", json_string("1.0.0"));
-    json_object_set_new(o, "store", json_string(store_ok ? "ok" : "error"));
+    json_object_set_new(o, "store", json_string(store));
     json_object_set_new(o, "store_backend", json_string(app->store->ops->name));
+    json_object_set_new(o, "store_stats", stats_json(&stats));
     json_object_set_new(o, "redis", json_string(redis));
     json_object_set_new(o, "uptime_seconds", json_integer(r->now - app->started_at));
     return reply_json(r, 200, o);

@@ -1,0 +1,151 @@
+/* Keeping the SQLite write-ahead log bounded. SQLite's own automatic checkpoint is off
+ * (wal_autocheckpoint=0): it would run inside a writer's commit, under write_mu. Instead a
+ * thread of its own, on its own connection:
+ *   - every CKPT_PERIOD_MS copies what it can from the WAL into the database (PASSIVE: waits
+ *     for nobody, so writers never notice it);
+ *   - when the WAL has grown past WAL_RESTART_BYTES, takes write_mu for a RESTART checkpoint,
+ *     which copies the few frames the last PASSIVE left and makes the next writer start the
+ *     log from its beginning; journal_size_limit then cuts the file back to WAL_KEEP_BYTES.
+ *     Writers wait for that behind write_mu, for at most CKPT_BUSY_MS plus one database
+ *     sync: readers still inside the old log are waited for that long, else it is tried on
+ *     the next round;
+ *   - while the last write failed, empties the WAL (store_sqlite__wal_reclaim) and tries a
+ *     write that changes nothing, so the store's state in /api/health recovers by itself
+ *     once space is back.
+ * Without the RESTART step a WAL under constant writes never finds a moment with every frame
+ * copied and no reader in it, and grows without end (it reached 1 GB in 30 s). */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "core/errors.h"
+#include "store/store_sqlite_int.h"
+#include "util/alloc.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/thread.h"
+
+#define LOG_MODULE "store"
+
+#define CKPT_PERIOD_MS 100
+#define CKPT_BUSY_MS 20
+#define CKPT_BUSY_DEFAULT_MS 5000
+
+int64_t store_sqlite__wal_bytes(const sqlite_store_t *ss)
+{
+    char wal[4096];
+    snprintf(wal, sizeof wal, "%s-wal", ss->path);
+    struct stat sb;
+    return stat(wal, &sb) == 0 ? (int64_t)sb.st_size : 0;
+}
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void note_hold(sqlite_store_t *ss, int64_t us)
+{
+    long long m = atomic_load(&ss->ckpt_hold_max_us);
+    while (us > m && !atomic_compare_exchange_weak(&ss->ckpt_hold_max_us, &m, us)) {}
+    if (us > 50000) LOG_WARN("WAL checkpoint kept writers waiting %lld ms", (long long)us / 1000);
+}
+
+void store_sqlite__wal_reclaim(sqlite_store_t *ss)
+{
+    if (!ss->writer) return;
+    sqlite3 *db = ss->writer->db;
+    sqlite3_busy_timeout(db, CKPT_BUSY_MS * 5);
+    int log = -1, done = -1;
+    int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+    sqlite3_busy_timeout(db, CKPT_BUSY_DEFAULT_MS);
+    LOG_INFO("WAL reclaim after a failed write: %s (%d frames, %d copied)",
+             rc == SQLITE_OK ? "emptied" : sqlite3_errstr(rc), log, done);
+}
+
+/* With write_mu held: a RESTART checkpoint that waits for readers at most CKPT_BUSY_MS. */
+static void restart_log(sqlite_store_t *ss, conn_t *c)
+{
+    int64_t t0 = now_us();
+    pthread_mutex_lock(&ss->write_mu);
+    int64_t t1 = now_us();
+    sqlite3_busy_timeout(c->db, CKPT_BUSY_MS);
+    int log = -1, done = -1;
+    int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_RESTART, &log, &done);
+    sqlite3_busy_timeout(c->db, CKPT_BUSY_DEFAULT_MS);
+    pthread_mutex_unlock(&ss->write_mu);
+    note_hold(ss, now_us() - t1);
+    LOG_DEBUG("WAL restart: %s, %d frames, %d copied, waited %lld us for writers",
+              rc == SQLITE_OK ? "ok" : sqlite3_errstr(rc), log, done, (long long)(t1 - t0));
+}
+
+/* While the last write failed: reclaim, then a write that changes nothing tells whether the
+ * store can write again. */
+static void probe_write(sqlite_store_t *ss)
+{
+    pthread_mutex_lock(&ss->write_mu);
+    if (atomic_load(&ss->write_state) != STORE_WRITE_OK && ss->writer) {
+        sqlite3 *db = ss->writer->db;
+        store_sqlite__wal_reclaim(ss);
+        int ok = sqlite3_exec(db, "BEGIN IMMEDIATE; UPDATE meta SET v = v WHERE k = 'generation';"
+                                  " COMMIT;", NULL, NULL, NULL) == SQLITE_OK;
+        int state = ok ? STORE_WRITE_OK : store_sqlite__write_state_of(db);
+        if (!sqlite3_get_autocommit(db)) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        if (ok) LOG_INFO("store writable again");
+        atomic_store(&ss->write_state, state == STORE_WRITE_OK && !ok ? STORE_WRITE_ERROR : state);
+    }
+    pthread_mutex_unlock(&ss->write_mu);
+}
+
+static void *checkpointer(void *arg)
+{
+    sqlite_store_t *ss = arg;
+    char err[256];
+    conn_t *c = store_sqlite__conn_open(ss->path, err, sizeof err);
+    if (!c) LOG_ERROR("checkpointer: %s", err);
+    int64_t last_probe = 0;
+    pthread_mutex_lock(&ss->ckpt_mu);
+    while (!ss->ckpt_stop) {
+        clock_cond_wait_ms(&ss->ckpt_cv, &ss->ckpt_mu, CKPT_PERIOD_MS);
+        if (ss->ckpt_stop || !c) continue;
+        pthread_mutex_unlock(&ss->ckpt_mu);
+        int log = -1, done = -1;
+        sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+        if (store_sqlite__wal_bytes(ss) > WAL_RESTART_BYTES) restart_log(ss, c);
+        int64_t now = now_us();
+        if (atomic_load(&ss->write_state) != STORE_WRITE_OK && now - last_probe > 1000000) {
+            last_probe = now;
+            probe_write(ss);
+        }
+        pthread_mutex_lock(&ss->ckpt_mu);
+    }
+    pthread_mutex_unlock(&ss->ckpt_mu);
+    if (c) {
+        sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+        store_sqlite__conn_close(c);
+    }
+    return NULL;
+}
+
+int store_sqlite__wal_start(sqlite_store_t *ss)
+{
+    if (thread_start(&ss->ckpt_thread, "zeues-wal-ckpt", checkpointer, ss) != 0)
+        return ZE_STORE_UNAVAILABLE;
+    ss->ckpt_running = 1;
+    return ZE_OK;
+}
+
+void store_sqlite__wal_stop(sqlite_store_t *ss)
+{
+    if (!ss->ckpt_running) return;
+    pthread_mutex_lock(&ss->ckpt_mu);
+    ss->ckpt_stop = 1;
+    pthread_cond_signal(&ss->ckpt_cv);
+    pthread_mutex_unlock(&ss->ckpt_mu);
+    pthread_join(ss->ckpt_thread, NULL);
+    ss->ckpt_running = 0;
+}
