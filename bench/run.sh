@@ -28,7 +28,7 @@
 # Environment (all optional):
 #   BENCH_SECONDS   measured seconds per workload (default 5; each also gets 1 s of warm-up)
 #   BENCH_THREADS   --threads of the server under test (default: the server's own default)
-#   BENCH_VARIANTS  0 skips the extra runs (--log-level WARN, --threads 2 and 8)  (default 1)
+#   BENCH_VARIANTS  0 skips the extra runs (--log-level WARN, --threads 4 and 32)  (default 1)
 #   BENCH_SPOOLS    spools of the demo plant (default 10000)
 #   BENCH_UNION_SPOOLS  spools of the union workload's own plant (default 120000: about 5,500
 #                   spools with >= 8 free ARM unions, one FINALIZAR each; should a run use them
@@ -268,11 +268,18 @@ wrk_rss() { # wrk_rss CONNS URL [LUA] -> run_wrk output plus rss_max_kb of the s
     echo "$r rss_max_kb=$(sort -n "$TMP/rss.txt" | tail -1)"
 }
 
+store_stat() { # store_stat KEY -> one counter of /api/health's store_stats
+    curl -fs "$URL/api/health" | python3 -c "import json,sys; print(json.load(sys.stdin)['store_stats']['$1'])"
+}
+
 declare -A RES
+declare -A SYNCS # conns -> "syncs changes" during that closed-loop run (warm-up included)
 for c in 1 16 64 256; do
     baseline "cycle$c" "$c"
     log "TOMAR->PAUSAR cycles, $c connections"
+    s0=$(store_stat syncs) m0=$(store_stat changes)
     RES[cycle$c]=$(cycle "$c")
+    SYNCS[$c]="$(($(store_stat syncs) - s0)) $(($(store_stat changes) - m0))"
     note_rss "${RES[cycle$c]}"
 done
 
@@ -286,6 +293,27 @@ note_rss "${RES[open_low]}"
 log "TOMAR->PAUSAR open loop, 64 connections, $OPEN_TARGET mut/s (0.10x static-200)"
 RES[open_target]=$(cycle 64 "$OPEN_TARGET")
 note_rss "${RES[open_target]}"
+OPEN_2K=2000
+log "TOMAR->PAUSAR open loop, 64 connections, $OPEN_2K mut/s"
+RES[open_2k]=$(cycle 64 "$OPEN_2K")
+note_rss "${RES[open_2k]}"
+
+# The WAL under the heaviest write load the bench makes: closed-loop TOMAR->PAUSAR at 256
+# connections for BENCH_WAL_SECONDS (30), the WAL file's size sampled every 100 ms; then its
+# size 2 s after the load stopped.
+wal_load() {
+    local secs=${BENCH_WAL_SECONDS:-30} wal="${SERVE_DB:-$DB}-wal"
+    log "WAL under $secs s of TOMAR->PAUSAR at 256 connections"
+    (while :; do stat -c %s "$wal" 2>/dev/null || echo 0; sleep 0.1; done) >"$TMP/wal.txt" &
+    local sampler=$! r
+    r=$("$LOADGEN" -m cycle -p "$ZPORT" -c 256 -k 2 -d "$secs" -W 0 -s "$TMP/cycle.txt" \
+        -w "$WORKERS" -R "$ZPID")
+    kill "$sampler"; wait "$sampler" 2>/dev/null || true
+    sleep 2
+    echo "$r wal_max=$(sort -n "$TMP/wal.txt" | tail -1) wal_after=$(stat -c %s "$wal" 2>/dev/null || echo 0) hold_us=$(store_stat checkpoint_hold_max_us)"
+}
+RES[wal]=$(wal_load)
+note_rss "${RES[wal]}"
 
 LIST_NAMES=(iniciar cancelar workers)
 declare -A LIST_PATH=(
@@ -347,7 +375,7 @@ if [[ $VARIANTS == 1 ]]; then
     stop_pid "$ZPID"
     VARIANT_KEYS+=(warn_cycle warn_workers)
     if [[ -z ${BENCH_THREADS:-} ]]; then
-        for th in 2 8; do
+        for th in 4 32; do
             BENCH_THREADS=$th start_server
             baseline "threads$th" 64
             log "variant --threads $th: cycles at 64 connections"
@@ -466,6 +494,27 @@ for c in 1 16 64 256; do
     fi
 done
 
+read -r sy ch <<<"${SYNCS[64]}"
+spm=$( ((ch > 0)) && calc "$sy / $ch" 3 || echo "")
+add "fsyncs per acknowledged mutation, c=64" "${spm:-n/a}" "syncs/mut" "" "" "" "<= 0.2" \
+    "$([[ -n $spm ]] && verdict "$spm <= 0.2" || echo MISS)" \
+    "$sy syncs for $ch changes (TOMAR->PAUSAR c=64, synchronous=FULL); c=1: ${SYNCS[1]}, c=16: ${SYNCS[16]}, c=256: ${SYNCS[256]} (syncs changes)" \
+    "\"syncs\":$(jnum "$sy"),\"changes\":$(jnum "$ch")"
+for c in 1 16 256; do
+    read -r sy ch <<<"${SYNCS[$c]}"
+    ((ch > 0)) && add "fsyncs per acknowledged mutation, c=$c" "$(calc "$sy / $ch" 3)" "syncs/mut" "" "" "" "" info \
+        "$sy syncs for $ch changes" "\"syncs\":$sy,\"changes\":$ch"
+done
+r=${RES[wal]}
+wmax=$(calc "$(kv "$r" wal_max) / 1048576" 1)
+add "WAL size, max during 30 s of writes" "$wmax" "MB" "" "" "" "<= 64 MB" "$(verdict "$wmax <= 64")" \
+    "TOMAR->PAUSAR c=256, $(kv "$r" rps) mut/s; $(calc "$(kv "$r" wal_after) / 1048576" 1) MB 2 s after; longest checkpoint hold on writers $(kv "$r" hold_us) us" \
+    "\"wal_after_bytes\":$(jnum "$(kv "$r" wal_after)"),\"mut_per_s\":$(jnum "$(kv "$r" rps)"),\"checkpoint_hold_max_us\":$(jnum "$(kv "$r" hold_us)")"
+r=${RES[open_2k]}
+add "TOMAR->PAUSAR c=64 open loop, offered 2000 mut/s" "$(kv "$r" p99_ms)" "ms p99" "" "" "" "<= 5 ms" \
+    "$(verdict "$(kv "$r" p99_ms) <= 5")" \
+    "achieved $(kv "$r" rps) mut/s; p50 $(kv "$r" p50_ms) / p90 $(kv "$r" p90_ms) ms; non-2xx $(kv "$r" non2xx)" \
+    "\"offered_rps\":2000,\"achieved_rps\":$(jnum "$(kv "$r" rps)"),\"p50_ms\":$(jnum "$(kv "$r" p50_ms)")"
 for k in open_low open_target; do
     r=${RES[$k]}
     off=$([[ $k == open_low ]] && echo "$OPEN_LOW" || echo "$OPEN_TARGET")

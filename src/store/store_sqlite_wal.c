@@ -55,11 +55,22 @@ static void note_hold(sqlite_store_t *ss, int64_t us)
     if (us > 50000) LOG_WARN("WAL checkpoint kept writers waiting %lld ms", (long long)us / 1000);
 }
 
+/* The busy handler of a checkpoint that holds writers back: polls every 250 us for at most
+ * CKPT_BUSY_MS (SQLite's own handler sleeps in growing steps, up to 100 ms at a time). */
+static int short_busy(void *ud, int n)
+{
+    (void)ud;
+    if (n * 250 >= CKPT_BUSY_MS * 1000) return 0;
+    struct timespec ts = {0, 250000};
+    nanosleep(&ts, NULL);
+    return 1;
+}
+
 void store_sqlite__wal_reclaim(sqlite_store_t *ss)
 {
     if (!ss->writer) return;
     sqlite3 *db = ss->writer->db;
-    sqlite3_busy_timeout(db, CKPT_BUSY_MS * 5);
+    sqlite3_busy_handler(db, short_busy, NULL);
     int log = -1, done = -1;
     int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
     sqlite3_busy_timeout(db, CKPT_BUSY_DEFAULT_MS);
@@ -73,7 +84,7 @@ static void restart_log(sqlite_store_t *ss, conn_t *c)
     int64_t t0 = now_us();
     pthread_mutex_lock(&ss->write_mu);
     int64_t t1 = now_us();
-    sqlite3_busy_timeout(c->db, CKPT_BUSY_MS);
+    sqlite3_busy_handler(c->db, short_busy, NULL);
     int log = -1, done = -1;
     int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_RESTART, &log, &done);
     sqlite3_busy_timeout(c->db, CKPT_BUSY_DEFAULT_MS);

@@ -193,7 +193,8 @@ class ReadContract(ZeuesTestCase):
         after = datetime.datetime.now(datetime.timezone.utc)
         self.assertEqual(list(body.keys()), ["status", "timestamp", "environment",
                                              "sheets_connection", "version", "store",
-                                             "store_backend", "redis", "uptime_seconds"])
+                                             "store_backend", "store_stats", "redis",
+                                             "uptime_seconds"])
         self.assertEqual(body["status"], "healthy")
         self.assertEqual(body["environment"], "blackbox")
         self.assertEqual(body["sheets_connection"], "ok")

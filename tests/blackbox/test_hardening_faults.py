@@ -14,7 +14,8 @@ TOMAR_SPOOL), and the service recovers by itself, without a restart or a manual 
      spool whose TOMAR got the 503 can be taken at once (a failed TOMAR leaves no lock).
   3. Disk full (a tmpfs holding the DB, filled by a file but 192 KB; needs root to mount it, and
      fails saying so where mounting is not permitted): mutations answer 503 STORE_UNAVAILABLE with the single error body or succeed;
-     nothing acknowledged is lost; after the file is deleted mutations succeed without restart.
+     nothing acknowledged is lost; /api/health says store "full"; after the file is deleted
+     health says "ok" within 5 s and mutations succeed, without restart.
   4. SIGKILL at random instants of a TOMAR/PAUSAR load, 5 times, restart each time: no
      acknowledged write lost, no half-written spool, no orphan lock 35 s after the last kill,
      every spool takeable afterwards.
@@ -470,8 +471,19 @@ class HardeningFaults(ZeuesTestCase):
                                     sum(ack_by.values()))
             self.assertTrue(srv.alive(), srv.stderr_tail())
             self.assertEqual(srv.get("/api/workers").status, 200, "reads with the disk full")
+            # /api/health says why: the last write found no space.
+            health = srv.get("/api/health").json
+            self.assertEqual(health["store"], "full", health)
+            self.assertEqual(health["status"], "degraded", health)
             os.unlink(filler)
             filler = None
+            # The store finds out by itself (a write that changes nothing, once a second),
+            # without a mutation and without a restart: within 5 s.
+            deadline = time.monotonic() + 5
+            while srv.get("/api/health").json["store"] != "ok" and time.monotonic() < deadline:
+                time.sleep(0.1)
+            self.assertEqual(srv.get("/api/health").json["store"], "ok",
+                             "health after space was freed")
             # Space again: every spool can be moved on, without a restart.
             after = []
             for i, tag in enumerate(tags):
