@@ -28,7 +28,7 @@
 # Environment (all optional):
 #   BENCH_SECONDS   measured seconds per workload (default 5; each also gets 1 s of warm-up)
 #   BENCH_THREADS   --threads of the server under test (default: the server's own default)
-#   BENCH_VARIANTS  0 skips the extra runs (--log-level WARN, --threads 4 and 32)  (default 1)
+#   BENCH_VARIANTS  0 skips the extra runs (--log-level WARN, --threads 16 and 32)  (default 1)
 #   BENCH_SPOOLS    spools of the demo plant (default 10000)
 #   BENCH_UNION_SPOOLS  spools of the union workload's own plant (default 120000: about 5,500
 #                   spools with >= 8 free ARM unions, one FINALIZAR each; should a run use them
@@ -269,7 +269,7 @@ wrk_rss() { # wrk_rss CONNS URL [LUA] -> run_wrk output plus rss_max_kb of the s
 }
 
 store_stat() { # store_stat KEY -> one counter of /api/health's store_stats
-    curl -fs "$URL/api/health" | python3 -c "import json,sys; print(json.load(sys.stdin)['store_stats']['$1'])"
+    curl -fs "http://127.0.0.1:$ZPORT/api/health" | python3 -c "import json,sys; print(json.load(sys.stdin)['store_stats']['$1'])"
 }
 
 declare -A RES
@@ -375,11 +375,13 @@ if [[ $VARIANTS == 1 ]]; then
     stop_pid "$ZPID"
     VARIANT_KEYS+=(warn_cycle warn_workers)
     if [[ -z ${BENCH_THREADS:-} ]]; then
-        for th in 4 32; do
+        for th in 16 32; do
             BENCH_THREADS=$th start_server
             baseline "threads$th" 64
             log "variant --threads $th: cycles at 64 connections"
+            s0=$(store_stat syncs) m0=$(store_stat changes)
             RES[threads$th]=$(cycle 64)
+            SYNCS[th$th]="$(($(store_stat syncs) - s0)) $(($(store_stat changes) - m0))"
             stop_pid "$ZPID"
             VARIANT_KEYS+=("threads$th")
         done
@@ -624,8 +626,13 @@ for k in "${VARIANT_KEYS[@]}"; do
         warn_workers) name="variant --log-level WARN: GET workers c=64" unit=req/s ;;
         threads*) name="variant --threads ${k#threads}: TOMAR->PAUSAR c=64" unit=mut/s ;;
     esac
+    vnotes="p50 $(kv "$r" p50_ms) / p99 $(kv "$r" p99_ms) ms"
+    if [[ $k == threads* ]]; then
+        read -r sy ch <<<"${SYNCS[th${k#threads}]}"
+        ((ch > 0)) && vnotes+="; $(calc "$sy / $ch" 3) fsyncs per mutation ($sy for $ch)"
+    fi
     add "$name" "$(kv "$r" rps)" "$unit" "$(b_rps "$k")" "static-200" "$(ratio "$(kv "$r" rps)" "$(b_rps "$k")")" \
-        "" info "p50 $(kv "$r" p50_ms) / p99 $(kv "$r" p99_ms) ms" "\"p99_ms\":$(jnum "$(kv "$r" p99_ms)")"
+        "" info "$vnotes" "\"p99_ms\":$(jnum "$(kv "$r" p99_ms)")"
 done
 
 # ------------------------------------------------------------------ output
