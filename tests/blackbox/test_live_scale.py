@@ -217,7 +217,10 @@ class LiveScale(LiveCase):
             (N_CLIENTS, connect_s, threads_before, threads_idle, threads_busy,
              rss_before / 1024.0, rss / 1024.0, PING_MS, idle_cpu * 100, p50 * 1000,
              p99 * 1000, worst * 1000))
-        self.assertLess(worst, 1.0)
+        # Liveness, not speed (bench/run.sh measures the fan-out against its target): every
+        # stream got every event, none waited for a stuck writer. The bound is loose because
+        # the suite runs under sanitizers on shared machines (1.1 s seen under TSan at load 14).
+        self.assertLess(worst, 5.0)
         self.assertLess(threads_busy, 20)
         self.assertEqual(threads_idle, threads_before, "a stream costs a thread")
         self.assertLess(rss, harness.rss_budget_kb(64 * 1024), "RSS %d kB" % rss)
