@@ -1017,6 +1017,61 @@ static void test_sigpipe_guard(void **state)
     assert_int_equal(server_start(), 0);
 }
 
+/* With SIGPIPE ignored when the pool is made, the pool adds no guard: the same write to a dead
+ * server fails with EPIPE and the call answers ZE_REDIS_UNAVAILABLE. That no guard is left is
+ * shown by breaking the documented assumption in a child: a pool made while SIGPIPE was
+ * ignored, used after the default action is back, dies of SIGPIPE. */
+static void test_sigpipe_ignored(void **state)
+{
+    const size_t big = 16u << 20;
+    struct sigaction ign = {.sa_handler = SIG_IGN}, dfl = {.sa_handler = SIG_DFL}, old;
+    char *value = malloc(big + 1), err[160];
+    sigset_t pending;
+    (void)state;
+
+    sigemptyset(&ign.sa_mask);
+    sigemptyset(&dfl.sa_mask);
+    memset(value, 'x', big);
+    value[big] = '\0';
+    assert_int_equal(sigaction(SIGPIPE, &ign, &old), 0);
+    rpool_t *p = rpool_new(g_url, 1, 500);
+    assert_int_equal(rpool_ping(p, err, sizeof err), ZE_OK);
+    server_kill();
+    sleep_ms(50);
+    assert_int_equal(rlock_acquire(p, "S1", value, 1000), ZE_REDIS_UNAVAILABLE);
+    sigpending(&pending);
+    assert_false(sigismember(&pending, SIGPIPE));
+    rpool_free(p);
+    assert_int_equal(server_start(), 0);
+
+    int ready[2], go[2];
+    char b = 0;
+    assert_int_equal(pipe(ready), 0);
+    assert_int_equal(pipe(go), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        rpool_t *cp = rpool_new(g_url, 1, 500);
+        if (rpool_ping(cp, err, sizeof err) != ZE_OK) _exit(3);
+        sigaction(SIGPIPE, &dfl, NULL);
+        if (write(ready[1], "r", 1) != 1 || read(go[0], &b, 1) != 1) _exit(4);
+        rlock_acquire(cp, "S1", value, 1000);
+        _exit(0); /* not reached when no guard is left */
+    }
+    assert_int_equal(read(ready[0], &b, 1), 1);
+    server_kill();
+    sleep_ms(50);
+    assert_int_equal(write(go[1], "g", 1), 1);
+    int st = 0;
+    assert_int_equal(waitpid(child, &st, 0), child);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGPIPE);
+    close(ready[0]), close(ready[1]), close(go[0]), close(go[1]);
+    free(value);
+    assert_int_equal(sigaction(SIGPIPE, &old, NULL), 0);
+    assert_int_equal(server_start(), 0);
+}
+
 /* ---- URL options against the live server ---- */
 
 static void test_url_db_and_hostname(void **state)
@@ -1156,6 +1211,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(test_command_timeout, case_setup),
         cmocka_unit_test_setup(test_kill_and_restart, case_setup),
         cmocka_unit_test_setup(test_sigpipe_guard, case_setup),
+        cmocka_unit_test_setup(test_sigpipe_ignored, case_setup),
         cmocka_unit_test_setup(test_url_db_and_hostname, case_setup),
         cmocka_unit_test_setup(test_url_password, case_setup),
     };
