@@ -14,7 +14,8 @@
 #
 # TOMAR->PAUSAR runs closed loop at 1/16/64/256 connections (throughput) and, at 64 connections,
 # open loop at 200 mut/s and at the target rate (0.10x static-200): latency at a fixed offered
-# load, counted from when each request was due.
+# load, counted from when each request was due. A short run at 16 connections counts Redis
+# commands and round trips per mutation (redis_per_mutation).
 #
 # POST /api/spools/batch-status (the v5 cards) asks for 100 tags a request, rotating over every
 # tag of the plant (half of the demo's spools are tracked per union), like the lists.
@@ -287,6 +288,54 @@ log "TOMAR->PAUSAR open loop, 64 connections, $OPEN_TARGET mut/s (0.10x static-2
 RES[open_target]=$(cycle 64 "$OPEN_TARGET")
 note_rss "${RES[open_target]}"
 
+# Redis commands per mutation: a short closed-loop TOMAR->PAUSAR run with Redis's own counters
+# read before and after. commands = every command Redis executed (INFO commandstats, so the
+# commands inside our Lua scripts count too), round trips = the commands clients sent (MONITOR
+# lines not marked "lua"), publishes = PUBLISHes on spools:updates (one per mutation),
+# mutations = audit events the store gained (with the sqlite3 shell; else the publishes).
+# The server's background work in the window (reconciliation's SCAN, the subscriber's PING)
+# is in the counts: a few commands a second against thousands of mutations. MONITOR slows
+# Redis down, so this run reports counts only, never a rate.
+redis_per_mutation() { # redis_per_mutation CONNS SECONDS -> "mutations=.. commands=.. round_trips=.. publishes=.."
+    local cli=(redis-cli -p "$RPORT") db=${SERVE_DB:-$DB} e0="" e1="" c0 c1 mon rt pub m
+    # shellcheck disable=SC2329
+    cmd_total() {
+        "${cli[@]}" info commandstats | tr -d '\r' |
+            awk -F'[:=,]' '/^cmdstat_/ && $1 != "cmdstat_info" && $1 != "cmdstat_monitor" { s += $3 }
+                           END { print s + 0 }'
+    }
+    command -v sqlite3 >/dev/null && e0=$(sqlite3 "$db" 'SELECT count(*) FROM events')
+    c0=$(cmd_total)
+    "${cli[@]}" monitor >"$TMP/monitor.txt" 2>/dev/null &
+    mon=$!
+    sleep 0.2
+    "$LOADGEN" -m cycle -p "$ZPORT" -c "$1" -k 2 -d "$2" -W 0 -s "$TMP/cycle.txt" -w "$WORKERS" >/dev/null
+    sleep 0.2
+    kill "$mon" 2>/dev/null || true
+    wait "$mon" 2>/dev/null || true
+    c1=$(cmd_total)
+    [[ -n $e0 ]] && e1=$(sqlite3 "$db" 'SELECT count(*) FROM events')
+    rt=$(grep -E '^[0-9.]+ \[[0-9]+ [0-9.:]+\] ' "$TMP/monitor.txt" | grep -vc '"info"' || true)
+    pub=$(grep -ic '"publish" "spools:updates"' "$TMP/monitor.txt" || true)
+    m=$pub
+    [[ -n $e0 && -n $e1 ]] && m=$((e1 - e0))
+    echo "mutations=$m commands=$((c1 - c0)) round_trips=$rt publishes=$pub"
+    rm -f "$TMP/monitor.txt"
+}
+redis_per_mutation_row() { # redis_per_mutation_row RESULT: its table row
+    local m c rt pub
+    m=$(kv "$1" mutations) c=$(kv "$1" commands) rt=$(kv "$1" round_trips) pub=$(kv "$1" publishes)
+    if ! ((m > 0)); then
+        add "Redis commands per mutation" "n/a" "commands" "" "" "" "" n/a "no mutation counted"
+        return
+    fi
+    add "Redis commands per mutation" "$(calc "$c / $m" 2)" "commands" "" "" "" "" info \
+        "$(calc "$rt / $m" 2) round trips and $(calc "$pub / $m" 2) PUBLISH per mutation; $m TOMAR/PAUSAR at 16 connections; $c commands (INFO commandstats, inside scripts included), $rt sent (MONITOR)" \
+        "\"mutations\":$m,\"commands\":$c,\"round_trips\":$rt,\"publishes\":$pub,\"round_trips_per_mutation\":$(calc "$rt / $m" 2)"
+}
+log "Redis commands per TOMAR/PAUSAR, 16 connections"
+RES[redis_per_mutation]=$(redis_per_mutation 16 2)
+
 LIST_NAMES=(iniciar cancelar workers)
 declare -A LIST_PATH=(
     [iniciar]="/api/spools/iniciar?operacion=ARM"
@@ -465,6 +514,8 @@ for c in 1 16 64 256; do
         add "TOMAR->PAUSAR c=$c" "$rps" "mut/s" "$(b_rps "cycle$c")" "static-200" "$rt" "" info "$notes" "$extra"
     fi
 done
+
+redis_per_mutation_row "${RES[redis_per_mutation]}"
 
 for k in open_low open_target; do
     r=${RES[$k]}
