@@ -178,12 +178,19 @@ static int commit(app_t *app, const spool_t *before, zoutcome_t *out)
     return rc;
 }
 
-/* Wakes the local hub and publishes, one event after the other, for a change without a lock
- * step. */
+/* For a change without a lock step: wakes the local hub once per event, then publishes every
+ * payload of every event, in order, in one pipelined round trip. */
 static void notify_all(app_t *app, const zoutcome_t *out)
 {
-    notify_committed(app->notify, &out->event);
-    for (size_t i = 0; i < out->n_more; i++) notify_committed(app->notify, &out->more[i]);
+    notify_payloads_t p = {0};
+    notify_wake(app->notify);
+    notify_payloads_add(&p, &out->event);
+    for (size_t i = 0; i < out->n_more; i++) {
+        notify_wake(app->notify);
+        notify_payloads_add(&p, &out->more[i]);
+    }
+    notify_publish(app->notify, &p);
+    notify_payloads_deinit(&p);
 }
 
 /* After the commit of a change with a lock step: extends (TOMAR) or releases (PAUSAR,

@@ -78,10 +78,9 @@ void notify_payloads_deinit(notify_payloads_t *p)
 
 void notify_publish(notify_t *n, const notify_payloads_t *p)
 {
-    if (!n || !n->redis) return;
-    for (size_t i = 0; i < p->n; i++)
-        if (rpool_publish(n->redis, NOTIFY_CHANNEL, p->msg[i], strlen(p->msg[i])) != 0)
-            LOG_WARN("publish of a live payload failed; streams catch up from the store");
+    if (!n || !n->redis || p->n == 0) return;
+    if (rpool_publish_many(n->redis, NOTIFY_CHANNEL, (const char *const *)p->msg, p->n) != 0)
+        LOG_WARN("publish of %zu live payload(s) failed; streams catch up from the store", p->n);
 }
 
 void notify_committed(notify_t *n, const event_rec_t *e)

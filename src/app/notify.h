@@ -49,8 +49,8 @@ typedef struct notify_payloads {
 void notify_payloads_add(notify_payloads_t *p, const event_rec_t *e);
 /** Frees the payloads; p is zeroed. */
 void notify_payloads_deinit(notify_payloads_t *p);
-/** PUBLISHes each payload of p on NOTIFY_CHANNEL through n's Redis (nothing when n has none);
- *  best effort, failures are logged. NULL n is allowed. */
+/** PUBLISHes each payload of p on NOTIFY_CHANNEL through n's Redis (nothing when n has none),
+ *  pipelined in one round trip; best effort, failures are logged. NULL n is allowed. */
 void notify_publish(notify_t *n, const notify_payloads_t *p);
 
 #endif

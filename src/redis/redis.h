@@ -69,6 +69,11 @@ int rpool_port(const rpool_t *p);
 
 /** PUBLISH channel msg. ZE_OK or ZE_REDIS_UNAVAILABLE. */
 int rpool_publish(rpool_t *p, const char *channel, const char *msg, size_t len);
+/** PUBLISH channel msgs[i] for i = 0..n-1, in that order, pipelined on one connection: one
+ *  round trip. msgs are NUL-terminated (borrowed). ZE_OK when every one was accepted,
+ *  ZE_REDIS_UNAVAILABLE otherwise (some may have been published); n == 0 is ZE_OK and sends
+ *  nothing; a NULL channel or message is ZE_BAD_REQUEST. */
+int rpool_publish_many(rpool_t *p, const char *channel, const char *const *msgs, size_t n);
 
 /* ---- Subscriber: one dedicated connection and thread per process. ---- */
 

@@ -990,6 +990,37 @@ static void test_kill_and_restart(void **state)
     rpool_free(p);
 }
 
+/* Several messages pipelined in one round trip arrive in order; none is ZE_OK and sends
+ * nothing; a NULL message refuses the whole call before anything is sent. */
+static void test_publish_many(void **state)
+{
+    rpool_t *p = rpool_new(g_url, 2, 500);
+    sub_log_t log;
+    const char *const three[] = {"one", "two", "three"}, *const bad[] = {"x", NULL};
+    (void)state;
+
+    rsub_t *s = subscribed(&log);
+    assert_int_equal(rpool_publish_many(p, "zeues-events", three, 3), ZE_OK);
+    assert_int_equal(rpool_publish_many(p, "zeues-events", NULL, 0), ZE_OK);
+    assert_int_equal(rpool_publish_many(p, "zeues-events", bad, 2), ZE_BAD_REQUEST);
+    assert_int_equal(rpool_publish_many(p, NULL, three, 3), ZE_BAD_REQUEST);
+    assert_int_equal(rpool_publish(p, "zeues-events", "marker", 6), ZE_OK);
+    assert_message(&log, 0, "one");
+    assert_message(&log, 1, "two");
+    assert_message(&log, 2, "three");
+    assert_message(&log, 3, "marker");
+    /* The connection is still in step afterwards. */
+    char v[16];
+    assert_int_equal(rlock_acquire(p, "S1", "7:a", 10000), ZE_OK);
+    assert_int_equal(rlock_get(p, "S1", v, sizeof v), ZE_OK);
+    assert_string_equal(v, "7:a");
+    sleep_ms(50);
+    rsub_stop(s);
+    assert_int_equal(log.nmsgs, 4);
+    pthread_mutex_destroy(&log.mu);
+    rpool_free(p);
+}
+
 /* Writing a large command to a server that just died makes the kernel raise SIGPIPE (the
  * second write hits the reset connection). The default action would kill this process; the
  * pool must turn it into ZE_REDIS_UNAVAILABLE. SIGPIPE stays at SIG_DFL in this program. */
@@ -1203,6 +1234,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(test_one_round_trip, case_setup),
         cmocka_unit_test_setup(test_scan, case_setup),
         cmocka_unit_test_setup(test_publish_subscribe, case_setup),
+        cmocka_unit_test_setup(test_publish_many, case_setup),
         cmocka_unit_test_setup(test_subscriber_stop_while_down, case_setup),
         cmocka_unit_test_setup(test_mutual_exclusion, case_setup),
         cmocka_unit_test_setup(test_pool_bounds_connections, case_setup),
