@@ -14,7 +14,8 @@
 #
 # TOMAR->PAUSAR runs closed loop at 1/16/64/256 connections (throughput) and, at 64 connections,
 # open loop at 200 mut/s and at the target rate (0.10x static-200): latency at a fixed offered
-# load, counted from when each request was due.
+# load, counted from when each request was due. A short run at 16 connections counts Redis
+# commands and round trips per mutation (redis_per_mutation).
 #
 # POST /api/spools/batch-status (the v5 cards) asks for 100 tags a request, rotating over every
 # tag of the plant (half of the demo's spools are tracked per union), like the lists.
@@ -246,10 +247,12 @@ arm_free() { # arm_free URL -> the tags of the ARM list whose ARM is not complet
 arm_free "$URL" >"$TMP/free.txt"
 NFREE=$(wc -l <"$TMP/free.txt")
 ((NFREE >= 600)) || { log "only $NFREE free ARM spools; need 600"; exit 1; }
-# Disjoint slices: cycles use the first 512 (2 per connection at 256), race the next 4, SSE 30.
+# Disjoint slices: cycles use the first 512 (2 per connection at 256), race the next 4, SSE 30,
+# Redis commands per mutation 32.
 head -n 512 "$TMP/free.txt" >"$TMP/cycle.txt"
 sed -n '513,516p' "$TMP/free.txt" >"$TMP/race.txt"
 sed -n '517,546p' "$TMP/free.txt" >"$TMP/sse.txt"
+sed -n '547,578p' "$TMP/free.txt" >"$TMP/redis-spools.txt" # redis_per_mutation: 16 x 2
 NWORKERS=$(tr , '\n' <<<"$WORKERS" | wc -l)
 log "$NWORKERS Armador/Ayudante workers ($WORKERS); $NFREE free ARM spools"
 
@@ -314,6 +317,70 @@ wal_load() {
 }
 RES[wal]=$(wal_load)
 note_rss "${RES[wal]}"
+
+# Redis commands per mutation: short closed-loop TOMAR->PAUSAR windows with Redis's own
+# counters read before and after each. commands = every command Redis executed (INFO
+# commandstats, so the commands inside our Lua scripts count too), round trips = the commands
+# clients sent (MONITOR lines not marked "lua"), publishes = PUBLISHes on spools:updates (one
+# per mutation), mutations = audit events the store gained (with the sqlite3 shell; else the
+# publishes). Its spools are a slice of their own, so no other workload's leftovers cause
+# refusals here (a refused request costs Redis commands but is no mutation; non2xx shows any).
+# The server's background work lands in whichever window it falls in: above all the
+# reconciliation pass every 10 s (a GET and an extend per occupied spool, about a thousand
+# commands for the demo plant). So the row reports the window with the fewest round trips per
+# mutation and, in the notes, the most. MONITOR slows Redis down: counts only, never a rate.
+redis_per_mutation_window() { # CONNS SECONDS -> "mutations=.. commands=.. round_trips=.. publishes=.. non2xx=.."
+    local cli=(redis-cli -p "$RPORT") db=${SERVE_DB:-$DB} e0="" e1="" c0 c1 mon rt pub m lg
+    # shellcheck disable=SC2329
+    cmd_total() {
+        "${cli[@]}" info commandstats | tr -d '\r' |
+            awk -F'[:=,]' '/^cmdstat_/ && $1 != "cmdstat_info" && $1 != "cmdstat_monitor" { s += $3 }
+                           END { print s + 0 }'
+    }
+    command -v sqlite3 >/dev/null && e0=$(sqlite3 "$db" 'SELECT count(*) FROM events')
+    c0=$(cmd_total)
+    "${cli[@]}" monitor >"$TMP/monitor.txt" 2>/dev/null &
+    mon=$!
+    sleep 0.2
+    lg=$("$LOADGEN" -m cycle -p "$ZPORT" -c "$1" -k 2 -d "$2" -W 0 -s "$TMP/redis-spools.txt" -w "$WORKERS")
+    sleep 0.2
+    kill "$mon" 2>/dev/null || true
+    wait "$mon" 2>/dev/null || true
+    c1=$(cmd_total)
+    [[ -n $e0 ]] && e1=$(sqlite3 "$db" 'SELECT count(*) FROM events')
+    rt=$(grep -cE '^[0-9.]+ \[[0-9]+ [0-9.:]+\] ' "$TMP/monitor.txt" || true)
+    pub=$(grep -ic '"publish" "spools:updates"' "$TMP/monitor.txt" || true)
+    m=$pub
+    [[ -n $e0 && -n $e1 ]] && m=$((e1 - e0))
+    echo "mutations=$m commands=$((c1 - c0)) round_trips=$rt publishes=$pub non2xx=$(kv "$lg" non2xx)"
+    rm -f "$TMP/monitor.txt"
+}
+redis_per_mutation() { # CONNS SECONDS WINDOWS -> the window with the fewest round trips per mutation, plus max_rt_per_mutation=..
+    local i w best="" best_q="" max_q=0 q
+    for ((i = 0; i < $3; i++)); do
+        w=$(redis_per_mutation_window "$1" "$2")
+        (($(kv "$w" mutations) > 0)) || continue
+        q=$(calc "$(kv "$w" round_trips) / $(kv "$w" mutations)" 4)
+        if [[ -z $best ]] || awk "BEGIN { exit !($q < $best_q) }"; then best=$w best_q=$q; fi
+        awk "BEGIN { exit !($q > $max_q) }" && max_q=$q
+    done
+    echo "${best:-mutations=0} max_rt_per_mutation=$(calc "$max_q" 2) windows=$3"
+}
+redis_per_mutation_row() { # redis_per_mutation_row RESULT: its table row
+    local m c rt pub bad
+    m=$(kv "$1" mutations) c=$(kv "$1" commands) rt=$(kv "$1" round_trips) pub=$(kv "$1" publishes)
+    bad=$(kv "$1" non2xx)
+    m=${m:-0}
+    if ! ((m > 0)); then
+        add "Redis commands per mutation" "n/a" "commands" "" "" "" "" n/a "no mutation counted"
+        return
+    fi
+    add "Redis commands per mutation" "$(calc "$c / $m" 2)" "commands" "" "" "" "" info \
+        "$(calc "$rt / $m" 2) round trips and $(calc "$pub / $m" 2) PUBLISH per mutation; best of $(kv "$1" windows) windows of 2 s at 16 connections ($m TOMAR/PAUSAR, $c commands by INFO commandstats with those inside scripts, $rt sent by MONITOR; non-2xx ${bad:-?}); worst window $(kv "$1" max_rt_per_mutation) round trips (background work)" \
+        "\"mutations\":$m,\"commands\":$c,\"round_trips\":$rt,\"publishes\":$pub,\"non2xx\":$(jnum "$bad"),\"round_trips_per_mutation\":$(calc "$rt / $m" 2),\"max_round_trips_per_mutation\":$(jnum "$(kv "$1" max_rt_per_mutation)")"
+}
+log "Redis commands per TOMAR/PAUSAR, 16 connections"
+RES[redis_per_mutation]=$(redis_per_mutation 16 2 3)
 
 LIST_NAMES=(iniciar cancelar workers)
 declare -A LIST_PATH=(
@@ -517,6 +584,8 @@ add "TOMAR->PAUSAR c=64 open loop, offered 2000 mut/s" "$(kv "$r" p99_ms)" "ms p
     "$(verdict "$(kv "$r" p99_ms) <= 5")" \
     "achieved $(kv "$r" rps) mut/s; p50 $(kv "$r" p50_ms) / p90 $(kv "$r" p90_ms) ms; non-2xx $(kv "$r" non2xx)" \
     "\"offered_rps\":2000,\"achieved_rps\":$(jnum "$(kv "$r" rps)"),\"p50_ms\":$(jnum "$(kv "$r" p50_ms)")"
+redis_per_mutation_row "${RES[redis_per_mutation]}"
+
 for k in open_low open_target; do
     r=${RES[$k]}
     off=$([[ $k == open_low ]] && echo "$OPEN_LOW" || echo "$OPEN_TARGET")

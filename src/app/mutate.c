@@ -50,14 +50,12 @@ static int spool_corrupt(const char *tag, zfail_t *fail)
                      tag);
 }
 
-/* SPOOL_OCCUPIED naming whoever holds the lock right now. */
-static int held_by_lock(app_t *app, const spool_t *s, zfail_t *fail)
+/* SPOOL_OCCUPIED naming whoever holds the lock: holder is the lock value the lock step read
+ * ("" when it is not known). */
+static int held_by_lock(app_t *app, const spool_t *s, const char *holder, zfail_t *fail)
 {
-    char value[RLOCK_VALUE_MAX] = "";
     int64_t owner = 0;
-    if (app->locks->ops->get(app->locks, s->tag, value, sizeof value) != ZE_OK ||
-        rlock_value_parse(value, &owner, NULL) != ZE_OK)
-        owner = 0;
+    if (rlock_value_parse(holder, &owner, NULL) != ZE_OK) owner = 0;
     char name[ZNAME_MAX];
     worker_t w;
     if (owner > 0 && app->store->ops->worker_get(app->store, owner, &w) == ZE_OK)
@@ -77,13 +75,10 @@ static int held_by_lock(app_t *app, const spool_t *s, zfail_t *fail)
 /* A lock on a spool the store shows free is either a TOMAR in flight (its short pending TTL)
  * or a stale lock left by a release that failed after its commit (full TTL). Only the second is
  * dropped, and only if the spool is still unchanged in the store: a TOMAR that committed is
- * visible there before its lock is extended. Returns 1 when a stale lock was removed. */
-static int drop_stale_lock(app_t *app, const spool_t *s)
+ * visible there before its lock is extended. value and pttl are what the lock step read.
+ * Returns 1 when a stale lock was removed. */
+static int drop_stale_lock(app_t *app, const spool_t *s, const char *value, int64_t pttl)
 {
-    char value[RLOCK_VALUE_MAX];
-    int64_t pttl = 0;
-    if (app->locks->ops->get(app->locks, s->tag, value, sizeof value) != ZE_OK) return 0;
-    if (app->locks->ops->pttl(app->locks, s->tag, &pttl) != ZE_OK) return 0;
     if (pttl >= 0 && pttl <= RLOCK_PENDING_TTL_MS) return 0;
     spool_t now;
     if (app->store->ops->spool_get(app->store, s->tag, &now) != ZE_OK) return 0;
@@ -93,26 +88,29 @@ static int drop_stale_lock(app_t *app, const spool_t *s)
     return 1;
 }
 
-/* Takes the lock of a spool the store shows free. A lock in the way may be stale (dropped) or
- * may vanish by itself (a TOMAR that lost its commit releases it): both are retried, so a
- * conflict is only reported while someone really holds the lock. */
-static int acquire(app_t *app, const spool_t *s, const char *value)
+/* Takes the lock of a spool the store shows free, in one round trip that also says who holds
+ * it otherwise (holder, n bytes). A lock in the way may be stale (dropped) or may vanish by
+ * itself (a TOMAR that lost its commit releases it): both are retried, so a conflict is only
+ * reported while someone really holds the lock. */
+static int acquire(app_t *app, const spool_t *s, const char *value, char *holder, size_t n)
 {
     int rc = ZE_SPOOL_OCCUPIED;
     for (int i = 0; i < 3 && rc == ZE_SPOOL_OCCUPIED; i++) {
-        rc = app->locks->ops->acquire(app->locks, s->tag, value, RLOCK_PENDING_TTL_MS);
+        int64_t pttl = -1;
+        rc = app->locks->ops->acquire_or_get(app->locks, s->tag, value, RLOCK_PENDING_TTL_MS,
+                                             holder, n, &pttl);
         if (rc != ZE_SPOOL_OCCUPIED) break;
-        char cur[RLOCK_VALUE_MAX];
-        int g = app->locks->ops->get(app->locks, s->tag, cur, sizeof cur);
-        if (g == ZE_REDIS_UNAVAILABLE) return g;
-        if (g == ZE_OK && (orphans_has(app->orphans, s->tag, cur) || rlock_value_from_past_life(cur, app->instance, app->boot))) {
+        if (orphans_has(app->orphans, s->tag, holder) ||
+            rlock_value_from_past_life(holder, app->instance, app->boot)) {
             /* Left by an earlier request whose lock request timed out, or by a request of this
              * instance's previous life (it died with it, and the spool read after the restart
              * shows it never committed): nobody holds it. */
-            if (app->locks->ops->release(app->locks, s->tag, cur) == ZE_REDIS_UNAVAILABLE) return ZE_REDIS_UNAVAILABLE;
+            if (app->locks->ops->release(app->locks, s->tag, holder) == ZE_REDIS_UNAVAILABLE)
+                return ZE_REDIS_UNAVAILABLE;
+            holder[0] = '\0'; /* gone: whoever holds the lock now is not known */
             continue;
         }
-        if (g == ZE_OK && !drop_stale_lock(app, s)) break;
+        if (!drop_stale_lock(app, s, holder, pttl)) break;
     }
     return rc;
 }
@@ -129,8 +127,9 @@ static int lock_gone(const spool_t *s, zfail_t *fail)
 
 /* Makes sure the occupant's lock is held before a change that ends the occupation. A lock
  * that vanished (expiry, Redis flush or restart) is restored from the store, which is the
- * record of who occupies the spool; a lock held by anyone else is a 410. *taken tells the
- * caller it restored one (to drop it again if the commit fails). */
+ * record of who occupies the spool; a lock held by anyone else is a 410. One round trip: the
+ * restore and the read of the holder are the same atomic step. *taken tells the caller it
+ * restored one (to drop it again if the commit fails). */
 static int check_holder_lock(app_t *app, const spool_t *s, char *value, size_t n, int *taken,
                              zfail_t *fail)
 {
@@ -138,11 +137,10 @@ static int check_holder_lock(app_t *app, const spool_t *s, char *value, size_t n
     if (rlock_value_format(value, n, s->ocupado_worker_id, s->lock_token) != ZE_OK)
         return lock_gone(s, fail);
     char cur[RLOCK_VALUE_MAX];
-    int rc = app->locks->ops->get(app->locks, s->tag, cur, sizeof cur);
+    int rc = app->locks->ops->acquire_or_get(app->locks, s->tag, value, RLOCK_PENDING_TTL_MS, cur,
+                                             sizeof cur, NULL);
     if (rc == ZE_REDIS_UNAVAILABLE) return redis_down(fail);
-    if (rc == ZE_OK) return strcmp(cur, value) == 0 ? ZE_OK : lock_gone(s, fail);
-    rc = app->locks->ops->acquire(app->locks, s->tag, value, RLOCK_PENDING_TTL_MS);
-    if (rc == ZE_REDIS_UNAVAILABLE) return redis_down(fail);
+    if (rc == ZE_SPOOL_OCCUPIED) return strcmp(cur, value) == 0 ? ZE_OK : lock_gone(s, fail);
     if (rc != ZE_OK) return lock_gone(s, fail);
     LOG_WARN("lock of %s was missing; restored for %s", s->tag, s->ocupado_por);
     *taken = 1;
@@ -178,6 +176,48 @@ static int commit(app_t *app, const spool_t *before, zoutcome_t *out)
     }
     free(ev);
     return rc;
+}
+
+/* For a change without a lock step: wakes the local hub once per event, then publishes every
+ * payload of every event, in order, in one pipelined round trip. */
+static void notify_all(app_t *app, const zoutcome_t *out)
+{
+    notify_payloads_t p = {0};
+    notify_wake(app->notify);
+    notify_payloads_add(&p, &out->event);
+    for (size_t i = 0; i < out->n_more; i++) {
+        notify_wake(app->notify);
+        notify_payloads_add(&p, &out->more[i]);
+    }
+    notify_publish(app->notify, &p);
+    notify_payloads_deinit(&p);
+}
+
+/* After the commit of a change with a lock step: extends (TOMAR) or releases (PAUSAR,
+ * COMPLETAR) the lock and publishes the events in the same round trip, then wakes the local
+ * hub. Should that step fail, the lock is left to reconciliation as before, and the events are
+ * published on their own: on an error reply the script published nothing, and while Redis is
+ * down the pool fails at once. */
+static void settle_lock(app_t *app, const char *tag, const char *value, int64_t ttl_ms,
+                        const zoutcome_t *out)
+{
+    notify_payloads_t p = {0};
+    notify_payloads_add(&p, &out->event);
+    for (size_t i = 0; i < out->n_more; i++) notify_payloads_add(&p, &out->more[i]);
+    const char *const *msgs = (const char *const *)p.msg;
+    int rc;
+    if (out->lock == ZLOCK_ACQUIRE) {
+        rc = app->locks->ops->extend_publish(app->locks, tag, value, ttl_ms, NOTIFY_CHANNEL, msgs,
+                                             p.n);
+        if (rc != ZE_OK) LOG_WARN("lock of %s not extended; reconciliation restores it", tag);
+    } else {
+        rc = app->locks->ops->release_publish(app->locks, tag, value, NOTIFY_CHANNEL, msgs, p.n);
+        if (rc != ZE_OK) LOG_WARN("lock of %s not released; reconciliation removes it", tag);
+    }
+    if (rc == ZE_REDIS_UNAVAILABLE) notify_publish(app->notify, &p);
+    notify_payloads_deinit(&p);
+    notify_wake(app->notify);
+    for (size_t i = 0; i < out->n_more; i++) notify_wake(app->notify);
 }
 
 static void new_id(const app_t *app, char *out)
@@ -218,13 +258,14 @@ static int mutate_attempts(app_t *app, const char *tag, zcmd_t *cmd, mutate_deci
             if (out->lock == ZLOCK_ACQUIRE) {
                 if (rlock_value_format(value, sizeof value, cmd->worker->id, token) != ZE_OK)
                     return zfail_set(fail, ZE_BAD_REQUEST, NULL, "worker_id inválido");
-                rc = acquire(app, &s, value);
+                char holder[RLOCK_VALUE_MAX] = "";
+                rc = acquire(app, &s, value, holder, sizeof holder);
                 if (rc == ZE_REDIS_UNAVAILABLE) {
                     /* A slow Redis may still execute the SET after our timeout. */
                     orphans_add(app->orphans, tag, value);
                     return redis_down(fail);
                 }
-                if (rc != ZE_OK) return held_by_lock(app, &s, fail);
+                if (rc != ZE_OK) return held_by_lock(app, &s, holder, fail);
                 locked = 1;
             } else {
                 rc = check_holder_lock(app, &s, value, sizeof value, &locked, fail);
@@ -244,13 +285,10 @@ static int mutate_attempts(app_t *app, const char *tag, zcmd_t *cmd, mutate_deci
         }
 
         /* Committed: from here on the change stands whatever Redis does. */
-        if (out->lock == ZLOCK_ACQUIRE &&
-            app->locks->ops->extend(app->locks, tag, value, ttl_ms) != ZE_OK)
-            LOG_WARN("lock of %s not extended; reconciliation restores it", tag);
-        if (out->lock == ZLOCK_RELEASE && app->locks->ops->release(app->locks, tag, value) != ZE_OK)
-            LOG_WARN("lock of %s not released; reconciliation removes it", tag);
-        notify_committed(app->notify, &out->event);
-        for (size_t i = 0; i < out->n_more; i++) notify_committed(app->notify, &out->more[i]);
+        if (out->lock == ZLOCK_ACQUIRE || out->lock == ZLOCK_RELEASE)
+            settle_lock(app, tag, value, ttl_ms, out);
+        else
+            notify_all(app, out);
         return ZE_OK;
     }
     json_t *d = json_object();

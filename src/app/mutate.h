@@ -2,6 +2,10 @@
  *   load spool -> pure core decision -> lock (taken with the short pending TTL, or the
  *   occupant's lock checked) -> one store transaction (version compare-and-set + columns +
  *   audit event) -> lock extended to its full TTL or released -> notify.
+ * Each lock step is one Redis round trip: the take (or the occupant's check) also reads who
+ * holds the lock, and the extend or release also publishes the committed events; the local
+ * hub is woken after it. A crash between commit and that step loses the publish exactly as a
+ * crash between commit and a separate PUBLISH did: hubs catch up from the store.
  * A failure after the lock was taken releases it, so no failed request leaves a lock behind; a
  * crash between lock and commit leaves a pending lock that this instance's next life drops at
  * once (its token names the instance and the life, see redis/rlock.h) and that otherwise

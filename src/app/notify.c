@@ -43,32 +43,53 @@ void notify_set_local(notify_t *n, notify_wake_fn fn, void *ud)
     pthread_mutex_unlock(&n->mu);
 }
 
-typedef struct pub_ctx {
-    notify_t *n;
-    int64_t seq;
-} pub_ctx_t;
-
-static void on_payload(void *ud, const char *msg)
-{
-    pub_ctx_t *c = ud;
-    if (rpool_publish(c->n->redis, NOTIFY_CHANNEL, msg, strlen(msg)) != 0)
-        LOG_WARN("publish of event %lld failed; streams catch up from the store",
-                 (long long)c->seq);
-}
-
-/* The original's subscribers read Python's default JSON: ", " / ": ", \u escapes. */
-static void publish(notify_t *n, const event_rec_t *e)
-{
-    pub_ctx_t c = {n, e->seq};
-    json_map_live_payloads(e, on_payload, &c);
-}
-
-void notify_committed(notify_t *n, const event_rec_t *e)
+void notify_wake(notify_t *n)
 {
     if (!n) return;
     /* The hook is called under the mutex so that detaching waits for a wake-up in progress. */
     pthread_mutex_lock(&n->mu);
     if (n->wake) n->wake(n->wake_ud);
     pthread_mutex_unlock(&n->mu);
-    if (n->redis && e->live_json[0]) publish(n, e);
+}
+
+static void on_payload(void *ud, const char *msg)
+{
+    notify_payloads_t *p = ud;
+    if (p->n == p->cap) {
+        p->cap = p->cap ? 2 * p->cap : 4;
+        p->msg = xrealloc(p->msg, p->cap * sizeof *p->msg);
+    }
+    p->msg[p->n++] = xstrdup(msg);
+}
+
+/* The original's subscribers read Python's default JSON: ", " / ": ", \u escapes. */
+void notify_payloads_add(notify_payloads_t *p, const event_rec_t *e)
+{
+    if (e->live_json[0] && json_map_live_payloads(e, on_payload, p) != 0)
+        LOG_WARN("event %lld has an unreadable live payload; not published", (long long)e->seq);
+}
+
+void notify_payloads_deinit(notify_payloads_t *p)
+{
+    for (size_t i = 0; i < p->n; i++) free(p->msg[i]);
+    free(p->msg);
+    memset(p, 0, sizeof *p);
+}
+
+void notify_publish(notify_t *n, const notify_payloads_t *p)
+{
+    if (!n || !n->redis || p->n == 0) return;
+    if (rpool_publish_many(n->redis, NOTIFY_CHANNEL, (const char *const *)p->msg, p->n) != 0)
+        LOG_WARN("publish of %zu live payload(s) failed; streams catch up from the store", p->n);
+}
+
+void notify_committed(notify_t *n, const event_rec_t *e)
+{
+    if (!n) return;
+    notify_wake(n);
+    if (!n->redis || !e->live_json[0]) return;
+    notify_payloads_t p = {0};
+    notify_payloads_add(&p, e);
+    notify_publish(n, &p);
+    notify_payloads_deinit(&p);
 }

@@ -46,6 +46,7 @@ int cli_serve(int argc, char **argv)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    /* Process-wide and before the Redis pool is made, which relies on it (redis/redis.h). */
     signal(SIGPIPE, SIG_IGN);
 
     int rc = 1;

@@ -2,6 +2,7 @@
  * They use the same application service as the API (decision, one transaction with its audit
  * event, notify): the event is published on Redis, so a running server streams it at once;
  * release also removes the spool's Redis lock. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,9 @@ int cli_supervise(store_t *st, const char *action, const char *tag, const char *
         return 2;
     }
     int release = strcmp(action, "release") == 0;
+    /* As in `serve`: a write to a Redis that reset the connection fails with EPIPE instead of
+     * killing the command, and the pool then needs no SIGPIPE guard per command (redis.h). */
+    signal(SIGPIPE, SIG_IGN);
     rpool_t *redis = rpool_new(cfg.redis_url, 1, cfg.redis_timeout_ms);
     app_t app = {.cfg = &cfg, .store = st, .redis = redis};
     app.locks = redis ? locks_redis_new(redis) : NULL;

@@ -2,7 +2,12 @@
  * mutation pipeline and reconciliation run over Redis in production (locks_redis_new) and over
  * an in-memory fake in tests. Every function has the contract of its rlock_ namesake in
  * redis/rlock.h (ZE_OK, ZE_SPOOL_OCCUPIED, ZE_NOT_FOUND or ZE_REDIS_UNAVAILABLE) and may be
- * called from any thread. Lock values are built and read only with rlock_value_*. */
+ * called from any thread. Lock values are built and read only with rlock_value_*.
+ *
+ * acquire_or_get, extend_publish and release_publish are the mutation pipeline's one round trip
+ * per lock step (see rlock_acquire_or_get and rlock_extend_publish): the events of a commit are
+ * published by the lock service itself, on `channel` of the Redis that holds the locks, in the
+ * same atomic step that extends or releases the lock. */
 #ifndef ZEUES_LOCKS_LOCKS_H
 #define ZEUES_LOCKS_LOCKS_H
 #include <stddef.h>
@@ -18,6 +23,12 @@ struct locks_ops {
     int (*pttl)(locks_t *l, const char *tag, int64_t *pttl_ms);
     int (*release)(locks_t *l, const char *tag, const char *value);
     int (*extend)(locks_t *l, const char *tag, const char *value, int64_t ttl_ms);
+    int (*acquire_or_get)(locks_t *l, const char *tag, const char *value, int64_t ttl_ms,
+                          char *holder, size_t n, int64_t *holder_pttl_ms);
+    int (*extend_publish)(locks_t *l, const char *tag, const char *value, int64_t ttl_ms,
+                          const char *channel, const char *const *msgs, size_t nmsgs);
+    int (*release_publish)(locks_t *l, const char *tag, const char *value, const char *channel,
+                           const char *const *msgs, size_t nmsgs);
     int (*force_delete)(locks_t *l, const char *tag);
     int (*scan)(locks_t *l, rlock_visit_fn fn, void *ud);
     void (*free)(locks_t *l);

@@ -36,6 +36,24 @@ static int on_extend(locks_t *l, const char *tag, const char *value, int64_t ttl
     return rlock_extend(pool_of(l), tag, value, ttl_ms);
 }
 
+static int on_acquire_or_get(locks_t *l, const char *tag, const char *value, int64_t ttl_ms,
+                             char *holder, size_t n, int64_t *holder_pttl_ms)
+{
+    return rlock_acquire_or_get(pool_of(l), tag, value, ttl_ms, holder, n, holder_pttl_ms);
+}
+
+static int on_extend_publish(locks_t *l, const char *tag, const char *value, int64_t ttl_ms,
+                             const char *channel, const char *const *msgs, size_t nmsgs)
+{
+    return rlock_extend_publish(pool_of(l), tag, value, ttl_ms, channel, msgs, nmsgs);
+}
+
+static int on_release_publish(locks_t *l, const char *tag, const char *value,
+                              const char *channel, const char *const *msgs, size_t nmsgs)
+{
+    return rlock_release_publish(pool_of(l), tag, value, channel, msgs, nmsgs);
+}
+
 static int on_force_delete(locks_t *l, const char *tag) { return rlock_force_delete(pool_of(l), tag); }
 
 static int on_scan(locks_t *l, rlock_visit_fn fn, void *ud) { return rlock_scan(pool_of(l), fn, ud); }
@@ -48,6 +66,9 @@ static const struct locks_ops REDIS_OPS = {
     .pttl = on_pttl,
     .release = on_release,
     .extend = on_extend,
+    .acquire_or_get = on_acquire_or_get,
+    .extend_publish = on_extend_publish,
+    .release_publish = on_release_publish,
     .force_delete = on_force_delete,
     .scan = on_scan,
     .free = on_free,

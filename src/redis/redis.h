@@ -14,8 +14,13 @@
  * In hiredis 0.14 a timeout surfaces as an I/O error ("Resource temporarily unavailable") that
  * leaves the context unusable, so a slow command (> timeout) also marks the pool down for ~1 s.
  * Host names are resolved with getaddrinfo, which no timeout bounds.
- * While a connection is in use SIGPIPE is blocked on the calling thread and a SIGPIPE raised by
- * a write to a dead server is discarded, so the process need not ignore SIGPIPE for Redis's sake.
+ * SIGPIPE (a write to a connection the server reset): the pool looks at the process's SIGPIPE
+ * disposition once, in rpool_new. If SIGPIPE is ignored then, the pool assumes it stays ignored
+ * for the pool's whole life and adds nothing per command (`zeues serve` and the supervisor
+ * commands ignore it before making their pool); a process that restores the default action
+ * later must make a new pool. Otherwise, while a connection is in use SIGPIPE is blocked on the
+ * calling thread and one raised by our write is discarded (four system calls per command), so
+ * such a process need not ignore SIGPIPE for Redis's sake.
  * When all `size` connections are busy a call waits up to the timeout for one, then fails with
  * ZE_REDIS_UNAVAILABLE ("pool exhausted"), so Redis never sees more than `size` connections.
  * Invalid arguments (NULL or empty tag, NULL value, ttl_ms <= 0) return ZE_BAD_REQUEST. */
@@ -44,6 +49,8 @@ typedef struct rinfo {
  * Also accepted: redis://:password@host..., redis://user:password@host... (AUTH on connect;
  * percent-escapes decoded) and [v6]:port. Query options and rediss:// are refused (NULL).
  * size < 1 is taken as 1 and timeout_ms < 1 as 500.
+ * Whether each command needs a SIGPIPE guard is decided here, from the process's SIGPIPE
+ * disposition at this moment (see the top of this file).
  */
 rpool_t *rpool_new(const char *url, int size, int timeout_ms);
 /** Closes every connection and frees the pool; NULL is allowed. Callers must be finished. */
@@ -62,6 +69,11 @@ int rpool_port(const rpool_t *p);
 
 /** PUBLISH channel msg. ZE_OK or ZE_REDIS_UNAVAILABLE. */
 int rpool_publish(rpool_t *p, const char *channel, const char *msg, size_t len);
+/** PUBLISH channel msgs[i] for i = 0..n-1, in that order, pipelined on one connection: one
+ *  round trip. msgs are NUL-terminated (borrowed). ZE_OK when every one was accepted,
+ *  ZE_REDIS_UNAVAILABLE otherwise (some may have been published); n == 0 is ZE_OK and sends
+ *  nothing; a NULL channel or message is ZE_BAD_REQUEST. */
+int rpool_publish_many(rpool_t *p, const char *channel, const char *const *msgs, size_t n);
 
 /* ---- Subscriber: one dedicated connection and thread per process. ---- */
 

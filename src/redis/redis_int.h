@@ -44,12 +44,16 @@ void rconn_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((f
 /* ---- rpool.c: leases. ---- */
 
 /**
- * One checked-out connection. While a lease is held SIGPIPE is blocked on the calling thread,
- * because hiredis 0.14 writes with write(2) and a write to a connection the server has reset
- * would otherwise kill the process (libpq does the same).
+ * One checked-out connection. hiredis 0.14 writes with write(2), and a write to a connection
+ * the server has reset raises SIGPIPE, whose default action kills the process. A pool created
+ * while the process ignores SIGPIPE (every zeues command that uses Redis does, before it makes
+ * its pool) relies on that and does nothing per lease; otherwise SIGPIPE is blocked on the
+ * calling thread while the lease is held and one raised by our own write is discarded (libpq
+ * does the same).
  */
 typedef struct rpool_lease {
     redisContext *c;           /* usable until rpool__checkin */
+    int guarded;               /* SIGPIPE blocked for this lease (the fields below are set) */
     sigset_t oldmask;          /* the thread's mask before the lease */
     int sigpipe_was_pending;   /* a SIGPIPE that was pending before must not be swallowed */
 } rpool_lease_t;

@@ -1,6 +1,8 @@
 /* Per-spool locks in Redis: key "spool_lock:{tag}" holding "{worker_id}:{token}" with a TTL.
  * Release and extend are compare-and-act Lua scripts so a worker whose lock expired and was
- * taken by someone else can never delete or prolong the new holder's lock. */
+ * taken by someone else can never delete or prolong the new holder's lock. The mutation
+ * pipeline's variants do their whole Redis step in one script, hence one round trip: take the
+ * lock or read its holder, and extend or release it together with publishing the events. */
 #include "redis/redis_int.h"
 #include "redis/rlock.h"
 
@@ -29,6 +31,28 @@ static const script_t EXTEND = {
     "53f2c61c14d7b92a6f44852b306cc8ed3636d4db",
     "if redis.call('get',KEYS[1])==ARGV[1] then return redis.call('pexpire',KEYS[1],ARGV[2]) "
     "else return 0 end",
+};
+
+/* Takes a free lock or reports who holds it, so that a TOMAR needs one round trip whether it
+ * wins or not: 1 when set, else {value, pttl} of the holder. */
+static const script_t ACQUIRE_OR_GET = {
+    "6926f9f3a9d45119771123a0bc759f10a84b2cf9",
+    "local v=redis.call('get',KEYS[1]) if v then return {v,redis.call('pttl',KEYS[1])} end "
+    "redis.call('set',KEYS[1],ARGV[1],'PX',ARGV[2]) return 1",
+};
+/* EXTEND and RELEASE followed by the PUBLISH of every message after the fixed arguments, in
+ * the same round trip. The messages go out whatever the lock answer: they tell of a commit
+ * that already happened. They come last, so a script that fails (a non-string key) published
+ * nothing and the caller may publish them itself. */
+static const script_t EXTEND_PUBLISH = {
+    "dd39725f7b7e5e4bdb51a0f9e076fc200b3421c8",
+    "local r=0 if redis.call('get',KEYS[1])==ARGV[1] then r=redis.call('pexpire',KEYS[1],ARGV[2]) "
+    "end for i=4,#ARGV do redis.call('publish',ARGV[3],ARGV[i]) end return r",
+};
+static const script_t RELEASE_PUBLISH = {
+    "91d54b9c1f96bdd47e1ced9ac39847f6f79b9f51",
+    "local r=0 if redis.call('get',KEYS[1])==ARGV[1] then r=redis.call('del',KEYS[1]) end for "
+    "i=3,#ARGV do redis.call('publish',ARGV[2],ARGV[i]) end return r",
 };
 
 /* Builds "spool_lock:{tag}"; caller frees with free(). */
@@ -91,62 +115,170 @@ int rlock_get(rpool_t *p, const char *tag, char *value, size_t n)
     return rc;
 }
 
-/* Runs script s on one key with ARGV = {value[, arg2]}; *result is its integer answer. */
-static int eval_cas(rpool_t *p, const script_t *s, const char *tag, const char *value,
-                    const char *arg2, long long *result)
+/* Runs script s on one key with ARGV = args[0..nargs) (args[i] is lens[i] bytes): EVALSHA, and
+ * EVAL when the server does not know the script (which also loads it). On ZE_OK *out is the
+ * reply, never an error reply (caller frees with freeReplyObject); otherwise *out is NULL. */
+static int eval_script(rpool_t *p, const script_t *s, const char *tag, const char *const *args,
+                       const size_t *lens, size_t nargs, redisReply **out)
 {
     rpool_lease_t l;
     redisReply *r = NULL;
     size_t klen;
     int rc;
 
+    *out = NULL;
     char *key = lock_key(tag, &klen);
-    const char *argv[6] = {"EVALSHA", s->sha, "1", key, value, arg2};
-    size_t argl[6] = {7, strlen(s->sha), 1, klen, strlen(value), arg2 ? strlen(arg2) : 0};
-    const int argc = arg2 ? 6 : 5;
+    const size_t argc = 4 + nargs;
+    const char **argv = xmalloc(argc * sizeof *argv);
+    size_t *argl = xmalloc(argc * sizeof *argl);
+    argv[0] = "EVALSHA", argl[0] = 7;
+    argv[1] = s->sha, argl[1] = strlen(s->sha);
+    argv[2] = "1", argl[2] = 1;
+    argv[3] = key, argl[3] = klen;
+    for (size_t i = 0; i < nargs; i++) {
+        argv[4 + i] = args[i];
+        argl[4 + i] = lens[i];
+    }
 
     if ((rc = rpool__checkout(p, &l, NULL, 0)) != ZE_OK) goto out;
-    r = redisCommandArgv(l.c, argc, argv, argl);
+    r = redisCommandArgv(l.c, (int)argc, argv, argl);
     if (r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
         freeReplyObject(r);
-        argv[0] = "EVAL";
-        argl[0] = 4;
-        argv[1] = s->text;
-        argl[1] = strlen(s->text);
-        r = redisCommandArgv(l.c, argc, argv, argl);
+        argv[0] = "EVAL", argl[0] = 4;
+        argv[1] = s->text, argl[1] = strlen(s->text);
+        r = redisCommandArgv(l.c, (int)argc, argv, argl);
     }
     rpool__checkin(p, &l);
-    if (!r || r->type != REDIS_REPLY_INTEGER) {
+    if (!r || r->type == REDIS_REPLY_ERROR) {
+        freeReplyObject(r);
         rc = ZE_REDIS_UNAVAILABLE;
         goto out;
     }
-    *result = r->integer;
+    *out = r;
 out:
-    freeReplyObject(r);
+    free(argl);
+    free(argv);
     free(key);
+    return rc;
+}
+
+/* Runs a compare-and-act script whose answer is an integer (1: done, 0: absent or another
+ * value): ZE_OK, ZE_NOT_FOUND or ZE_REDIS_UNAVAILABLE. */
+static int eval_cas(rpool_t *p, const script_t *s, const char *tag, const char *const *args,
+                    const size_t *lens, size_t nargs)
+{
+    redisReply *r;
+    int rc = eval_script(p, s, tag, args, lens, nargs, &r);
+
+    if (rc != ZE_OK) return rc;
+    if (r->type != REDIS_REPLY_INTEGER) rc = ZE_REDIS_UNAVAILABLE;
+    else rc = r->integer == 1 ? ZE_OK : ZE_NOT_FOUND;
+    freeReplyObject(r);
+    return rc;
+}
+
+/* eval_cas with ARGV = {value[, arg2], channel, msgs...}; channel and msgs only when nmsgs > 0
+ * (a script run without messages publishes nothing). */
+static int eval_cas_publish(rpool_t *p, const script_t *s, const char *tag, const char *value,
+                            const char *arg2, const char *channel, const char *const *msgs,
+                            size_t nmsgs)
+{
+    const size_t fixed = arg2 ? 3 : 2, nargs = fixed + nmsgs;
+    const char **args = xmalloc(nargs * sizeof *args);
+    size_t *lens = xmalloc(nargs * sizeof *lens);
+    size_t n = 0;
+
+    args[n] = value, lens[n++] = strlen(value);
+    if (arg2) args[n] = arg2, lens[n++] = strlen(arg2);
+    args[n] = channel, lens[n++] = strlen(channel);
+    for (size_t i = 0; i < nmsgs; i++) args[n] = msgs[i], lens[n++] = strlen(msgs[i]);
+    int rc = eval_cas(p, s, tag, args, lens, nargs);
+    free(lens);
+    free(args);
     return rc;
 }
 
 int rlock_release(rpool_t *p, const char *tag, const char *value)
 {
-    long long n = 0;
-    int rc;
-
     if (!tag || !*tag || !value) return ZE_BAD_REQUEST;
-    if ((rc = eval_cas(p, &RELEASE, tag, value, NULL, &n)) != ZE_OK) return rc;
-    return n == 1 ? ZE_OK : ZE_NOT_FOUND;
+    const char *args[] = {value};
+    const size_t lens[] = {strlen(value)};
+    return eval_cas(p, &RELEASE, tag, args, lens, 1);
 }
 
 int rlock_extend(rpool_t *p, const char *tag, const char *value, int64_t ttl_ms)
 {
     char ttl[24];
-    long long n = 0;
-    int rc;
 
     if (!tag || !*tag || !value || ttl_ms <= 0) return ZE_BAD_REQUEST;
     snprintf(ttl, sizeof ttl, "%lld", (long long)ttl_ms);
-    if ((rc = eval_cas(p, &EXTEND, tag, value, ttl, &n)) != ZE_OK) return rc;
-    return n == 1 ? ZE_OK : ZE_NOT_FOUND;
+    const char *args[] = {value, ttl};
+    const size_t lens[] = {strlen(value), strlen(ttl)};
+    return eval_cas(p, &EXTEND, tag, args, lens, 2);
+}
+
+/* The messages of a *_publish call are well formed: a channel when there are messages, and
+ * no NULL among them. */
+static int msgs_ok(const char *channel, const char *const *msgs, size_t nmsgs)
+{
+    if (nmsgs == 0) return 1;
+    if (!channel || !*channel || !msgs) return 0;
+    for (size_t i = 0; i < nmsgs; i++)
+        if (!msgs[i]) return 0;
+    return 1;
+}
+
+int rlock_extend_publish(rpool_t *p, const char *tag, const char *value, int64_t ttl_ms,
+                         const char *channel, const char *const *msgs, size_t nmsgs)
+{
+    char ttl[24];
+
+    if (!tag || !*tag || !value || ttl_ms <= 0 || !msgs_ok(channel, msgs, nmsgs))
+        return ZE_BAD_REQUEST;
+    if (nmsgs == 0) return rlock_extend(p, tag, value, ttl_ms);
+    snprintf(ttl, sizeof ttl, "%lld", (long long)ttl_ms);
+    return eval_cas_publish(p, &EXTEND_PUBLISH, tag, value, ttl, channel, msgs, nmsgs);
+}
+
+int rlock_release_publish(rpool_t *p, const char *tag, const char *value, const char *channel,
+                          const char *const *msgs, size_t nmsgs)
+{
+    if (!tag || !*tag || !value || !msgs_ok(channel, msgs, nmsgs)) return ZE_BAD_REQUEST;
+    if (nmsgs == 0) return rlock_release(p, tag, value);
+    return eval_cas_publish(p, &RELEASE_PUBLISH, tag, value, NULL, channel, msgs, nmsgs);
+}
+
+int rlock_acquire_or_get(rpool_t *p, const char *tag, const char *value, int64_t ttl_ms,
+                         char *holder, size_t n, int64_t *holder_pttl_ms)
+{
+    char ttl[24];
+    redisReply *r;
+    int rc;
+
+    if (!tag || !*tag || !value || ttl_ms <= 0 || (holder && n == 0)) return ZE_BAD_REQUEST;
+    if (holder) holder[0] = '\0';
+    if (holder_pttl_ms) *holder_pttl_ms = -1;
+    snprintf(ttl, sizeof ttl, "%lld", (long long)ttl_ms);
+    const char *args[] = {value, ttl};
+    const size_t lens[] = {strlen(value), strlen(ttl)};
+    if ((rc = eval_script(p, &ACQUIRE_OR_GET, tag, args, lens, 2, &r)) != ZE_OK) return rc;
+    if (r->type == REDIS_REPLY_INTEGER && r->integer == 1) {
+        rc = ZE_OK;
+    } else if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+               r->element[0]->type == REDIS_REPLY_STRING &&
+               r->element[1]->type == REDIS_REPLY_INTEGER) {
+        rc = ZE_SPOOL_OCCUPIED;
+        if (holder) {
+            size_t m = r->element[0]->len < n - 1 ? r->element[0]->len : n - 1;
+            memcpy(holder, r->element[0]->str, m);
+            holder[m] = '\0';
+        }
+        if (holder_pttl_ms) *holder_pttl_ms = r->element[1]->integer;
+    } else {
+        rc = ZE_REDIS_UNAVAILABLE;
+    }
+    freeReplyObject(r);
+    return rc;
 }
 
 int rlock_force_delete(rpool_t *p, const char *tag)

@@ -55,6 +55,26 @@ int rlock_pttl(rpool_t *p, const char *tag, int64_t *pttl_ms);
 int rlock_release(rpool_t *p, const char *tag, const char *value);
 /** Atomic compare-and-PEXPIRE (Lua). ZE_OK, ZE_NOT_FOUND (absent or other value), ZE_REDIS_UNAVAILABLE. */
 int rlock_extend(rpool_t *p, const char *tag, const char *value, int64_t ttl_ms);
+/** The lock step of a TOMAR (and of restoring a vanished lock) in one round trip: an atomic
+ *  script that sets key to value with PX ttl_ms when the key is absent, or else reads who holds
+ *  it. ZE_OK when acquired; ZE_SPOOL_OCCUPIED when the key exists, with its value in holder
+ *  (n bytes, always NUL-terminated, truncated like rlock_get) and its PTTL in *holder_pttl_ms
+ *  (-1 when it never expires); ZE_REDIS_UNAVAILABLE. holder and holder_pttl_ms may be NULL;
+ *  otherwise they are "" and -1 unless ZE_SPOOL_OCCUPIED. */
+int rlock_acquire_or_get(rpool_t *p, const char *tag, const char *value, int64_t ttl_ms,
+                         char *holder, size_t n, int64_t *holder_pttl_ms);
+/** rlock_extend, then PUBLISH channel msgs[i] for i = 0..nmsgs-1 in that order, all in one
+ *  atomic script (one round trip). The messages are published whether or not the lock was
+ *  extended. ZE_OK or ZE_NOT_FOUND as rlock_extend (messages published either way);
+ *  ZE_REDIS_UNAVAILABLE when the script failed or its answer was lost: on an error reply
+ *  nothing was published, after a timeout nobody knows. msgs are NUL-terminated strings
+ *  (borrowed); with nmsgs == 0 this is rlock_extend and channel may be NULL. */
+int rlock_extend_publish(rpool_t *p, const char *tag, const char *value, int64_t ttl_ms,
+                         const char *channel, const char *const *msgs, size_t nmsgs);
+/** rlock_release, then the PUBLISHes of rlock_extend_publish, in one atomic script; the same
+ *  answers and the same contract for the messages. */
+int rlock_release_publish(rpool_t *p, const char *tag, const char *value, const char *channel,
+                          const char *const *msgs, size_t nmsgs);
 /** Deletes the key whatever its value (supervisor release, reconciliation). ZE_OK or ZE_REDIS_UNAVAILABLE. */
 int rlock_force_delete(rpool_t *p, const char *tag);
 

@@ -217,6 +217,7 @@ static int lk_acquire(locks_t *l, const char *tag, const char *value, int64_t tt
 static int lk_get(locks_t *l, const char *tag, char *value, size_t n)
 {
     fake_locks_t *fl = FL(l);
+    fl->gets++;
     if (fl->down) return ZE_REDIS_UNAVAILABLE;
     fake_lock_t *k = fake_locks_find(fl, tag);
     if (!k) return ZE_NOT_FOUND;
@@ -227,6 +228,7 @@ static int lk_get(locks_t *l, const char *tag, char *value, size_t n)
 static int lk_pttl(locks_t *l, const char *tag, int64_t *pttl)
 {
     fake_locks_t *fl = FL(l);
+    fl->pttls++;
     if (fl->down) return ZE_REDIS_UNAVAILABLE;
     fake_lock_t *k = fake_locks_find(fl, tag);
     if (!k) return ZE_NOT_FOUND;
@@ -264,6 +266,49 @@ static int lk_extend(locks_t *l, const char *tag, const char *value, int64_t ttl
     return ZE_OK;
 }
 
+/* The three one-round-trip operations, built from the single ones above so that the failure
+ * switches (down, fail_acquire, fail_extend, fail_release) and counters apply to them too. */
+static int lk_acquire_or_get(locks_t *l, const char *tag, const char *value, int64_t ttl_ms,
+                             char *holder, size_t n, int64_t *holder_pttl_ms)
+{
+    if (holder) holder[0] = '\0';
+    if (holder_pttl_ms) *holder_pttl_ms = -1;
+    int rc = lk_acquire(l, tag, value, ttl_ms);
+    if (rc != ZE_SPOOL_OCCUPIED) return rc;
+    fake_lock_t *k = fake_locks_find(FL(l), tag);
+    if (holder) snprintf(holder, n, "%s", k->value);
+    if (holder_pttl_ms) *holder_pttl_ms = k->pttl_ms;
+    return rc;
+}
+
+static void publish_all(fake_locks_t *fl, const char *channel, const char *const *msgs,
+                        size_t nmsgs)
+{
+    for (size_t i = 0; i < nmsgs && fl->n_published < FAKE_MAX_PUBLISHED; i++) {
+        snprintf(fl->published[fl->n_published], FAKE_PUBLISHED_MAX, "%s", msgs[i]);
+        snprintf(fl->published_channel[fl->n_published], 32, "%s", channel);
+        fl->n_published++;
+    }
+}
+
+static int lk_extend_publish(locks_t *l, const char *tag, const char *value, int64_t ttl_ms,
+                             const char *channel, const char *const *msgs, size_t nmsgs)
+{
+    FL(l)->lock_publish_calls++;
+    int rc = lk_extend(l, tag, value, ttl_ms);
+    if (rc != ZE_REDIS_UNAVAILABLE) publish_all(FL(l), channel, msgs, nmsgs);
+    return rc;
+}
+
+static int lk_release_publish(locks_t *l, const char *tag, const char *value,
+                              const char *channel, const char *const *msgs, size_t nmsgs)
+{
+    FL(l)->lock_publish_calls++;
+    int rc = lk_release(l, tag, value);
+    if (rc != ZE_REDIS_UNAVAILABLE) publish_all(FL(l), channel, msgs, nmsgs);
+    return rc;
+}
+
 static int lk_force_delete(locks_t *l, const char *tag)
 {
     fake_locks_t *fl = FL(l);
@@ -292,6 +337,9 @@ static const struct locks_ops FAKE_LOCKS_OPS = {
     .pttl = lk_pttl,
     .release = lk_release,
     .extend = lk_extend,
+    .acquire_or_get = lk_acquire_or_get,
+    .extend_publish = lk_extend_publish,
+    .release_publish = lk_release_publish,
     .force_delete = lk_force_delete,
     .scan = lk_scan,
     .free = lk_free,

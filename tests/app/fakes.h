@@ -15,6 +15,8 @@
 #define FAKE_MAX_WORKERS 8
 #define FAKE_MAX_EVENTS 64
 #define FAKE_MAX_LOCKS 16
+#define FAKE_MAX_PUBLISHED 16
+#define FAKE_PUBLISHED_MAX 2048
 
 typedef struct fake_store {
     store_t base;
@@ -49,7 +51,13 @@ typedef struct fake_locks {
     int acquire_executes;
     int fail_extend;   /* next N extend calls fail ZE_REDIS_UNAVAILABLE */
     int fail_release;  /* next N release calls fail ZE_REDIS_UNAVAILABLE */
-    int acquires, releases, extends;
+    int acquires, releases, extends, gets, pttls;
+    /* What extend_publish and release_publish published (as the Redis script would: also when
+     * the lock did not match, never when the call failed), in order. */
+    char published[FAKE_MAX_PUBLISHED][FAKE_PUBLISHED_MAX];
+    char published_channel[FAKE_MAX_PUBLISHED][32];
+    int n_published;
+    int lock_publish_calls; /* extend_publish + release_publish calls */
 } fake_locks_t;
 
 void fake_store_init(fake_store_t *fs);

@@ -239,6 +239,106 @@ static void release_failure_after_pausar_commit_keeps_the_change(void **state)
     assert_null(fake_locks_find(&f->fl, TAG));
 }
 
+/* ---- one Redis step before the commit and one after ---- */
+
+/* The payloads the event stored as e would be published with (notify's one renderer). */
+static void assert_published(fixture_t *f, int i, const event_rec_t *e)
+{
+    notify_payloads_t p = {0};
+    notify_payloads_add(&p, e);
+    assert_int_equal(p.n, 1);
+    assert_true(i < f->fl.n_published);
+    assert_string_equal(f->fl.published_channel[i], NOTIFY_CHANNEL);
+    assert_string_equal(f->fl.published[i], p.msg[0]);
+    assert_non_null(strstr(f->fl.published[i], "\"seq\": "));
+    notify_payloads_deinit(&p);
+}
+
+static void tomar_is_one_lock_step_before_and_one_after(void **state)
+{
+    fixture_t *f = *state;
+    zoutcome_t out;
+    zfail_t fail;
+    assert_int_equal(run(f, ZACT_TOMAR, 93, &out, &fail), ZE_OK);
+    /* Before: take-or-read-holder, nothing else. After: extend + publish together. */
+    assert_int_equal(f->fl.acquires, 1);
+    assert_int_equal(f->fl.gets + f->fl.pttls + f->fl.releases, 0);
+    assert_int_equal(f->fl.lock_publish_calls, 1);
+    assert_int_equal(f->fl.extends, 1);
+    assert_int_equal(f->fl.n_published, 1);
+    assert_published(f, 0, &f->fs.events[0]);
+    assert_int_equal(fake_locks_find(&f->fl, TAG)->pttl_ms, 3600 * 1000);
+    assert_int_equal(f->wakes, 1);
+}
+
+static void pausar_is_one_holder_check_and_one_release_with_publish(void **state)
+{
+    fixture_t *f = *state;
+    zoutcome_t out;
+    zfail_t fail;
+    assert_int_equal(run(f, ZACT_TOMAR, 93, &out, &fail), ZE_OK);
+    assert_int_equal(run(f, ZACT_PAUSAR, 93, &out, &fail), ZE_OK);
+    assert_int_equal(f->fl.acquires, 2); /* TOMAR's take and PAUSAR's holder check */
+    assert_int_equal(f->fl.gets + f->fl.pttls, 0);
+    assert_int_equal(f->fl.releases, 1);
+    assert_int_equal(f->fl.lock_publish_calls, 2);
+    assert_int_equal(f->fl.n_published, 2);
+    assert_published(f, 1, &f->fs.events[1]);
+    assert_null(fake_locks_find(&f->fl, TAG));
+    assert_int_equal(f->wakes, 2);
+}
+
+static void pausar_of_a_vanished_lock_still_publishes(void **state)
+{
+    fixture_t *f = *state;
+    zoutcome_t out;
+    zfail_t fail;
+    assert_int_equal(run(f, ZACT_TOMAR, 93, &out, &fail), ZE_OK);
+    fake_locks_find(&f->fl, TAG)->used = 0; /* Redis flushed */
+    assert_int_equal(run(f, ZACT_PAUSAR, 93, &out, &fail), ZE_OK);
+    assert_int_equal(f->fl.n_published, 2);
+    assert_published(f, 1, &f->fs.events[1]);
+    assert_null(fake_locks_find(&f->fl, TAG));
+}
+
+/* Inside the commit, the lock changes hands (an expiry and somebody's restore). */
+static void lock_taken_during_commit(fake_store_t *fs, void *ud)
+{
+    (void)fs;
+    fake_locks_put(&((fixture_t *)ud)->fl, TAG, "94:someone-else", 3600 * 1000);
+}
+
+static void a_lock_lost_during_the_commit_is_left_alone_and_the_event_published(void **state)
+{
+    fixture_t *f = *state;
+    zoutcome_t out;
+    zfail_t fail;
+    assert_int_equal(run(f, ZACT_TOMAR, 93, &out, &fail), ZE_OK);
+    f->fs.on_commit = lock_taken_during_commit;
+    f->fs.on_commit_ud = f;
+    assert_int_equal(run(f, ZACT_PAUSAR, 93, &out, &fail), ZE_OK);
+    assert_string_equal(spool(f)->ocupado_por, "");
+    /* The release matched nothing, so the other holder's lock stays. */
+    assert_string_equal(fake_locks_find(&f->fl, TAG)->value, "94:someone-else");
+    assert_int_equal(f->fl.n_published, 2);
+    assert_published(f, 1, &f->fs.events[1]);
+}
+
+static void failed_lock_step_after_commit_publishes_nothing_itself(void **state)
+{
+    fixture_t *f = *state;
+    f->fl.fail_extend = 1;
+    zoutcome_t out;
+    zfail_t fail;
+    assert_int_equal(run(f, ZACT_TOMAR, 93, &out, &fail), ZE_OK);
+    /* The script did not run; without a Redis of its own the notifier has nothing to publish
+     * through, and the local hub is still woken. */
+    assert_int_equal(f->fl.lock_publish_calls, 1);
+    assert_int_equal(f->fl.n_published, 0);
+    assert_int_equal(f->wakes, 1);
+    assert_int_equal(f->fs.n_events, 1);
+}
+
 /* ---- lock contention and Redis failures ---- */
 
 static void held_lock_is_occupied_naming_the_holder(void **state)
@@ -252,6 +352,9 @@ static void held_lock_is_occupied_naming_the_holder(void **state)
     assert_int_equal(json_integer_value(json_object_get(fail.data, "owner_id")), 94);
     zfail_clear(&fail);
     assert_int_equal(f->fs.commits, 0);
+    /* The holder came with the refused take: no second read of the lock. */
+    assert_int_equal(f->fl.gets + f->fl.pttls, 0);
+    assert_int_equal(f->fl.n_published, 0);
     assert_string_equal(fake_locks_find(&f->fl, TAG)->value, "94:someone-else");
 }
 
@@ -349,6 +452,9 @@ static void pausar_with_a_foreign_lock_is_lock_expired(void **state)
     assert_string_equal(spool(f)->ocupado_por, "MR(93)");
     assert_string_equal(fake_locks_find(&f->fl, TAG)->value, "94:other");
     assert_int_equal(f->fs.n_events, 1);
+    /* Nothing committed, so nothing published beyond the TOMAR's event. */
+    assert_int_equal(f->fl.n_published, 1);
+    assert_int_equal(f->fl.lock_publish_calls, 1);
 }
 
 /* ---- reconciliation and the lock's origin ---- */
@@ -469,6 +575,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(release_failure_after_failed_commit_is_not_fatal, setup, teardown),
         cmocka_unit_test_setup_teardown(extend_failure_after_commit_keeps_the_change, setup, teardown),
         cmocka_unit_test_setup_teardown(release_failure_after_pausar_commit_keeps_the_change, setup, teardown),
+        cmocka_unit_test_setup_teardown(tomar_is_one_lock_step_before_and_one_after, setup, teardown),
+        cmocka_unit_test_setup_teardown(pausar_is_one_holder_check_and_one_release_with_publish, setup, teardown),
+        cmocka_unit_test_setup_teardown(pausar_of_a_vanished_lock_still_publishes, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_lock_lost_during_the_commit_is_left_alone_and_the_event_published, setup, teardown),
+        cmocka_unit_test_setup_teardown(failed_lock_step_after_commit_publishes_nothing_itself, setup, teardown),
         cmocka_unit_test_setup_teardown(held_lock_is_occupied_naming_the_holder, setup, teardown),
         cmocka_unit_test_setup_teardown(stale_full_ttl_lock_on_free_spool_is_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(redis_timeout_on_acquire_is_remembered_as_orphan, setup, teardown),

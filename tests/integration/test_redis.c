@@ -414,16 +414,201 @@ static void test_script_sha(void **state)
     assert_non_null(c);
     assert_int_equal(admin_do("SCRIPT FLUSH"), 0);
     assert_int_equal(admin_do("CONFIG RESETSTAT"), 0);
+    const char *const msg[] = {"m"};
     for (int i = 0; i < 3; i++) {
         assert_int_equal(rlock_acquire(p, "S1", "7:a", 10000), ZE_OK);
         assert_int_equal(rlock_extend(p, "S1", "7:a", 20000), ZE_OK);
         assert_int_equal(rlock_release(p, "S1", "7:a"), ZE_OK);
+        assert_int_equal(rlock_acquire_or_get(p, "S1", "7:a", 10000, NULL, 0, NULL), ZE_OK);
+        assert_int_equal(rlock_extend_publish(p, "S1", "7:a", 20000, "ch", msg, 1), ZE_OK);
+        assert_int_equal(rlock_release_publish(p, "S1", "7:a", "ch", msg, 1), ZE_OK);
     }
     char *stats = admin_text(c, "INFO commandstats");
     assert_non_null(stats);
     const char *eval = strstr(stats, "cmdstat_eval:calls=");
     assert_non_null(eval);
-    assert_int_equal(atoi(eval + strlen("cmdstat_eval:calls=")), 2);
+    assert_int_equal(atoi(eval + strlen("cmdstat_eval:calls=")), 5); /* one per script */
+    free(stats);
+    redisFree(c);
+    rpool_free(p);
+}
+
+/* ---- The pipeline's one-round-trip scripts ---- */
+
+static void test_acquire_or_get(void **state)
+{
+    rpool_t *p = rpool_new(g_url, 2, 500);
+    char holder[64], small[4];
+    int64_t pttl = 0;
+    (void)state;
+
+    assert_int_equal(rlock_acquire_or_get(p, "S1", "7:a", 10000, holder, sizeof holder, &pttl),
+                     ZE_OK);
+    assert_string_equal(holder, "");
+    assert_int_equal(pttl, -1);
+    long long t = admin_int("PTTL spool_lock:S1");
+    assert_true(t > 0 && t <= 10000);
+    /* Taken: nothing changes and the holder is reported, with its remaining TTL. */
+    assert_int_equal(rlock_acquire_or_get(p, "S1", "8:b", 60000, holder, sizeof holder, &pttl),
+                     ZE_SPOOL_OCCUPIED);
+    assert_string_equal(holder, "7:a");
+    assert_true(pttl > 0 && pttl <= 10000);
+    assert_true(admin_int("PTTL spool_lock:S1") <= 10000);
+    /* The same value again is still "occupied" (the caller compares the holder). */
+    assert_int_equal(rlock_acquire_or_get(p, "S1", "7:a", 10000, holder, sizeof holder, NULL),
+                     ZE_SPOOL_OCCUPIED);
+    assert_string_equal(holder, "7:a");
+    assert_int_equal(rlock_acquire_or_get(p, "S1", "8:b", 10000, NULL, 0, NULL), ZE_SPOOL_OCCUPIED);
+    assert_int_equal(rlock_acquire_or_get(p, "S1", "8:b", 10000, small, sizeof small, NULL),
+                     ZE_SPOOL_OCCUPIED);
+    assert_string_equal(small, "7:a");
+    /* A lock without expiry reports -1; a key that is not a string is a Redis failure. */
+    assert_int_equal(admin_do("SET spool_lock:noexp 5:x"), 0);
+    assert_int_equal(rlock_acquire_or_get(p, "noexp", "8:b", 10000, holder, sizeof holder, &pttl),
+                     ZE_SPOOL_OCCUPIED);
+    assert_string_equal(holder, "5:x");
+    assert_int_equal(pttl, -1);
+    assert_int_equal(admin_do("HSET spool_lock:hash f v"), 0);
+    assert_int_equal(rlock_acquire_or_get(p, "hash", "8:b", 10000, holder, sizeof holder, NULL),
+                     ZE_REDIS_UNAVAILABLE);
+    assert_int_equal(rlock_acquire_or_get(p, "S2", "8:b", 0, NULL, 0, NULL), ZE_BAD_REQUEST);
+    assert_int_equal(rlock_acquire_or_get(p, "", "8:b", 10, NULL, 0, NULL), ZE_BAD_REQUEST);
+    assert_int_equal(rlock_acquire_or_get(p, "S2", "8:b", 10, holder, 0, NULL), ZE_BAD_REQUEST);
+    assert_int_equal(admin_int("EXISTS spool_lock:S2"), 0);
+    rpool_free(p);
+}
+
+/* A subscriber on "zeues-events", connected; the caller stops it. */
+static rsub_t *subscribed(sub_log_t *log)
+{
+    sub_log_init(log);
+    rsub_t *s = rsub_start(g_url, "zeues-events", on_message, on_state, log);
+    assert_non_null(s);
+    assert_int_equal(wait_count(log, &log->nstates, 1, 3000), 0);
+    return s;
+}
+
+/* Waits for message number i (0-based) and checks its text. */
+static void assert_message(sub_log_t *log, int i, const char *want)
+{
+    assert_int_equal(wait_count(log, &log->nmsgs, i + 1, 2000), 0);
+    pthread_mutex_lock(&log->mu);
+    assert_int_equal(log->lens[i], strlen(want));
+    assert_memory_equal(log->msgs[i], want, strlen(want));
+    pthread_mutex_unlock(&log->mu);
+}
+
+static void test_extend_publish(void **state)
+{
+    rpool_t *p = rpool_new(g_url, 2, 500);
+    sub_log_t log;
+    const char *const two[] = {"{\"a\": 1}", "{\"b\": 2}"}, *const one[] = {"lost-lock"};
+    const char *const gone[] = {"no-lock"}, *const none[] = {"never"};
+    (void)state;
+
+    rsub_t *s = subscribed(&log);
+    assert_int_equal(rlock_acquire(p, "S1", "7:a", 10000), ZE_OK);
+    assert_int_equal(rlock_extend_publish(p, "S1", "7:a", 60000, "zeues-events", two, 2), ZE_OK);
+    assert_true(admin_int("PTTL spool_lock:S1") > 50000);
+    assert_message(&log, 0, two[0]);
+    assert_message(&log, 1, two[1]);
+    /* Another holder: its lock is neither prolonged nor touched, the event still goes out. */
+    assert_int_equal(admin_do("SET spool_lock:S1 8:b PX 10000"), 0);
+    assert_int_equal(rlock_extend_publish(p, "S1", "7:a", 60000, "zeues-events", one, 1),
+                     ZE_NOT_FOUND);
+    assert_true(admin_int("PTTL spool_lock:S1") <= 10000);
+    assert_message(&log, 2, one[0]);
+    /* No lock at all: none is created, the event still goes out. */
+    assert_int_equal(rlock_extend_publish(p, "absent", "7:a", 60000, "zeues-events", gone, 1),
+                     ZE_NOT_FOUND);
+    assert_int_equal(admin_int("EXISTS spool_lock:absent"), 0);
+    assert_message(&log, 3, gone[0]);
+    /* A script that fails publishes nothing: the next message seen is the marker after it. */
+    assert_int_equal(admin_do("HSET spool_lock:hash f v"), 0);
+    assert_int_equal(rlock_extend_publish(p, "hash", "7:a", 60000, "zeues-events", none, 1),
+                     ZE_REDIS_UNAVAILABLE);
+    assert_int_equal(rpool_publish(p, "zeues-events", "marker", 6), ZE_OK);
+    assert_message(&log, 4, "marker");
+    /* Without messages it is a plain extend (and channel may be NULL). */
+    assert_int_equal(rlock_acquire(p, "S3", "7:a", 10000), ZE_OK);
+    assert_int_equal(rlock_extend_publish(p, "S3", "7:a", 60000, NULL, NULL, 0), ZE_OK);
+    assert_true(admin_int("PTTL spool_lock:S3") > 50000);
+    assert_int_equal(rlock_extend_publish(p, "S3", "7:a", 60000, NULL, one, 1), ZE_BAD_REQUEST);
+    assert_int_equal(rlock_extend_publish(p, "S3", "7:a", 0, "zeues-events", one, 1),
+                     ZE_BAD_REQUEST);
+    sleep_ms(50);
+    rsub_stop(s);
+    assert_int_equal(log.nmsgs, 5);
+    pthread_mutex_destroy(&log.mu);
+    rpool_free(p);
+}
+
+static void test_release_publish(void **state)
+{
+    rpool_t *p = rpool_new(g_url, 2, 500);
+    sub_log_t log;
+    const char *const two[] = {"{\"seq\": 1}", "{\"seq\": 2}"}, *const one[] = {"other"};
+    const char *const gone[] = {"no-lock"}, *const none[] = {"never"};
+    char v[64];
+    (void)state;
+
+    rsub_t *s = subscribed(&log);
+    assert_int_equal(rlock_acquire(p, "S1", "7:a", 10000), ZE_OK);
+    assert_int_equal(rlock_release_publish(p, "S1", "7:a", "zeues-events", two, 2), ZE_OK);
+    assert_int_equal(admin_int("EXISTS spool_lock:S1"), 0);
+    assert_message(&log, 0, two[0]);
+    assert_message(&log, 1, two[1]);
+    /* Another holder keeps its lock; the event still goes out. */
+    assert_int_equal(rlock_acquire(p, "S1", "8:b", 10000), ZE_OK);
+    assert_int_equal(rlock_release_publish(p, "S1", "7:a", "zeues-events", one, 1), ZE_NOT_FOUND);
+    assert_int_equal(rlock_get(p, "S1", v, sizeof v), ZE_OK);
+    assert_string_equal(v, "8:b");
+    assert_message(&log, 2, one[0]);
+    /* No lock at all. */
+    assert_int_equal(rlock_release_publish(p, "absent", "7:a", "zeues-events", gone, 1),
+                     ZE_NOT_FOUND);
+    assert_message(&log, 3, gone[0]);
+    /* A failing script publishes nothing. */
+    assert_int_equal(admin_do("HSET spool_lock:hash f v"), 0);
+    assert_int_equal(rlock_release_publish(p, "hash", "7:a", "zeues-events", none, 1),
+                     ZE_REDIS_UNAVAILABLE);
+    assert_int_equal(admin_int("EXISTS spool_lock:hash"), 1);
+    assert_int_equal(rpool_publish(p, "zeues-events", "marker", 6), ZE_OK);
+    assert_message(&log, 4, "marker");
+    /* Without messages it is a plain release. */
+    assert_int_equal(rlock_release_publish(p, "S1", "8:b", NULL, NULL, 0), ZE_OK);
+    assert_int_equal(admin_int("EXISTS spool_lock:S1"), 0);
+    assert_int_equal(rlock_release_publish(p, "", "8:b", "zeues-events", one, 1), ZE_BAD_REQUEST);
+    sleep_ms(50);
+    rsub_stop(s);
+    assert_int_equal(log.nmsgs, 5);
+    pthread_mutex_destroy(&log.mu);
+    rpool_free(p);
+}
+
+/* Each script is one round trip: one EVALSHA (or EVAL) per call, nothing else sent. */
+static void test_one_round_trip(void **state)
+{
+    rpool_t *p = rpool_new(g_url, 2, 500);
+    redisContext *c = admin_connect();
+    const char *const msg[] = {"m"};
+    (void)state;
+
+    assert_non_null(c);
+    assert_int_equal(rlock_acquire_or_get(p, "S1", "7:a", 10000, NULL, 0, NULL), ZE_OK);
+    assert_int_equal(rlock_extend_publish(p, "S1", "7:a", 20000, "ch", msg, 1), ZE_OK);
+    assert_int_equal(rlock_release_publish(p, "S1", "7:a", "ch", msg, 1), ZE_OK);
+    assert_int_equal(admin_do("CONFIG RESETSTAT"), 0);
+    assert_int_equal(rlock_acquire_or_get(p, "S1", "7:a", 10000, NULL, 0, NULL), ZE_OK);
+    assert_int_equal(rlock_acquire_or_get(p, "S1", "8:b", 10000, NULL, 0, NULL), ZE_SPOOL_OCCUPIED);
+    assert_int_equal(rlock_extend_publish(p, "S1", "7:a", 20000, "ch", msg, 1), ZE_OK);
+    assert_int_equal(rlock_release_publish(p, "S1", "7:a", "ch", msg, 1), ZE_OK);
+    char *stats = admin_text(c, "INFO commandstats");
+    assert_non_null(stats);
+    const char *e = strstr(stats, "cmdstat_evalsha:calls=");
+    assert_non_null(e);
+    assert_int_equal(atoi(e + strlen("cmdstat_evalsha:calls=")), 4);
+    assert_null(strstr(stats, "cmdstat_eval:"));
     free(stats);
     redisFree(c);
     rpool_free(p);
@@ -805,6 +990,37 @@ static void test_kill_and_restart(void **state)
     rpool_free(p);
 }
 
+/* Several messages pipelined in one round trip arrive in order; none is ZE_OK and sends
+ * nothing; a NULL message refuses the whole call before anything is sent. */
+static void test_publish_many(void **state)
+{
+    rpool_t *p = rpool_new(g_url, 2, 500);
+    sub_log_t log;
+    const char *const three[] = {"one", "two", "three"}, *const bad[] = {"x", NULL};
+    (void)state;
+
+    rsub_t *s = subscribed(&log);
+    assert_int_equal(rpool_publish_many(p, "zeues-events", three, 3), ZE_OK);
+    assert_int_equal(rpool_publish_many(p, "zeues-events", NULL, 0), ZE_OK);
+    assert_int_equal(rpool_publish_many(p, "zeues-events", bad, 2), ZE_BAD_REQUEST);
+    assert_int_equal(rpool_publish_many(p, NULL, three, 3), ZE_BAD_REQUEST);
+    assert_int_equal(rpool_publish(p, "zeues-events", "marker", 6), ZE_OK);
+    assert_message(&log, 0, "one");
+    assert_message(&log, 1, "two");
+    assert_message(&log, 2, "three");
+    assert_message(&log, 3, "marker");
+    /* The connection is still in step afterwards. */
+    char v[16];
+    assert_int_equal(rlock_acquire(p, "S1", "7:a", 10000), ZE_OK);
+    assert_int_equal(rlock_get(p, "S1", v, sizeof v), ZE_OK);
+    assert_string_equal(v, "7:a");
+    sleep_ms(50);
+    rsub_stop(s);
+    assert_int_equal(log.nmsgs, 4);
+    pthread_mutex_destroy(&log.mu);
+    rpool_free(p);
+}
+
 /* Writing a large command to a server that just died makes the kernel raise SIGPIPE (the
  * second write hits the reset connection). The default action would kill this process; the
  * pool must turn it into ZE_REDIS_UNAVAILABLE. SIGPIPE stays at SIG_DFL in this program. */
@@ -829,6 +1045,61 @@ static void test_sigpipe_guard(void **state)
     assert_false(sigismember(&pending, SIGPIPE));
     free(value);
     rpool_free(p);
+    assert_int_equal(server_start(), 0);
+}
+
+/* With SIGPIPE ignored when the pool is made, the pool adds no guard: the same write to a dead
+ * server fails with EPIPE and the call answers ZE_REDIS_UNAVAILABLE. That no guard is left is
+ * shown by breaking the documented assumption in a child: a pool made while SIGPIPE was
+ * ignored, used after the default action is back, dies of SIGPIPE. */
+static void test_sigpipe_ignored(void **state)
+{
+    const size_t big = 16u << 20;
+    struct sigaction ign = {.sa_handler = SIG_IGN}, dfl = {.sa_handler = SIG_DFL}, old;
+    char *value = malloc(big + 1), err[160];
+    sigset_t pending;
+    (void)state;
+
+    sigemptyset(&ign.sa_mask);
+    sigemptyset(&dfl.sa_mask);
+    memset(value, 'x', big);
+    value[big] = '\0';
+    assert_int_equal(sigaction(SIGPIPE, &ign, &old), 0);
+    rpool_t *p = rpool_new(g_url, 1, 500);
+    assert_int_equal(rpool_ping(p, err, sizeof err), ZE_OK);
+    server_kill();
+    sleep_ms(50);
+    assert_int_equal(rlock_acquire(p, "S1", value, 1000), ZE_REDIS_UNAVAILABLE);
+    sigpending(&pending);
+    assert_false(sigismember(&pending, SIGPIPE));
+    rpool_free(p);
+    assert_int_equal(server_start(), 0);
+
+    int ready[2], go[2];
+    char b = 0;
+    assert_int_equal(pipe(ready), 0);
+    assert_int_equal(pipe(go), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        rpool_t *cp = rpool_new(g_url, 1, 500);
+        if (rpool_ping(cp, err, sizeof err) != ZE_OK) _exit(3);
+        sigaction(SIGPIPE, &dfl, NULL);
+        if (write(ready[1], "r", 1) != 1 || read(go[0], &b, 1) != 1) _exit(4);
+        rlock_acquire(cp, "S1", value, 1000);
+        _exit(0); /* not reached when no guard is left */
+    }
+    assert_int_equal(read(ready[0], &b, 1), 1);
+    server_kill();
+    sleep_ms(50);
+    assert_int_equal(write(go[1], "g", 1), 1);
+    int st = 0;
+    assert_int_equal(waitpid(child, &st, 0), child);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGPIPE);
+    close(ready[0]), close(ready[1]), close(go[0]), close(go[1]);
+    free(value);
+    assert_int_equal(sigaction(SIGPIPE, &old, NULL), 0);
     assert_int_equal(server_start(), 0);
 }
 
@@ -957,8 +1228,13 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(test_extend, case_setup),
         cmocka_unit_test_setup(test_ttl_expires, case_setup),
         cmocka_unit_test_setup(test_script_sha, case_setup),
+        cmocka_unit_test_setup(test_acquire_or_get, case_setup),
+        cmocka_unit_test_setup(test_extend_publish, case_setup),
+        cmocka_unit_test_setup(test_release_publish, case_setup),
+        cmocka_unit_test_setup(test_one_round_trip, case_setup),
         cmocka_unit_test_setup(test_scan, case_setup),
         cmocka_unit_test_setup(test_publish_subscribe, case_setup),
+        cmocka_unit_test_setup(test_publish_many, case_setup),
         cmocka_unit_test_setup(test_subscriber_stop_while_down, case_setup),
         cmocka_unit_test_setup(test_mutual_exclusion, case_setup),
         cmocka_unit_test_setup(test_pool_bounds_connections, case_setup),
@@ -967,6 +1243,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(test_command_timeout, case_setup),
         cmocka_unit_test_setup(test_kill_and_restart, case_setup),
         cmocka_unit_test_setup(test_sigpipe_guard, case_setup),
+        cmocka_unit_test_setup(test_sigpipe_ignored, case_setup),
         cmocka_unit_test_setup(test_url_db_and_hostname, case_setup),
         cmocka_unit_test_setup(test_url_password, case_setup),
     };
