@@ -20,6 +20,7 @@ typedef struct config {
     int redis_timeout_ms;
     int conn_timeout_seconds;
     int max_connections;
+    int max_connections_per_address;
     int sse_max_clients;
     char environment[32];
     char bind[64];
