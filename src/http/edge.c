@@ -28,6 +28,7 @@
 #define EDGE_WINDOW (FRAMING_MAX_HEAD + 8192)
 #define EDGE_BUCKETS 4096
 #define EDGE_RETRY_AFTER 5 /* seconds, in the Retry-After of a connection refusal */
+#define EDGE_MAX_TRUSTED 16
 
 /* A connection still held by the edge, in arrival (hence deadline) order. */
 typedef struct pend {
@@ -56,6 +57,8 @@ struct edge {
     pthread_mutex_t mu;  /* guards counts and total */
     addr_count_t *counts[EDGE_BUCKETS];
     int total;
+    uint32_t trusted[EDGE_MAX_TRUSTED]; /* network order, as in sin_addr */
+    int n_trusted;
     /* Refusal log budget (edge thread): at most a few lines per second, then a summary. */
     int64_t log_second;
     int log_lines, log_dropped;
@@ -113,10 +116,25 @@ static unsigned bucket_of(uint32_t addr)
 
 /* Counts a new connection from addr; 0, or -1 (nothing counted) when the total or the
  * address's cap is reached (*per_address says which). */
+static int is_trusted(const edge_t *e, uint32_t addr)
+{
+    for (int i = 0; i < e->n_trusted; i++)
+        if (e->trusted[i] == addr) return 1;
+    return 0;
+}
+
 static int count_in(edge_t *e, uint32_t addr, int *per_address)
 {
     int rc = 0;
+    *per_address = 0;
     pthread_mutex_lock(&e->mu);
+    if (is_trusted(e, addr)) {
+        /* Counted in the total only: a local reverse proxy speaks for every client. */
+        if (e->total >= e->cfg.max_connections) rc = -1;
+        else e->total++;
+        pthread_mutex_unlock(&e->mu);
+        return rc;
+    }
     addr_count_t **pp = &e->counts[bucket_of(addr)], *a = *pp;
     while (a && a->addr != addr) a = a->next;
     *per_address = a && a->n >= e->cfg.max_per_address;
@@ -141,7 +159,9 @@ static void count_out(edge_t *e, uint32_t addr)
     pthread_mutex_lock(&e->mu);
     addr_count_t **pp = &e->counts[bucket_of(addr)];
     while (*pp && (*pp)->addr != addr) pp = &(*pp)->next;
-    if (*pp) {
+    if (is_trusted(e, addr)) {
+        e->total--;
+    } else if (*pp) {
         addr_count_t *a = *pp;
         e->total--;
         if (--a->n == 0) {
@@ -364,6 +384,23 @@ edge_t *edge_start(const edge_cfg_t *cfg, char *err, size_t errlen)
     if (inet_pton(AF_INET, cfg->bind, &addr.sin_addr) != 1) {
         snprintf(err, errlen, "ZEUES_BIND: '%s' is not an IPv4 address", cfg->bind);
         goto fail;
+    }
+    for (const char *t = cfg->trusted ? cfg->trusted : ""; *t;) {
+        size_t k = strcspn(t, ",");
+        char one[INET_ADDRSTRLEN + 8];
+        snprintf(one, sizeof one, "%.*s", (int)(k < sizeof one - 1 ? k : sizeof one - 1), t);
+        char *a = one, *z = one + strlen(one);
+        while (*a == ' ') a++;
+        while (z > a && z[-1] == ' ') *--z = '\0';
+        struct in_addr in;
+        if (*a && (e->n_trusted >= EDGE_MAX_TRUSTED || inet_pton(AF_INET, a, &in) != 1)) {
+            snprintf(err, errlen, "ZEUES_TRUSTED_ADDRESSES: '%s' is not an IPv4 address (at "
+                     "most %d)", a, EDGE_MAX_TRUSTED);
+            goto fail;
+        }
+        if (*a) e->trusted[e->n_trusted++] = in.s_addr;
+        t += k;
+        if (*t == ',') t++;
     }
     e->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;

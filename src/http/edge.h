@@ -28,6 +28,7 @@ typedef struct edge_cfg {
     int port;               /* 0: any free port */
     int max_connections;    /* connections held here plus those handed over */
     int max_per_address;    /* the same, per client address */
+    const char *trusted;    /* IPv4 addresses exempt from max_per_address, comma separated */
     int header_timeout_ms;  /* a first request's header block must arrive within this */
     size_t max_body;        /* largest request body (413 above) */
     const cors_t *cors;     /* borrowed for the edge's life */
@@ -35,7 +36,8 @@ typedef struct edge_cfg {
     void *ud;
 } edge_cfg_t;
 
-/** Binds, listens and starts the edge thread. NULL on failure, with the reason in err.
+/** Binds, listens and starts the edge thread. NULL on failure (a bad address in bind or
+ *  trusted included), with the reason in err.
  *  Stop it with edge_stop, then free it with edge_free. */
 edge_t *edge_start(const edge_cfg_t *cfg, char *err, size_t errlen);
 /** The port actually bound. */

@@ -56,6 +56,13 @@ static long line_at(const char *b, size_t n, size_t pos, size_t *next)
     return LINE_MORE;
 }
 
+/* Bytes of the incomplete line at b[pos] that are surely its content: all but a final CR, which
+ * may still become the line's CRLF. */
+static size_t visible(const char *b, size_t n, size_t pos)
+{
+    return n - pos - (n > pos && b[n - 1] == '\r');
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Header fields                                                                               */
 /* ------------------------------------------------------------------------------------------ */
@@ -277,13 +284,13 @@ static int check_chunked(const char *b, size_t n, size_t p, size_t max_body, siz
             refuse(o, 400, ZE_BAD_REQUEST, "Fin de línea inválido en el cuerpo por bloques");
             return R_REFUSE;
         }
-        if (len == LINE_MORE) {
-            if (n - p > 1024) {
-                refuse(o, 400, ZE_BAD_REQUEST, "Línea de tamaño de bloque demasiado larga");
-                return R_REFUSE;
-            }
-            return R_BODY_MORE;
+        /* The same limit on a complete line and on the visible part of an incomplete one, so
+         * the verdict never depends on how the bytes were split into packets. */
+        if ((len == LINE_MORE ? (long)visible(b, n, p) : len) > 1024) {
+            refuse(o, 400, ZE_BAD_REQUEST, "Línea de tamaño de bloque demasiado larga");
+            return R_REFUSE;
         }
+        if (len == LINE_MORE) return R_BODY_MORE;
         const char *l = b + p;
         size_t i = 0;
         uint64_t size = 0;
@@ -328,6 +335,7 @@ static int check_chunked(const char *b, size_t n, size_t p, size_t max_body, siz
         p += size + 2;
     }
     /* Trailer section: fields (checked like headers, otherwise ignored), then an empty line. */
+    size_t t0 = p;
     for (;;) {
         size_t next;
         long len = line_at(b, n, p, &next);
@@ -335,13 +343,11 @@ static int check_chunked(const char *b, size_t n, size_t p, size_t max_body, siz
             refuse(o, 400, ZE_BAD_REQUEST, "Fin de línea inválido en los campos finales");
             return R_REFUSE;
         }
-        if (len == LINE_MORE) {
-            if (n - p > FRAMING_MAX_HEAD) {
-                refuse(o, 431, ZE_HEADERS_TOO_LARGE, "Campos finales demasiado grandes");
-                return R_REFUSE;
-            }
-            return R_BODY_MORE;
+        if ((len == LINE_MORE ? n : next) - t0 > FRAMING_MAX_HEAD) {
+            refuse(o, 431, ZE_HEADERS_TOO_LARGE, "Campos finales demasiado grandes");
+            return R_REFUSE;
         }
+        if (len == LINE_MORE) return R_BODY_MORE;
         if (len == 0) {
             *end = next;
             return R_DONE;
@@ -369,7 +375,7 @@ static int check_one(const char *b, size_t n, size_t pos, size_t max_body, size_
         return R_REFUSE;
     }
     if (len == LINE_MORE || len > FRAMING_MAX_LINE) {
-        if (len > FRAMING_MAX_LINE || n - pos > FRAMING_MAX_LINE) {
+        if (len > FRAMING_MAX_LINE || visible(b, n, pos) > FRAMING_MAX_LINE) {
             refuse(o, 414, ZE_URI_TOO_LONG, "La URL de la solicitud es demasiado larga");
             return R_REFUSE;
         }

@@ -425,6 +425,7 @@ server_t *server_start(const http_env_t *env, char *err, size_t errlen)
         .port = app->cfg->port,
         .max_connections = app->cfg->max_connections,
         .max_per_address = app->cfg->max_connections_per_address,
+        .trusted = app->cfg->trusted_addresses,
         .header_timeout_ms = app->cfg->conn_timeout_seconds * 1000,
         .max_body = (size_t)app->cfg->max_body_bytes,
         .cors = &s->cors,

@@ -53,6 +53,9 @@ static const cfg_row_t rows[] = {
             max_connections_per_address, 1, 60000,
             "simultaneous HTTP connections from one client address (a NAT of 50 tablets "
             "needs about 350)"),
+    STR_ROW("trusted-addresses", "ZEUES_TRUSTED_ADDRESSES", "127.0.0.1", trusted_addresses,
+            "client addresses exempt from the per-address cap, comma separated (a reverse proxy "
+            "speaks for everyone behind it)"),
     INT_ROW("sse-max-clients", "ZEUES_SSE_MAX_CLIENTS", "2000", sse_max_clients, 1, 50000,
             "simultaneous live streams"),
     STR_ROW("environment", "ENVIRONMENT", "development", environment,
