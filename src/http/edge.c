@@ -206,10 +206,11 @@ static void answer_and_close(edge_t *e, int fd, int status, int code, const char
 {
     buf_t out = BUF_INIT;
     edge_refusal(&out, status, code, msg, origin, e->cfg.cors, retry_after);
-    while (recv(fd, e->window, EDGE_WINDOW, MSG_DONTWAIT) > 0) {}
+    /* Bounded: a client that keeps sending must not keep this thread busy. */
+    for (int i = 0; i < 4 && recv(fd, e->window, EDGE_WINDOW, MSG_DONTWAIT) > 0; i++) {}
     (void)send(fd, out.data, out.len, MSG_DONTWAIT | MSG_NOSIGNAL);
     shutdown(fd, SHUT_WR);
-    while (recv(fd, e->window, EDGE_WINDOW, MSG_DONTWAIT) > 0) {}
+    for (int i = 0; i < 4 && recv(fd, e->window, EDGE_WINDOW, MSG_DONTWAIT) > 0; i++) {}
     close(fd);
     buf_deinit(&out);
 }
