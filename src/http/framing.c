@@ -139,6 +139,8 @@ void framing_fields_add(framing_fields_t *f, const char *name, size_t nlen, cons
     } else if (name_is(name, nlen, "transfer-encoding")) {
         f->n_te++;
         f->te_chunked = vlen == 7 && strncasecmp(value, "chunked", 7) == 0;
+    } else if (name_is(name, nlen, "expect")) {
+        f->expect = 1;
     } else if (name_is(name, nlen, "host")) {
         f->n_host++;
         f->host = value;
@@ -420,7 +422,12 @@ static int check_one(const char *b, size_t n, size_t pos, size_t max_body, size_
         framing_fields_add(&f, l, (size_t)(colon - l), v, (size_t)(e - v));
     }
     if (framing_fields_finish(&f, http11, target, tlen, o) != FRAMING_OK) return R_REFUSE;
-    if (f.n_te) return check_chunked(b, n, p, max_body, end, o);
+    if (f.n_te) {
+        int r = check_chunked(b, n, p, max_body, end, o);
+        /* "Expect: 100-continue": the client holds the body back until it is told to go on,
+         * which the library does once it has the connection. */
+        return r == R_BODY_MORE && f.expect ? R_BODY_OPEN : r;
+    }
     if (f.n_cl && f.cl > n - p) return R_BODY_OPEN;
     *end = p + (f.n_cl ? (size_t)f.cl : 0);
     return R_DONE;

@@ -49,7 +49,7 @@ void framing_check(const char *buf, size_t n, int final, size_t max_body,
 
 /** The header fields of one request, accumulated one by one (see framing_fields_add). */
 typedef struct framing_fields {
-    int n_cl, cl_conflict, n_te, te_chunked, n_host, bad;
+    int n_cl, cl_conflict, n_te, te_chunked, n_host, expect, bad;
     uint64_t cl;
     const char *host;
     size_t host_len;

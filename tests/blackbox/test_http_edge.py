@@ -204,6 +204,16 @@ class AnsweredAtOnce(EdgeCase):
                 self.assertLess(t, 1.0, "%s answered after %.1f s" % (name, t))
 
 
+    def test_expect_continue_is_not_held_back(self):
+        """A client that waits for 100 Continue before its chunked body gets it at once (the
+        edge does not wait for a body that is held back)."""
+        raw, _, t = exchange(self.server, b"POST /api/occupation/tomar HTTP/1.1\r\nHost: t\r\n"
+                             b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+                             b"Expect: 100-continue\r\n\r\n", timeout=0.8)
+        self.assertTrue(raw.startswith(b"HTTP/1.1 100"), raw[:200])
+        self.assertLess(t, 0.5, "100 Continue after %.2f s" % t)
+
+
 class OurRefusals(EdgeCase):
     """What the HTTP library used to refuse itself (HTML body, no CORS, the header block twice
     for a bad Content-Length) is refused by us first, with our body and CORS."""
