@@ -36,10 +36,12 @@ typedef struct edge_cfg {
     void *ud;
 } edge_cfg_t;
 
-/** Binds, listens and starts the edge thread. NULL on failure (a bad address in bind or
- *  trusted included), with the reason in err.
- *  Stop it with edge_stop, then free it with edge_free. */
-edge_t *edge_start(const edge_cfg_t *cfg, char *err, size_t errlen);
+/** Binds and listens; NULL on failure (a bad address in bind or trusted included), with the
+ *  reason in err. Nothing is accepted before edge_run, so the caller can publish the edge
+ *  (where the handoff's connections will report their close) first. Free it with edge_free. */
+edge_t *edge_new(const edge_cfg_t *cfg, char *err, size_t errlen);
+/** Starts the edge thread. 0, or -1 with the reason in err. */
+int edge_run(edge_t *e, char *err, size_t errlen);
 /** The port actually bound. */
 int edge_port(const edge_t *e);
 /** Stops accepting and closes the connections not handed over yet. Idempotent. */

@@ -432,12 +432,15 @@ server_t *server_start(const http_env_t *env, char *err, size_t errlen)
         .handoff = on_handoff,
         .ud = s,
     };
-    s->edge = edge_start(&ec, err, errlen);
-    if (!s->edge) goto fail;
+    /* s->edge is set before the edge thread starts: the connections it hands over read it
+     * when they close. */
+    s->edge = edge_new(&ec, err, errlen);
+    if (!s->edge || edge_run(s->edge, err, errlen) != 0) goto fail;
     s->port = edge_port(s->edge);
     return s;
 fail:
     if (s->d) MHD_stop_daemon(s->d);
+    edge_free(s->edge);
     sse_watch_free(s->watch);
     hdl_stop(s->deadlines);
     cors_deinit(&s->cors);
