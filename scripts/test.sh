@@ -24,9 +24,9 @@ cmake --build "$tsan" -j"$jobs"
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:halt_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-# No suppressions: nothing in our code or in the libraries has needed one. If a third-party
-# library ever does, add tests/tsan.supp (one line per library, each with its reason) here.
-export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+# Suppressions: tests/tsan.supp, one line per third-party library that needs one, each with its
+# reason (today only libmicrohttpd's hand-over of sockets added with MHD_add_connection).
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp"
 
 passed=0
 failed=0

@@ -28,8 +28,14 @@
     X(NOT_FOUND, 404)                    \
     X(METHOD_NOT_ALLOWED, 405)           \
     X(PAYLOAD_TOO_LARGE, 413)            \
+    X(URI_TOO_LONG, 414)                 \
+    X(HEADERS_TOO_LARGE, 431)            \
+    X(NOT_IMPLEMENTED, 501)              \
+    X(HTTP_VERSION_NOT_SUPPORTED, 505)   \
     X(REDIS_UNAVAILABLE, 503)            \
     X(STORE_UNAVAILABLE, 503)            \
+    X(SSE_CAPACITY, 503)                 \
+    X(TOO_MANY_CONNECTIONS, 503)         \
     X(DATA_CORRUPT, 500)                 \
     X(INTERNAL_SERVER_ERROR, 500)
 

@@ -1,5 +1,7 @@
 /* libmicrohttpd glue: request bodies, routing, CORS, responses and the access log. This file and
- * sse.c are the only ones that include microhttpd.h. */
+ * sse.c are the only ones that include microhttpd.h. The listening socket is the edge's
+ * (edge.c): libmicrohttpd only gets connections whose first request passed the framing rules,
+ * and the fields of every later request are checked here before any handler runs. */
 #include "http/server.h"
 
 #include <arpa/inet.h>
@@ -12,6 +14,8 @@
 #include "core/names.h"
 #include "core/spool.h"
 #include "http/cors.h"
+#include "http/edge.h"
+#include "http/framing.h"
 #include "http/header_deadline.h"
 #include "http/router.h"
 #include "http/sse.h"
@@ -29,6 +33,8 @@ struct server {
     cors_t cors;
     int port;
     hdl_t *deadlines; /* request-header deadline watchdog */
+    edge_t *edge;     /* listening socket, per-address caps, first-request framing */
+    sse_watch_t *watch; /* ends live streams whose peer is gone */
 };
 
 static hdl_conn_t *deadline_of(struct MHD_Connection *c)
@@ -47,7 +53,20 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
     } else {
         hdl_close(s->deadlines, *socket_context);
         *socket_context = NULL;
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+            edge_conn_closed(s->edge, (const struct sockaddr_in *)ci->client_addr);
     }
+}
+
+/* The edge hands over a connection whose first request passed the framing rules. */
+static int on_handoff(void *ud, int fd, const struct sockaddr_in *addr)
+{
+    server_t *s = ud;
+    return MHD_add_connection(s->d, fd, (const struct sockaddr *)addr, sizeof *addr) == MHD_YES
+               ? 0
+               : -1;
 }
 
 typedef struct conn_ctx {
@@ -219,7 +238,7 @@ static enum MHD_Result send_reply(server_t *s, struct MHD_Connection *c, conn_ct
 {
     req_t *r = &ctx->req;
     struct MHD_Response *resp = NULL;
-    if (r->stream) resp = sse_response(r);
+    if (r->stream) resp = sse_response(r, s->watch);
     if (!resp) {
         resp = MHD_create_response_from_buffer(r->out.len, r->out.data ? r->out.data : (void *)"",
                                                MHD_RESPMEM_MUST_COPY);
@@ -244,6 +263,40 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
     return ctx;
 }
 
+static enum MHD_Result on_field(void *cls, enum MHD_ValueKind kind, const char *key,
+                               size_t key_size, const char *value, size_t value_size)
+{
+    (void)kind;
+    framing_fields_add(cls, key, key_size, value ? value : "", value ? value_size : 0);
+    return MHD_YES;
+}
+
+/* The framing rules over the fields libmicrohttpd parsed (the edge checked the raw bytes of a
+ * connection's first request; this covers the later ones of a keep-alive connection). An
+ * absolute-form target for us is routed by its path. Returns 0, or -1 when ctx is answered. */
+static int check_framing(struct MHD_Connection *c, conn_ctx_t *ctx, const char *version)
+{
+    framing_fields_t f;
+    framing_result_t res;
+    framing_fields_init(&f);
+    MHD_get_connection_values_n(c, MHD_HEADER_KIND, on_field, &f);
+    int http11 = version && strcmp(version, "HTTP/1.1") == 0;
+    size_t tlen = strlen(ctx->raw_uri);
+    if (framing_fields_finish(&f, http11, ctx->raw_uri, tlen, &res) != FRAMING_OK) {
+        reply_error_status(&ctx->req, res.status, res.code, NULL, res.message);
+        reply_header(&ctx->req, "connection", "close");
+        return -1;
+    }
+    if (framing_absolute_prefix(ctx->raw_uri, tlen)) {
+        /* libmicrohttpd hands over the whole decoded target (without its query): route its
+         * path part. The authority was checked against Host above. */
+        const char *p = strstr(ctx->req.path, "://");
+        p = p ? p + 3 + strcspn(p + 3, "/") : NULL;
+        ctx->req.path = p && *p == '/' ? p : "/";
+    }
+    return 0;
+}
+
 static int has_encoded_nul(const char *raw)
 {
     for (const char *p = raw; (p = strchr(p, '%')) != NULL; p++)
@@ -256,7 +309,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
 {
-    (void)version;
     server_t *s = cls;
     conn_ctx_t *ctx = *con_cls;
     if (!ctx) *con_cls = ctx = on_uri(NULL, url, c);
@@ -274,6 +326,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         ctx->req.last_event_id = header(c, "Last-Event-ID");
         const char *q = strchr(ctx->raw_uri, '?');
         ctx->req.raw_query = q ? q + 1 : NULL;
+        if (check_framing(c, ctx, version) != 0) return send_reply(s, c, ctx);
         const char *cl = header(c, "Content-Length");
         if (cl && strtoull(cl, NULL, 10) > (unsigned long long)s->app->cfg->max_body_bytes)
             ctx->too_large = 1;
@@ -349,33 +402,46 @@ server_t *server_start(const http_env_t *env, char *err, size_t errlen)
     s->env = env;
     cors_init(&s->cors, app->cfg->allowed_origins);
     s->deadlines = hdl_start(app->cfg->conn_timeout_seconds * 1000);
-    struct sockaddr_in addr = {0};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons((uint16_t)app->cfg->port);
-    if (inet_pton(AF_INET, app->cfg->bind, &addr.sin_addr) != 1) {
-        snprintf(err, errlen, "ZEUES_BIND: '%s' is not an IPv4 address", app->cfg->bind);
-        goto fail;
-    }
+    s->watch = sse_watch_start();
+    /* No listening socket of its own: the edge accepts and hands connections over. Its limit
+     * is above the edge's so it never refuses one the edge counted (it would not say so). */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-                     MHD_USE_ERROR_LOG;
+                     MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
     s->d = MHD_start_daemon(
-        flags, (uint16_t)app->cfg->port, NULL, NULL, on_request, s,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &addr,
+        flags, 0, NULL, NULL, on_request, s,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->cfg->threads, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)app->cfg->conn_timeout_seconds, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)app->cfg->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (unsigned)app->cfg->max_connections + 64u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
         MHD_OPTION_END);
     if (!s->d) {
-        snprintf(err, errlen, "cannot listen on %s:%d (port in use?)", app->cfg->bind,
-                 app->cfg->port);
+        snprintf(err, errlen, "cannot start the HTTP library");
         goto fail;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = info ? info->port : app->cfg->port;
+    edge_cfg_t ec = {
+        .bind = app->cfg->bind,
+        .port = app->cfg->port,
+        .max_connections = app->cfg->max_connections,
+        .max_per_address = app->cfg->max_connections_per_address,
+        .trusted = app->cfg->trusted_addresses,
+        .header_timeout_ms = app->cfg->conn_timeout_seconds * 1000,
+        .max_body = (size_t)app->cfg->max_body_bytes,
+        .cors = &s->cors,
+        .handoff = on_handoff,
+        .ud = s,
+    };
+    /* s->edge is set before the edge thread starts: the connections it hands over read it
+     * when they close. */
+    s->edge = edge_new(&ec, err, errlen);
+    if (!s->edge || edge_run(s->edge, err, errlen) != 0) goto fail;
+    s->port = edge_port(s->edge);
     return s;
 fail:
+    if (s->d) MHD_stop_daemon(s->d);
+    edge_free(s->edge);
+    sse_watch_free(s->watch);
     hdl_stop(s->deadlines);
     cors_deinit(&s->cors);
     free(s);
@@ -387,11 +453,12 @@ int server_port(const server_t *s) { return s->port; }
 void server_stop(server_t *s)
 {
     if (!s) return;
-    /* Stop accepting first; MHD_stop_daemon then waits for the pool threads, which finish the
+    /* Stop accepting first (the edge); MHD_stop_daemon then waits for the pool threads, which finish the
      * requests they are running. Live streams are ended by the SSE hub before this call. */
-    MHD_socket fd = MHD_quiesce_daemon(s->d);
-    (void)fd;
+    edge_stop(s->edge);
     MHD_stop_daemon(s->d);
+    edge_free(s->edge);
+    sse_watch_free(s->watch);
     hdl_stop(s->deadlines);
     cors_deinit(&s->cors);
     free(s);

@@ -19,6 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -26,6 +29,10 @@
 
 #include "core/errors.h"
 #include "util/alloc.h"
+#include "util/log.h"
+#include "util/thread.h"
+
+#define LOG_MODULE "http"
 
 /* A backlog buffer larger than this is given back to the allocator once it drains, so a
  * thousand idle streams hold almost nothing. */
@@ -58,6 +65,17 @@ struct sse_client {
     sse_drain_fn on_drain;
     void *ud;
     atomic_int refs;
+    sse_watch_t *watch; /* set with watch_fd: the watcher holds a reference */
+    int watch_fd;       /* our duplicate of the connection's socket, or -1 */
+    struct sse_client *gone_next;
+};
+
+struct sse_watch {
+    int ep, wake_fd;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    sse_client_t *gone; /* streams whose response is gone: unwatch and release them */
+    int stop;
 };
 
 /* ------------------------------------------------------------------------------------------ */
@@ -75,6 +93,7 @@ sse_client_t *sse_client_new(size_t max_backlog, sse_close_fn on_close, sse_drai
     c->ud = ud;
     atomic_init(&c->refs, 2); /* the caller's and the HTTP side's */
     c->trim_due = 1;
+    c->watch_fd = -1;
     c->cap = 256;
     c->buf = xmalloc(c->cap);
     c->len = sizeof SSE_RETRY_HINT - 1;
@@ -212,6 +231,109 @@ static ssize_t on_read(void *cls, uint64_t pos, char *out, size_t max)
     return ret;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Dead-peer watcher                                                                           */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Only the watcher thread touches the epoll set and drops the watcher's references, after it
+ * handled the events of its last wait: an event can never name a client already released. */
+static void watch_collect(sse_watch_t *w)
+{
+    pthread_mutex_lock(&w->mu);
+    sse_client_t *c = w->gone;
+    w->gone = NULL;
+    pthread_mutex_unlock(&w->mu);
+    while (c) {
+        sse_client_t *next = c->gone_next;
+        epoll_ctl(w->ep, EPOLL_CTL_DEL, c->watch_fd, NULL);
+        close(c->watch_fd);
+        c->watch_fd = -1;
+        sse_client_release(c);
+        c = next;
+    }
+}
+
+static void *watch_main(void *arg)
+{
+    sse_watch_t *w = arg;
+    struct epoll_event evs[64];
+    for (;;) {
+        int n = epoll_wait(w->ep, evs, 64, 1000);
+        for (int i = 0; i < n; i++) {
+            if (evs[i].data.ptr == w) {
+                uint64_t v;
+                (void)!read(w->wake_fd, &v, sizeof v);
+                continue;
+            }
+            /* The peer hung up: end the stream now (the connection closes, its slot frees). */
+            sse_client_end(evs[i].data.ptr, 1);
+        }
+        watch_collect(w);
+        pthread_mutex_lock(&w->mu);
+        int stop = w->stop;
+        pthread_mutex_unlock(&w->mu);
+        if (stop) return NULL;
+    }
+}
+
+sse_watch_t *sse_watch_start(void)
+{
+    sse_watch_t *w = xcalloc(1, sizeof *w);
+    pthread_mutex_init(&w->mu, NULL);
+    w->ep = epoll_create1(EPOLL_CLOEXEC);
+    w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = w};
+    if (w->ep < 0 || w->wake_fd < 0 || epoll_ctl(w->ep, EPOLL_CTL_ADD, w->wake_fd, &ev) != 0 ||
+        thread_start(&w->thread, "zeues-sse-watch", watch_main, w) != 0) {
+        LOG_WARN("no watcher for live streams: a closed stream frees its slot at its next write");
+        if (w->ep >= 0) close(w->ep);
+        if (w->wake_fd >= 0) close(w->wake_fd);
+        pthread_mutex_destroy(&w->mu);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+static void watch_wake(sse_watch_t *w)
+{
+    uint64_t one = 1;
+    (void)!write(w->wake_fd, &one, sizeof one);
+}
+
+void sse_watch_free(sse_watch_t *w)
+{
+    if (!w) return;
+    pthread_mutex_lock(&w->mu);
+    w->stop = 1;
+    pthread_mutex_unlock(&w->mu);
+    watch_wake(w);
+    pthread_join(w->thread, NULL);
+    watch_collect(w);
+    close(w->ep);
+    close(w->wake_fd);
+    pthread_mutex_destroy(&w->mu);
+    free(w);
+}
+
+/* Starts watching c's socket fd (c->conn is set). The duplicate keeps our registration apart
+ * from whatever later reuses the connection's descriptor number. */
+static void watch_add(sse_watch_t *w, sse_client_t *c, int fd)
+{
+    int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (dfd < 0) return;
+    atomic_fetch_add(&c->refs, 1);
+    c->watch = w;
+    c->watch_fd = dfd;
+    struct epoll_event ev = {.events = EPOLLRDHUP | EPOLLONESHOT, .data.ptr = c};
+    if (epoll_ctl(w->ep, EPOLL_CTL_ADD, dfd, &ev) != 0) {
+        close(dfd);
+        c->watch = NULL;
+        c->watch_fd = -1;
+        atomic_fetch_sub(&c->refs, 1);
+    }
+}
+
 /* The response is destroyed: the connection is finished with the stream. */
 static void on_response_free(void *cls)
 {
@@ -222,10 +344,19 @@ static void on_response_free(void *cls)
     discard_backlog(c);
     pthread_mutex_unlock(&c->mu);
     if (c->on_close) c->on_close(c->ud);
+    sse_watch_t *w = c->watch;
+    if (w) {
+        /* The watcher unregisters the duplicate and drops its reference. */
+        pthread_mutex_lock(&w->mu);
+        c->gone_next = w->gone;
+        w->gone = c;
+        pthread_mutex_unlock(&w->mu);
+        watch_wake(w);
+    }
     sse_client_release(c);
 }
 
-struct MHD_Response *sse_response(req_t *r)
+struct MHD_Response *sse_response(req_t *r, sse_watch_t *w)
 {
     sse_client_t *c = r->stream;
     if (!c) return NULL;
@@ -248,6 +379,7 @@ struct MHD_Response *sse_response(req_t *r)
                            "No se pudo abrir la transmisión en vivo; intenta nuevamente");
         return NULL;
     }
+    if (w && ci) watch_add(w, c, ci->connect_fd);
     MHD_add_response_header(resp, "content-type", "text/event-stream; charset=utf-8");
     MHD_add_response_header(resp, "cache-control", "no-cache, no-transform");
     MHD_add_response_header(resp, "x-accel-buffering", "no");

@@ -55,10 +55,21 @@ void sse_client_end(sse_client_t *c, int error);
 /** 1 while a refused push waits for the backlog to drain (see SSE_FULL). */
 int sse_client_waiting(sse_client_t *c);
 
+/** Watches the sockets of open streams for the peer going away. libmicrohttpd only notices a
+ *  closed peer when it next writes, which for an idle stream is the next event or keep-alive
+ *  comment; until then the dead stream holds its slot. The watcher thread waits for the
+ *  hang-up (EPOLLRDHUP) on a duplicate of each stream's socket and ends that stream at once. */
+typedef struct sse_watch sse_watch_t;
+
+/** Starts the watcher thread; NULL when it cannot (streams then end at their next write). */
+sse_watch_t *sse_watch_start(void);
+/** Stops it; call after the HTTP server stopped (every stream's response is gone). NULL ok. */
+void sse_watch_free(sse_watch_t *w);
+
 /** Builds the streaming response for a request whose handler set r->stream (status 200 and
- *  the event-stream headers); NULL when r has no stream. On failure it answers r with a 503
- *  error body instead and returns NULL. */
-struct MHD_Response *sse_response(req_t *r);
+ *  the event-stream headers); NULL when r has no stream. w (may be NULL) watches the stream's
+ *  socket. On failure it answers r with a 503 error body instead and returns NULL. */
+struct MHD_Response *sse_response(req_t *r, sse_watch_t *w);
 
 /* ---- Wire format ---- */
 

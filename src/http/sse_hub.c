@@ -494,15 +494,20 @@ int sse_hub_attach_or_reply(sse_hub_t *l, req_t *r, int64_t after_seq)
 
     pthread_mutex_lock(&l->mu);
     const char *refuse = NULL;
-    if (l->closing || !l->hub_running)
+    int code = ZE_STORE_UNAVAILABLE;
+    if (l->closing || !l->hub_running) {
         refuse = "La transmisión en vivo no está disponible (el servidor se está deteniendo)";
-    else if (l->n_linked >= (size_t)l->app->cfg->sse_max_clients)
+    } else if (l->n_linked >= (size_t)l->app->cfg->sse_max_clients) {
+        /* A full stream pool is not a broken store: its own code, and when to come back. */
         refuse = "Demasiadas conexiones en vivo; intenta nuevamente en unos segundos";
-    else if (!have_end && (end = l->last_seq) < 0)
+        code = ZE_SSE_CAPACITY;
+    } else if (!have_end && (end = l->last_seq) < 0) {
         refuse = "No se pudo leer el registro de eventos; intenta nuevamente en unos segundos";
+    }
     if (refuse) {
         pthread_mutex_unlock(&l->mu);
-        reply_error_status(r, 503, ZE_STORE_UNAVAILABLE, NULL, refuse);
+        reply_error_status(r, 503, code, NULL, refuse);
+        if (code == ZE_SSE_CAPACITY) reply_header(r, "retry-after", "5");
         return -1;
     }
     node_t *n = xcalloc(1, sizeof *n);

@@ -50,6 +50,13 @@ static const cfg_row_t rows[] = {
             "seconds an idle or slow HTTP connection is kept"),
     INT_ROW("max-connections", "ZEUES_MAX_CONNECTIONS", "4096", max_connections, 16, 60000,
             "simultaneous HTTP connections"),
+    INT_ROW("max-connections-per-address", "ZEUES_MAX_CONNECTIONS_PER_ADDRESS", "512",
+            max_connections_per_address, 1, 60000,
+            "simultaneous HTTP connections from one client address (a NAT of 50 tablets "
+            "needs about 350)"),
+    STR_ROW("trusted-addresses", "ZEUES_TRUSTED_ADDRESSES", "127.0.0.1", trusted_addresses,
+            "client addresses exempt from the per-address cap, comma separated (a reverse proxy "
+            "speaks for everyone behind it)"),
     INT_ROW("sse-max-clients", "ZEUES_SSE_MAX_CLIENTS", "2000", sse_max_clients, 1, 50000,
             "simultaneous live streams"),
     STR_ROW("environment", "ENVIRONMENT", "development", environment,

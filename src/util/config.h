@@ -20,6 +20,8 @@ typedef struct config {
     int redis_timeout_ms;
     int conn_timeout_seconds;
     int max_connections;
+    int max_connections_per_address;
+    char trusted_addresses[256]; /* IPv4 list exempt from the per-address cap */
     int sse_max_clients;
     char environment[32];
     char bind[64];

@@ -6,7 +6,10 @@
  *   main             cli/serve.c      wiring; waits for SIGINT/SIGTERM, then shuts down in order
  *   MHD-worker (N)   http/server.c    one request at a time each: handlers, app/mutate, store,
  *                                     locks, notify (libmicrohttpd's pool; it names them)
+ *   zeues-edge       http/edge.c      accepts, caps per address, peeks at first requests,
+ *                                     answers refusals, hands sockets to libmicrohttpd
  *   zeues-hdr-wd     http/header_deadline.c  closes connections whose headers are too slow
+ *   zeues-sse-watch  http/sse.c       ends live streams whose peer hung up
  *   zeues-sse-hub    http/sse_hub.c   reads new events from the store, fans them out to streams
  *   zeues-redis-sub  redis/rsub.c     its own Redis connection; only wakes the hub
  *   zeues-reconcile  locks/reconcile.c  store reads and lock calls; never writes the store

@@ -252,7 +252,8 @@ class BadInput(ZeuesTestCase):
             with self.subTest(case=i, start=data[:40]):
                 raw = self.server.raw(data, timeout=0.5, half_close=True, first_response=True)
                 st = status_of(raw)
-                self.assertTrue(st is None or 200 <= st < 500, raw[:300])
+                # 501: a transfer coding we do not implement (RFC 9112 §6.1).
+                self.assertTrue(st is None or 200 <= st < 500 or st == 501, raw[:300])
                 self.assertTrue(self.server.alive(), "died on case %d:\n%s" %
                                 (i, self.server.stderr_tail()))
         self.alive()

@@ -487,11 +487,14 @@ class LiveLimits(LiveCase):
             for s in streams:
                 self.assertEqual(s.status, 200)
             r = self.server.get("/api/sse/stream", timeout=5)
-            self.assertErrorBody(r, 503, "STORE_UNAVAILABLE",
+            # A full stream pool is not a broken store: its own code, and when to come back.
+            self.assertErrorBody(r, 503, "SSE_CAPACITY",
                                  "Demasiadas conexiones en vivo; intenta nuevamente en unos "
                                  "segundos", data=None)
+            self.assertEqual(r.headers.get("retry-after"), "5", r.headers)
             streams[0].close()
-            # The closed stream is noticed at its next keep-alive at the latest.
+            # The closed stream is noticed when its peer hangs up (test_http_edge checks how
+            # soon); here pings run every 200 ms anyway.
             deadline = time.monotonic() + 3
             while True:
                 s = open_stream(self.server)
