@@ -23,6 +23,10 @@
 #define LOG_MODULE "serve"
 #define RECONCILE_INTERVAL_MS 10000
 
+/* The hub's change signal (a commit here, a message from another instance) invalidates the
+ * cached lists. */
+static void on_lists_changed(void *ud) { list_cache_changed(ud); }
+
 int cli_serve(int argc, char **argv)
 {
     config_t cfg;
@@ -68,8 +72,9 @@ int cli_serve(int argc, char **argv)
     app.orphans = orphans_new();
     app_set_origin(&app, where, cfg.port);
     http_env_t env = {.app = &app};
-    env.lists = list_cache_new((size_t)16 * 1024 * 1024);
+    env.lists = list_cache_new((size_t)16 * 1024 * 1024, st);
     env.hub = sse_hub_new(&app);
+    sse_hub_on_change(env.hub, on_lists_changed, env.lists);
     reconcile_env_t renv = {.store = st,
                             .locks = app.locks,
                             .orphans = app.orphans,
@@ -102,6 +107,7 @@ int cli_serve(int argc, char **argv)
     rc = 0;
 stop_live:
     reconciler_stop(recon);
+    sse_hub_on_change(env.hub, NULL, NULL);
     sse_hub_free(env.hub);
     list_cache_free(env.lists);
     notify_free(app.notify);

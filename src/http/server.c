@@ -13,6 +13,7 @@
 #include "core/spool.h"
 #include "http/cors.h"
 #include "http/header_deadline.h"
+#include "http/list_cache.h"
 #include "http/router.h"
 #include "http/sse.h"
 #include "util/alloc.h"
@@ -211,8 +212,27 @@ static void dispatch(server_t *s, conn_ctx_t *ctx)
     if (r->stream && !(route->flags & ROUTE_STREAM)) r->status = 0;
     if (r->status == 0) reply_error(r, ZE_INTERNAL_SERVER_ERROR, NULL,
                                     "Error interno del servidor. Contacta al administrador.");
-    /* A state change's answer is never to be stored by a cache or proxy on the way. */
-    if (route->flags & ROUTE_MUTATES) reply_header(r, "cache-control", "no-store");
+    /* A state change's answer is never to be stored by a cache or proxy on the way, and no
+     * list of this process is served from before it (list_cache.h). */
+    if (route->flags & ROUTE_MUTATES) {
+        reply_header(r, "cache-control", "no-store");
+        list_cache_changed(r->env->lists);
+    }
+}
+
+static void on_cached_sent(void *cls) { list_body_release(cls); }
+
+/* A cached list body goes out from the shared immutable bytes; the response holds its own
+ * reference until libmicrohttpd has sent them. */
+static struct MHD_Response *cached_response(req_t *r)
+{
+    list_body_t *b = r->cached;
+    if (r->status != 200) return MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
+        r->cached_gzip ? b->gz_len : b->json_len, r->cached_gzip ? b->gz : b->json,
+        on_cached_sent, list_body_ref(b));
+    if (!resp) list_body_release(b);
+    return resp;
 }
 
 static enum MHD_Result send_reply(server_t *s, struct MHD_Connection *c, conn_ctx_t *ctx)
@@ -220,6 +240,8 @@ static enum MHD_Result send_reply(server_t *s, struct MHD_Connection *c, conn_ct
     req_t *r = &ctx->req;
     struct MHD_Response *resp = NULL;
     if (r->stream) resp = sse_response(r);
+    else if (r->cached) resp = cached_response(r);
+    if (resp && r->cached && r->out_type) MHD_add_response_header(resp, "content-type", r->out_type);
     if (!resp) {
         resp = MHD_create_response_from_buffer(r->out.len, r->out.data ? r->out.data : (void *)"",
                                                MHD_RESPMEM_MUST_COPY);
@@ -324,6 +346,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
              r->log_note && r->status >= 400 ? " " : "",
              r->log_note && r->status >= 400 ? r->log_note : "",
              toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+    list_body_release(r->cached);
     buf_deinit(&r->out);
     buf_deinit(&ctx->body);
     free(ctx->raw_uri);
