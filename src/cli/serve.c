@@ -52,6 +52,8 @@ int cli_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* The access log is buffered per thread and written at least every 250 ms. */
+    if (log_buffered_start(250) != 0) LOG_WARN("no log flusher thread; access lines unbuffered");
     int rc = 1;
     const char *url = cfg.store_url[0] ? cfg.store_url : cfg.db;
     char where[1024];
@@ -59,6 +61,7 @@ int cli_serve(int argc, char **argv)
     store_t *st = store_open(url, err, sizeof err);
     if (!st) {
         fprintf(stderr, "zeues serve: %s\n", err);
+        log_buffered_stop();
         return 1;
     }
     rpool_t *redis = rpool_new(cfg.redis_url, cfg.redis_pool, cfg.redis_timeout_ms);
@@ -116,6 +119,7 @@ stop_live:
     rpool_free(redis);
 close_store:
     store_close(st);
+    log_buffered_stop();
     LOG_INFO("stopped");
     return rc;
 }

@@ -342,7 +342,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     hdl_request_done(((server_t *)cls)->deadlines, deadline_of(c));
     req_t *r = &ctx->req;
     long long us = (clock_mono_ns() - ctx->started_ns) / 1000;
-    LOG_INFO("%s %s %d %lldus%s%s%s", r->method, r->path, r->status, us,
+    LOG_AT_BUFFERED(LOG_LEVEL_INFO, "%s %s %d %lldus%s%s%s", r->method, r->path, r->status, us,
              r->log_note && r->status >= 400 ? " " : "",
              r->log_note && r->status >= 400 ? r->log_note : "",
              toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
