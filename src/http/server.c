@@ -22,6 +22,11 @@
 #include "util/tz.h"
 
 #define LOG_MODULE "http"
+/* libmicrohttpd's per-connection pool (request line, headers, read and write buffers). 16 KB
+ * holds the largest request a client of ours sends (a 100-tag batch-status body is read in
+ * pieces; headers up to about 12 KB) while 4,096 idle keep-alive connections cost 64 MB less
+ * than with 64 KB, and 0.9.75 zeroes the whole pool after every keep-alive request. */
+#define CONN_POOL_BYTES (16 * 1024)
 
 struct server {
     struct MHD_Daemon *d;
@@ -387,7 +392,7 @@ server_t *server_start(const http_env_t *env, char *err, size_t errlen)
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->cfg->threads, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)app->cfg->conn_timeout_seconds, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)app->cfg->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        (size_t)CONN_POOL_BYTES, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
         MHD_OPTION_END);
     if (!s->d) {
