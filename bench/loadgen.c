@@ -27,6 +27,9 @@
  *            spools one at a time and measures, per stream, the delay until the matching
  *            `event: spool_update` frame arrives (a stream that misses it within 2 s counts as
  *            2 s). Prints status=na when the endpoint does not answer 200 text/event-stream.
+ *   idle     opens N keep-alive connections, each answered one GET PATH (default /api/health),
+ *            and E SSE streams, holds them all idle and reports the server's VmRSS (-R) after
+ *            2 s of quiet (rss_kb, hwm_kb); failed= counts connections not answered 200.
  *   startup  -- CMD ARGS...: runs CMD (which must print "listening on http://HOST:PORT"), and
  *            measures exec -> first 200 from GET /api/health, -n times; SIGTERM after each.
  *
@@ -114,7 +117,7 @@ static uint64_t hpct(const hist_t *h, double p)
 
 /* ---------------------------------------------------------------- options */
 
-enum mode { M_CYCLE, M_RACE, M_GET, M_SSE, M_STARTUP, M_UNIONS };
+enum mode { M_CYCLE, M_RACE, M_GET, M_SSE, M_STARTUP, M_UNIONS, M_IDLE };
 static struct {
     enum mode mode;
     int port, conns, spools_per_conn, events, runs, sel;
@@ -1169,10 +1172,92 @@ static int run_startup(void)
     return 0;
 }
 
+/* ---------------------------------------------------------------- idle: what holding costs */
+
+/* One blocking loopback connection with a receive timeout; -1 on failure. */
+static int idle_connect(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return -1;
+    struct timeval tv = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (connect(fd, (struct sockaddr *)&target, sizeof target) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Reads one response head (and, with a Content-Length, its body); returns the status or -1. */
+static int idle_read_response(int fd, int want_body)
+{
+    char buf[16384];
+    size_t n = 0;
+    char *end = NULL;
+    while (!end) {
+        if (n == sizeof buf - 1) return -1;
+        ssize_t r = recv(fd, buf + n, sizeof buf - 1 - n, 0);
+        if (r <= 0) return -1;
+        n += (size_t)r;
+        buf[n] = '\0';
+        end = strstr(buf, "\r\n\r\n");
+    }
+    int status = atoi(buf + 9);
+    if (!want_body) return status;
+    const char *cl = strcasestr(buf, "\r\ncontent-length:");
+    long long left = cl ? atoll(cl + 17) : 0;
+    left -= (long long)(n - (size_t)(end + 4 - buf));
+    while (left > 0) {
+        ssize_t r = recv(fd, buf, sizeof buf, 0);
+        if (r <= 0) return -1;
+        left -= r;
+    }
+    return status;
+}
+
+/* -c keep-alive connections, each after one answered GET -P (default /api/health), plus -e
+ * open SSE streams, all held idle; then the server's VmRSS (-R) after 2 s of quiet. */
+static int run_idle(void)
+{
+    const char *path = strcmp(opt.path, "/") == 0 ? "/api/health" : opt.path;
+    int total = opt.conns + opt.events, *fds = calloc((size_t)total, sizeof *fds);
+    int answered = 0, streams = 0, failed = 0;
+    char req[512];
+    for (int i = 0; i < total; i++) {
+        int stream = i >= opt.conns;
+        int fd = idle_connect();
+        fds[i] = fd;
+        if (fd < 0) {
+            failed++;
+            continue;
+        }
+        int len = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: bench\r\n%s\r\n",
+                           stream ? "/api/sse/stream" : path,
+                           stream ? "Accept: text/event-stream\r\n" : "");
+        if (send(fd, req, (size_t)len, 0) != len || idle_read_response(fd, !stream) != 200) {
+            failed++;
+            continue;
+        }
+        if (stream) streams++;
+        else answered++;
+    }
+    struct timespec q = {2, 0};
+    nanosleep(&q, NULL);
+    long rss = opt.rss_pid ? read_status_kb(opt.rss_pid, "VmRSS:") : -1;
+    long hwm = opt.rss_pid ? read_status_kb(opt.rss_pid, "VmHWM:") : -1;
+    printf("mode=idle status=%s conns=%d answered=%d streams_wanted=%d streams=%d failed=%d "
+           "rss_kb=%ld hwm_kb=%ld\n", failed ? "partial" : "ok", opt.conns, answered, opt.events,
+           streams, failed, rss, hwm);
+    for (int i = 0; i < total; i++)
+        if (fds[i] >= 0) close(fds[i]);
+    free(fds);
+    return 0;
+}
+
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: loadgen -m cycle|race|get|unions|sse|startup -p PORT [-c CONNS] [-d SECS]\n"
+            "usage: loadgen -m cycle|race|get|unions|sse|idle|startup -p PORT [-c CONNS] [-d SECS]\n"
             "               [-W WARMUP] [-s SPOOLFILE] [-k SPOOLS_PER_CONN] [-w W1,W2,...]\n"
             "               [-P PATH] [-o OPERACION] [-u UNIONS_PER_FINALIZAR (unions)]\n"
             "               [-e EVENTS] [-n RUNS] [-R SERVER_PID] [-r RATE (open loop, req/s)]\n"
@@ -1192,6 +1277,7 @@ int main(int argc, char **argv)
             else if (!strcmp(optarg, "sse")) opt.mode = M_SSE;
             else if (!strcmp(optarg, "startup")) opt.mode = M_STARTUP;
             else if (!strcmp(optarg, "unions")) opt.mode = M_UNIONS;
+            else if (!strcmp(optarg, "idle")) opt.mode = M_IDLE;
             else usage();
             break;
         case 'p': opt.port = atoi(optarg); break;
@@ -1225,6 +1311,7 @@ int main(int argc, char **argv)
         (!opt.nspools || !opt.nworkers))
         die("cycle/race/unions need -s SPOOLFILE and -w WORKERS");
     if (opt.mode == M_UNIONS) split_unions();
+    if (opt.mode == M_IDLE) return run_idle();
     ep = epoll_create1(0);
     rss_next_ns = 0;
     rss_tick();

@@ -23,6 +23,10 @@
 #define LOG_MODULE "serve"
 #define RECONCILE_INTERVAL_MS 10000
 
+/* The hub's change signal (a commit here, a message from another instance) invalidates the
+ * cached lists. */
+static void on_lists_changed(void *ud) { list_cache_changed(ud); }
+
 int cli_serve(int argc, char **argv)
 {
     config_t cfg;
@@ -49,6 +53,8 @@ int cli_serve(int argc, char **argv)
     /* Process-wide and before the Redis pool is made, which relies on it (redis/redis.h). */
     signal(SIGPIPE, SIG_IGN);
 
+    /* The access log is buffered per thread and written at least every 250 ms. */
+    if (log_buffered_start(250) != 0) LOG_WARN("no log flusher thread; access lines unbuffered");
     int rc = 1;
     const char *url = cfg.store_url[0] ? cfg.store_url : cfg.db;
     char where[1024];
@@ -56,6 +62,7 @@ int cli_serve(int argc, char **argv)
     store_t *st = store_open(url, err, sizeof err);
     if (!st) {
         fprintf(stderr, "zeues serve: %s\n", err);
+        log_buffered_stop();
         return 1;
     }
     rpool_t *redis = rpool_new(cfg.redis_url, cfg.redis_pool, cfg.redis_timeout_ms);
@@ -69,8 +76,9 @@ int cli_serve(int argc, char **argv)
     app.orphans = orphans_new();
     app_set_origin(&app, where, cfg.port);
     http_env_t env = {.app = &app};
-    env.lists = list_cache_new((size_t)16 * 1024 * 1024);
+    env.lists = list_cache_new((size_t)16 * 1024 * 1024, st);
     env.hub = sse_hub_new(&app);
+    sse_hub_on_change(env.hub, on_lists_changed, env.lists);
     reconcile_env_t renv = {.store = st,
                             .locks = app.locks,
                             .orphans = app.orphans,
@@ -103,6 +111,7 @@ int cli_serve(int argc, char **argv)
     rc = 0;
 stop_live:
     reconciler_stop(recon);
+    sse_hub_on_change(env.hub, NULL, NULL);
     sse_hub_free(env.hub);
     list_cache_free(env.lists);
     notify_free(app.notify);
@@ -111,6 +120,7 @@ stop_live:
     rpool_free(redis);
 close_store:
     store_close(st);
+    log_buffered_stop();
     LOG_INFO("stopped");
     return rc;
 }

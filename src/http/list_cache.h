@@ -1,22 +1,66 @@
-/* A small cache of list responses (spool lists, workers) keyed by request and store generation.
- * An entry is served only while the store's generation is unchanged, so every write is visible
- * to the next read (no stale answers), while repeated reads of a quiet plant skip the scan and
- * the JSON encoding. Bounded in bytes; thread-safe. */
+/* A cache of rendered list responses (spool lists, workers), keyed by request and by an
+ * in-process generation. Each entry is an immutable, reference-counted body: the JSON, its
+ * gzip (made once, when the entry is built) and its ETag. A hit hands out a reference, never a
+ * copy, so any number of connections send the same bytes while the cache lock is held only
+ * for the lookup.
+ *
+ * Validity. The generation is a counter of this process, bumped by list_cache_changed: after
+ * every state-changing request of this process (before it is answered), on every message of
+ * the Redis channel `spools:updates` (a commit of another instance or of a supervisor command)
+ * and when that subscription is lost or regained. As a safety net for writers that publish
+ * nothing (another process importing into the same file, a lost message), the store's own
+ * generation (store_ops.generation, bumped by every commit of any process) is re-read at most
+ * every LIST_CACHE_RECHECK_MS by the request that finds it due; a change bumps the counter.
+ * So a write is visible to this process's next read at once, and another instance's within
+ * the Redis delivery time (sent before that instance answers) or, without Redis, within
+ * LIST_CACHE_RECHECK_MS. Thread-safe. */
 #ifndef ZEUES_HTTP_LIST_CACHE_H
 #define ZEUES_HTTP_LIST_CACHE_H
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "util/buf.h"
 
+struct store;
+
+/* Longest time between two reads of the store's generation while lists are being asked for. */
+#define LIST_CACHE_RECHECK_MS 100
+
+/** One rendered list. Immutable once published; freed when the last reference is released. */
+typedef struct list_body {
+    atomic_int refs;
+    char *json;      /* NUL-terminated */
+    size_t json_len;
+    char *gz;        /* gzip of json, NULL when compression failed or did not make it smaller */
+    size_t gz_len;
+    char etag[48];   /* weak validator of json's bytes, quoted: W/"..." (same for both codings) */
+} list_body_t;
+
 typedef struct list_cache list_cache_t;
 
-/** Creates a cache holding at most max_bytes of bodies. Caller frees with list_cache_free. */
-list_cache_t *list_cache_new(size_t max_bytes);
+/** Creates a cache holding at most max_bytes of bodies (JSON plus gzip). store (borrowed, may
+ *  be NULL: no re-check) is the store whose generation is re-read. Caller frees with
+ *  list_cache_free. */
+list_cache_t *list_cache_new(size_t max_bytes, struct store *store);
+/** Frees c and drops its references (bodies still being sent stay alive). NULL is allowed. */
 void list_cache_free(list_cache_t *c);
-/** Copies the body for key into out when cached at generation gen; returns 1 on a hit. */
-int list_cache_get(list_cache_t *c, const char *key, int64_t gen, buf_t *out);
-/** Stores a copy of body for key at generation gen (replacing older entries of that key). */
-void list_cache_put(list_cache_t *c, const char *key, int64_t gen, const char *body, size_t len);
+/** The current generation, re-reading the store's when due (see above). Any thread. */
+uint64_t list_cache_generation(list_cache_t *c);
+/** Invalidates every entry: bumps the generation. Any thread; cheap (one atomic add). */
+void list_cache_changed(list_cache_t *c);
+/** The body cached for key at generation gen, with a new reference the caller releases with
+ *  list_body_release; NULL on a miss. */
+list_body_t *list_cache_get(list_cache_t *c, const char *key, uint64_t gen);
+/** Builds a body from json (takes its contents; json is empty afterwards): compresses it and
+ *  computes its ETag, then caches it for key at gen when gen is still current and it fits.
+ *  Returns a reference the caller releases with list_body_release; never NULL. c may be NULL
+ *  (nothing cached). */
+list_body_t *list_cache_put(list_cache_t *c, const char *key, uint64_t gen, buf_t *json);
+
+/** Adds a reference to b and returns b. */
+list_body_t *list_body_ref(list_body_t *b);
+/** Drops a reference; the last one frees b. NULL is allowed. */
+void list_body_release(list_body_t *b);
 
 #endif

@@ -13,6 +13,7 @@
 
 struct sse_hub;
 struct list_cache;
+struct list_body;
 
 /** What the HTTP side holds beside the application: the live-stream hub and the cache of
  *  rendered lists. Built by `zeues serve`; immutable while the server runs. */
@@ -42,6 +43,8 @@ typedef struct req {
     const char *out_headers[REQ_MAX_HEADERS][2];
     int n_out_headers;
     struct sse_client *stream; /* set by the SSE handler: the response is a live stream */
+    struct list_body *cached;  /* set by reply_list_body: the body is sent from it, not from out */
+    int cached_gzip;           /* ... in its gzip coding */
     char scratch[512];     /* storage for a computed response header value */
     const char *log_note;  /* short context for the access log line (error code) */
 } req_t;
@@ -63,6 +66,12 @@ int reply_error(req_t *r, int code, json_t *data, const char *fmt, ...)
 int reply_error_status(req_t *r, int status, int code, json_t *data, const char *msg);
 /** Answers raw bytes with a content type (borrowed static strings). Returns 0. */
 int reply_bytes(req_t *r, int status, const char *type, const char *bytes, size_t n);
+/** Answers with a cached list body (takes ownership of the reference b): 304 without a body
+ *  when If-None-Match names its ETag, else 200 with the gzip coding when Accept-Encoding
+ *  allows it (q=0 refuses) and the JSON otherwise; ETag and `Vary: Accept-Encoding` on both.
+ *  The server sends the bytes from b itself (no copy) and releases b after the request.
+ *  Returns 0. */
+int reply_list_body(req_t *r, struct list_body *b);
 /** Adds a response header (both strings must outlive the request: static or arena). */
 void reply_header(req_t *r, const char *name, const char *value);
 

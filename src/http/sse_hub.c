@@ -86,6 +86,10 @@ struct sse_hub {
     int wake_pending;
     int stop;
 
+    pthread_mutex_t change_mu; /* guards the change listener */
+    void (*on_change)(void *ud);
+    void *change_ud;
+
     pthread_mutex_t mu;
     node_t *head;
     size_t n_linked; /* streams counted against sse_max_clients */
@@ -103,8 +107,17 @@ static void wake(sse_hub_t *l)
     pthread_mutex_unlock(&l->wake_mu);
 }
 
+/* Tells the change listener (the list cache) under its mutex, so that detaching waits. */
+static void changed(sse_hub_t *l)
+{
+    pthread_mutex_lock(&l->change_mu);
+    if (l->on_change) l->on_change(l->change_ud);
+    pthread_mutex_unlock(&l->change_mu);
+}
+
 static void core_destroy(sse_hub_t *l)
 {
+    pthread_mutex_destroy(&l->change_mu);
     pthread_cond_destroy(&l->wake_cv);
     pthread_mutex_destroy(&l->wake_mu);
     pthread_mutex_destroy(&l->mu);
@@ -388,12 +401,17 @@ static void *hub_main(void *arg)
 /* ------------------------------------------------------------------------------------------ */
 
 /* app/notify.c: a commit in this process (any thread). */
-static void on_notify(void *ud) { wake(ud); }
+static void on_notify(void *ud)
+{
+    changed(ud);
+    wake(ud);
+}
 
 static void on_redis_message(void *ud, const char *msg, size_t len)
 {
     (void)msg;
     (void)len;
+    changed(ud);
     wake(ud); /* the payload itself is read from the store, in sequence order */
 }
 
@@ -401,6 +419,7 @@ static void on_redis_state(void *ud, int connected)
 {
     sse_hub_t *l = ud;
     atomic_store(&l->redis_up, connected);
+    changed(l);
     if (connected) LOG_INFO("subscribed to %s", NOTIFY_CHANNEL);
     else LOG_WARN("subscription to %s lost; polling the store every %d ms", NOTIFY_CHANNEL,
                   POLL_DOWN_MS);
@@ -431,6 +450,7 @@ sse_hub_t *sse_hub_new(app_t *app)
     l->ping_ms = ping_ms_from_env();
     atomic_init(&l->redis_up, 0);
     pthread_mutex_init(&l->mu, NULL);
+    pthread_mutex_init(&l->change_mu, NULL);
     pthread_mutex_init(&l->wake_mu, NULL);
     clock_cond_init(&l->wake_cv);
     l->last_seq = -1;
@@ -446,6 +466,15 @@ sse_hub_t *sse_hub_new(app_t *app)
         if (!l->sub) LOG_WARN("no subscriber for %s; polling the store", NOTIFY_CHANNEL);
     }
     return l;
+}
+
+void sse_hub_on_change(sse_hub_t *l, void (*fn)(void *ud), void *ud)
+{
+    if (!l) return;
+    pthread_mutex_lock(&l->change_mu);
+    l->on_change = fn;
+    l->change_ud = ud;
+    pthread_mutex_unlock(&l->change_mu);
 }
 
 void sse_hub_stop(sse_hub_t *l)

@@ -30,6 +30,11 @@ typedef struct sse_hub sse_hub_t;
  *  app->notify. app and the objects it
  *  points to are borrowed until sse_hub_free. Caller frees with sse_hub_free. */
 sse_hub_t *sse_hub_new(app_t *app);
+/** Calls fn(ud) (fn NULL: nothing) whenever the hub learns of a change: a commit in this
+ *  process, a message on `spools:updates`, or the subscription lost or regained (messages may
+ *  have been missed). fn runs on the committing or the subscriber thread and must be quick.
+ *  Any thread; after it returns, the previous fn is never called again. */
+void sse_hub_on_change(sse_hub_t *l, void (*fn)(void *ud), void *ud);
 /** Ends every stream (cleanly: libmicrohttpd cannot stop while a stream sleeps suspended) and
  *  stops the hub and subscriber threads. From then on new streams are refused with a 503 and
  *  commits only publish. Call before server_stop; idempotent; NULL is allowed. */

@@ -14,6 +14,7 @@
  *   zeues-redis-sub  redis/rsub.c     its own Redis connection; only wakes the hub
  *   zeues-reconcile  locks/reconcile.c  store reads and lock calls; never writes the store
  *   zeues-wal-ckpt   store/store_sqlite.c  checkpoints the SQLite WAL on its own connection
+ *   zeues-log        util/log.c       writes the access-log lines the HTTP threads buffered
  * Shared objects are thread-safe by their own locks (store, rpool, locks, notify, list cache,
  * orphans); the app context itself is immutable after start-up. */
 #ifndef ZEUES_UTIL_THREAD_H

@@ -12,9 +12,20 @@ GOOD = "http://localhost:3000"
 EVIL = "http://evil.example"
 
 
+def cors_vary(value):
+    """A Vary value without Accept-Encoding (the cached lists vary on it for gzip; that is not
+    CORS), or None when nothing is left."""
+    left = [t.strip() for t in (value or "").split(",")
+            if t.strip() and t.strip().lower() != "accept-encoding"]
+    return ", ".join(left) or None
+
+
 def acheaders(resp):
-    """The CORS-relevant headers of a response (access-control-* and vary)."""
-    return {k: v for k, v in resp.headers.items() if k.startswith("access-control-") or k == "vary"}
+    """The CORS-relevant headers of a response (access-control-* and vary's CORS part)."""
+    out = {k: v for k, v in resp.headers.items() if k.startswith("access-control-")}
+    if cors_vary(resp.headers.get("vary")):
+        out["vary"] = cors_vary(resp.headers.get("vary"))
+    return out
 
 
 # (method, path, body, expected status) covering every kind of answer a browser meets today.
@@ -190,7 +201,7 @@ class CorsTwoOrigins(ZeuesTestCase):
                 self.assertEqual(r.headers.get("access-control-allow-origin"), origin)
                 r = self.server.get("/api/workers", headers={"Origin": origin})
                 self.assertEqual(r.headers.get("access-control-allow-origin"), origin)
-                self.assertEqual(r.headers.get("vary"), "Origin")
+                self.assertEqual(cors_vary(r.headers.get("vary")), "Origin")
         for origin in ("http://localhost:3000", "http://tablet.planta.cl:80",
                        "http://tablet.planta.cl, http://192.168.1.20:3000"):
             with self.subTest(origin=origin):

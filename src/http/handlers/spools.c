@@ -1,6 +1,7 @@
 /* Spool lists per operation and action (SPEC "Lists") and one spool's detail. */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/errors.h"
@@ -27,9 +28,13 @@ typedef struct list_ctx {
     zop_t op;
     int64_t worker_id;
     const char *worker_nombre;
-    json_t *items;
+    buf_t *out;   /* the answer being written: {"spools":[ and the items so far */
+    size_t n;     /* items written */
     int bloqueados;
 } list_ctx_t;
+
+/* The flags of reply_json, so a streamed list has the bytes json_dumps would give. */
+#define LIST_DUMP_FLAGS (JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15))
 
 json_t *spools__json(const spool_t *s);
 
@@ -59,6 +64,12 @@ static json_t *repair_item(const spool_t *s)
     return o;
 }
 
+static int dump_to_buf(const char *p, size_t n, void *ud)
+{
+    buf_append(ud, p, n);
+    return 0;
+}
+
 static int visit(void *ud, const spool_t *s)
 {
     list_ctx_t *c = ud;
@@ -76,20 +87,27 @@ static int visit(void *ud, const spool_t *s)
     case FILTER_REPAIR_HELD: keep = lists_held_by(s, ZOP_REPARACION, c->worker_id); break;
     }
     if (!keep) return 0;
+    json_t *item;
     if (c->filter == FILTER_REPAIR || c->filter == FILTER_REPAIR_HELD) {
-        json_array_append_new(c->items, repair_item(s));
+        item = repair_item(s);
         if (s->repair == ZREP_BLOQUEADO) c->bloqueados++;
     } else {
-        json_array_append_new(c->items, spools__json(s));
+        item = spools__json(s);
     }
+    if (c->n++) buf_putc(c->out, ',');
+    json_dump_callback(item, dump_to_buf, c->out, LIST_DUMP_FLAGS);
+    json_decref(item);
     return 0;
 }
 
+/* Writes each spool as soon as it is read (a 10,000-spool list as one jansson tree took about
+ * 46 MB while it was built, for a 5.3 MB answer). reply_list closes the answer. */
 static int run_list(req_t *r, list_ctx_t *c)
 {
-    c->items = json_array();
+    c->out = &r->out;
+    buf_reset(c->out);
+    buf_puts(c->out, "{\"spools\":[");
     if (r->app->store->ops->spool_foreach(r->app->store, visit, c) != ZE_OK) {
-        json_decref(c->items);
         reply_error(r, ZE_STORE_UNAVAILABLE, NULL, "No se pudo leer la hoja Operaciones");
         return -1;
     }
@@ -118,32 +136,42 @@ static int query_op_or_reply(req_t *r, zop_t *op, const char *expected)
     return 0;
 }
 
-/* Serves a cached body for key when the store has not changed since it was built. Sets *gen
- * for the later list_cache_put. Returns 1 when the request was answered. */
-static int cached(req_t *r, const char *key, int64_t *gen)
+/* Serves the body cached for key when nothing has changed since it was built. Sets *gen for
+ * the later remember(). Returns 1 when the request was answered. */
+static int cached(req_t *r, const char *key, uint64_t *gen)
 {
-    *gen = -1;
-    if (!r->env->lists || r->app->store->ops->generation(r->app->store, gen) != ZE_OK) return 0;
-    if (!list_cache_get(r->env->lists, key, *gen, &r->out)) return 0;
-    r->status = 200;
-    r->out_type = "application/json";
-    return 1;
+    *gen = 0;
+    if (!r->env->lists) return 0;
+    *gen = list_cache_generation(r->env->lists);
+    list_body_t *b = list_cache_get(r->env->lists, key, *gen);
+    if (!b) return 0;
+    return reply_list_body(r, b) == 0;
 }
 
-static void remember(req_t *r, const char *key, int64_t gen)
+/* Turns the answer just rendered into a cached body (kept for the next reads at gen) and
+ * serves it from there: the gzip and the ETag come with it. */
+static void remember(req_t *r, const char *key, uint64_t gen)
 {
-    if (gen >= 0 && r->status == 200) list_cache_put(r->env->lists, key, gen, r->out.data, r->out.len);
+    if (!r->env->lists || r->status != 200) return;
+    reply_list_body(r, list_cache_put(r->env->lists, key, gen, &r->out));
 }
 
+/* Closes the answer run_list began: ],"total":N,... (the keys after "spools", in order). */
 static int reply_list(req_t *r, list_ctx_t *c, const char *label)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "spools", c->items);
-    json_object_set_new(o, "total", json_integer((json_int_t)json_array_size(c->items)));
+    json_object_set_new(o, "total", json_integer((json_int_t)c->n));
     if (c->filter == FILTER_REPAIR || c->filter == FILTER_REPAIR_HELD)
         json_object_set_new(o, "bloqueados", json_integer(c->bloqueados));
     json_object_set_new(o, "filtro_aplicado", json_string(label));
-    return reply_json(r, 200, o);
+    char *tail = json_dumps(o, LIST_DUMP_FLAGS);
+    json_decref(o);
+    buf_puts(c->out, "],");
+    if (tail) buf_puts(c->out, tail + 1); /* without its own opening brace */
+    free(tail);
+    r->status = 200;
+    r->out_type = "application/json";
+    return 0;
 }
 
 int h_spools_iniciar(req_t *r)
@@ -155,7 +183,7 @@ int h_spools_iniciar(req_t *r)
     int v5 = c.op == ZOP_ARM && strcmp(r->app->cfg->compat, "v5") == 0;
     if (v5) c.filter = FILTER_ADD_V5;
     char key[64];
-    int64_t gen;
+    uint64_t gen;
     snprintf(key, sizeof key, "iniciar|%s%s", zop_name(c.op), v5 ? "|v5" : "");
     if (cached(r, key, &gen)) return 0;
     if (run_list(r, &c) != 0) return 0;
@@ -169,10 +197,18 @@ int h_spools_completar(req_t *r)
     list_ctx_t c = {.filter = FILTER_HELD_NAME};
     if (query_op_or_reply(r, &c.op, "ARM, SOLD, METROLOGIA o REPARACION") != 0) return 0;
     if (query_string_or_reply(r, "worker_nombre", &c.worker_nombre) != 0) return 0;
+    char key[256];
+    uint64_t gen = 0;
+    /* A name too long for the key is simply not cached. */
+    int keyed = (size_t)snprintf(key, sizeof key, "completar|%s|%s", zop_name(c.op),
+                                 c.worker_nombre) < sizeof key;
+    if (keyed && cached(r, key, &gen)) return 0;
     if (run_list(r, &c) != 0) return 0;
     char label[160];
     snprintf(label, sizeof label, "%s - ocupado por %s", zop_name(c.op), c.worker_nombre);
-    return reply_list(r, &c, label);
+    reply_list(r, &c, label);
+    if (keyed) remember(r, key, gen);
+    return 0;
 }
 
 int h_spools_cancelar(req_t *r)
@@ -181,7 +217,7 @@ int h_spools_cancelar(req_t *r)
     if (query_op_or_reply(r, &c.op, "ARM, SOLD, METROLOGIA o REPARACION") != 0) return 0;
     if (query_int_or_reply(r, "worker_id", 1, &c.worker_id) != 0) return 0;
     char key[64];
-    int64_t gen;
+    uint64_t gen;
     snprintf(key, sizeof key, "cancelar|%s|%lld", zop_name(c.op), (long long)c.worker_id);
     if (cached(r, key, &gen)) return 0;
     if (run_list(r, &c) != 0) return 0;
@@ -204,11 +240,17 @@ int h_spools_ocupados(req_t *r)
                            "Operación inválida 'METROLOGIA'. Debe ser ARM, SOLD o REPARACION.");
     }
     if (query_int_or_reply(r, "worker_id", 1, &c.worker_id) != 0) return 0;
+    char key[64];
+    uint64_t gen;
+    snprintf(key, sizeof key, "ocupados|%s|%lld", zop_name(c.op), (long long)c.worker_id);
+    if (cached(r, key, &gen)) return 0;
     if (run_list(r, &c) != 0) return 0;
     char label[96];
     snprintf(label, sizeof label, "Ocupado_Por contiene (%lld) - operacion=%s",
              (long long)c.worker_id, zop_name(c.op));
-    return reply_list(r, &c, label);
+    reply_list(r, &c, label);
+    remember(r, key, gen);
+    return 0;
 }
 
 int h_spools_reparacion(req_t *r)
@@ -217,7 +259,7 @@ int h_spools_reparacion(req_t *r)
     if (query_int_or_reply(r, "worker_id", 0, &c.worker_id) != 0) return 0;
     if (c.worker_id) c.filter = FILTER_REPAIR_HELD;
     char key[64];
-    int64_t gen;
+    uint64_t gen;
     snprintf(key, sizeof key, "reparacion|%lld", (long long)c.worker_id);
     if (cached(r, key, &gen)) return 0;
     if (run_list(r, &c) != 0) return 0;

@@ -13,13 +13,10 @@ static int collect(void *ud, const worker_t *w)
 
 int h_workers(req_t *r)
 {
-    int64_t gen = -1;
-    if (r->env->lists && r->app->store->ops->generation(r->app->store, &gen) == ZE_OK &&
-        list_cache_get(r->env->lists, "workers", gen, &r->out)) {
-        r->status = 200;
-        r->out_type = "application/json";
-        return 0;
-    }
+    list_cache_t *lc = r->env->lists;
+    uint64_t gen = lc ? list_cache_generation(lc) : 0;
+    list_body_t *b = list_cache_get(lc, "workers", gen);
+    if (b) return reply_list_body(r, b);
     json_t *arr = json_array();
     int rc = r->app->store->ops->worker_foreach(r->app->store, collect, arr);
     if (rc != ZE_OK) {
@@ -30,6 +27,6 @@ int h_workers(req_t *r)
     json_object_set_new(o, "workers", arr);
     json_object_set_new(o, "total", json_integer((json_int_t)json_array_size(arr)));
     reply_json(r, 200, o);
-    if (gen >= 0) list_cache_put(r->env->lists, "workers", gen, r->out.data, r->out.len);
+    if (lc) reply_list_body(r, list_cache_put(lc, "workers", gen, &r->out));
     return 0;
 }
