@@ -28,6 +28,10 @@
     X(NOT_FOUND, 404)                    \
     X(METHOD_NOT_ALLOWED, 405)           \
     X(PAYLOAD_TOO_LARGE, 413)            \
+    X(UNAUTHORIZED, 401)                 \
+    X(FORBIDDEN, 403)                    \
+    X(DEVICE_NO_ENCONTRADO, 404)         \
+    X(DEVICE_EXISTS, 409)                \
     X(REDIS_UNAVAILABLE, 503)            \
     X(STORE_UNAVAILABLE, 503)            \
     X(DATA_CORRUPT, 500)                 \
