@@ -11,6 +11,7 @@
 #include "core/errors.h"
 #include "core/names.h"
 #include "core/spool.h"
+#include "http/access_gate.h"
 #include "http/cors.h"
 #include "http/header_deadline.h"
 #include "http/router.h"
@@ -187,6 +188,7 @@ static void dispatch(server_t *s, conn_ctx_t *ctx)
         reply_header(r, "location", r->scratch);
         return;
     }
+    if (access_gate_or_reply(r, route) != 0) return;
     if (ctx->too_large) {
         reply_error(r, ZE_PAYLOAD_TOO_LARGE, NULL,
                     "El cuerpo de la solicitud supera el máximo de %d bytes",

@@ -96,6 +96,14 @@ int h_app_file(req_t *r)
     return reply_cached(r, f->type, etags[f - static_files], (const char *)f->data, f->size, 0);
 }
 
+int h_app_enroll(req_t *r)
+{
+    const static_file_t *f = static_find("/enroll.html");
+    if (!f) return reply_error(r, ZE_NOT_FOUND, NULL, "Not Found");
+    pthread_once(&etags_once, etags_compute);
+    return reply_cached(r, f->type, etags[f - static_files], (const char *)f->data, f->size, 0);
+}
+
 int h_api_docs(req_t *r)
 {
     const static_file_t *f = static_find("/docs.html");
