@@ -18,6 +18,9 @@ static void usage(FILE *out)
             "  zeues unblock TAG --db FILE --by NAME --reason TEXT   supervisor: BLOQUEADO back to repair\n"
             "  zeues release TAG --db FILE --by NAME --reason TEXT   supervisor: end a stuck occupation\n"
             "  zeues log TAG --db FILE                         the spool's full audit trail\n"
+            "  zeues device add NAME --db FILE                 enrol a tablet: prints its one-time code (24 h)\n"
+            "  zeues device list --db FILE                     enrolled tablets, last seen, revoked\n"
+            "  zeues device revoke NAME --db FILE              the tablet's requests are refused at once\n"
             "Every --db FILE may be given as --store URL (sqlite:///path/to/file.db); the\n"
             "environment variables ZEUES_DB and ZEUES_STORE set the default.\n");
 }
@@ -81,12 +84,29 @@ int main(int argc, char **argv)
         argv++;
         argc--;
     }
+    /* zeues device add|revoke NAME | list: the action, then the name, then options. */
+    const char *dev_action = NULL, *dev_name = NULL;
+    if (strcmp(cmd, "device") == 0) {
+        dev_action = argc >= 3 ? argv[2] : "";
+        int named = strcmp(dev_action, "add") == 0 || strcmp(dev_action, "revoke") == 0;
+        if (!named && strcmp(dev_action, "list") != 0) {
+            fprintf(stderr, "zeues device: add NAME, list or revoke NAME\n");
+            return 2;
+        }
+        if (named && (argc < 4 || strncmp(argv[3], "--", 2) == 0)) {
+            fprintf(stderr, "zeues device %s: NAME is required\n", dev_action);
+            return 2;
+        }
+        dev_name = named ? argv[3] : NULL;
+        argv += named ? 2 : 1;
+        argc -= named ? 2 : 1;
+    }
     opts_t o;
     if (parse_opts(argc - 2, argv + 2, &o) != 0) return 2;
     const char *tzname = getenv("TIMEZONE");
     tz_init(tzname && *tzname ? tzname : "America/Santiago");
     int need_dir = strcmp(cmd, "import") == 0 || strcmp(cmd, "export") == 0;
-    if (!need_dir && !supervisor && strcmp(cmd, "demo") != 0) {
+    if (!need_dir && !supervisor && !dev_action && strcmp(cmd, "demo") != 0) {
         fprintf(stderr, "zeues: unknown command '%s'\n", cmd);
         usage(stderr);
         return 2;
@@ -106,6 +126,7 @@ int main(int argc, char **argv)
     else if (strcmp(cmd, "export") == 0) rc = cli_export(st, o.dir);
     else if (strcmp(cmd, "log") == 0) rc = cli_log(st, tag);
     else if (supervisor) rc = cli_supervise(st, cmd, tag, o.by, o.reason);
+    else if (dev_action) rc = cli_device(st, dev_action, dev_name);
     else rc = cli_demo(st, o.spools, o.seed);
     store_close(st);
     return rc;

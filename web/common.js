@@ -113,6 +113,10 @@
     if (text) {
       try { data = JSON.parse(text); } catch (e) { data = null; }
     }
+    if (res.status === 401 && data && data.error === 'UNAUTHORIZED' && !/\/app\/enroll/.test(location.pathname)) {
+      /* --auth devices: this tablet is not (or no longer) enrolled. */
+      location.href = '/app/enroll';
+    }
     if (res.ok) {
       if (text && data === null) {
         return { ok: false, status: res.status, data: null, message: 'Respuesta inválida del servidor.', code: 'BAD_RESPONSE', network: false };

@@ -226,6 +226,19 @@ static void new_id(const app_t *app, char *out)
     else uuid4(out);
 }
 
+/* Every event of the outcome names the device that sent the request (audit: who, and from
+ * which tablet). Metadata too large to take the name keeps its text, logged. */
+static void stamp_device(zoutcome_t *out, const char *device)
+{
+    if (event_stamp_device(&out->event, device) != 0)
+        LOG_WARN("event %s of %s: metadata cannot take the device name", out->event.tipo,
+                 out->event.tag);
+    for (size_t i = 0; i < out->n_more; i++)
+        if (event_stamp_device(&out->more[i], device) != 0)
+            LOG_WARN("event %s of %s: metadata cannot take the device name", out->more[i].tipo,
+                     out->more[i].tag);
+}
+
 /* The attempts of mutate_apply (see there); unions is scratch room for ZUNION_MAX unions. */
 static int mutate_attempts(app_t *app, const char *tag, zcmd_t *cmd, mutate_decide_fn decide,
                            zoutcome_t *out, zfail_t *fail, zunion_t *unions, int64_t ttl_ms,
@@ -250,6 +263,7 @@ static int mutate_attempts(app_t *app, const char *tag, zcmd_t *cmd, mutate_deci
         rc = decide(&s, cmd, out, fail);
         if (rc != ZE_OK || out->noop) return rc;
         for (size_t i = 0; i < out->n_more; i++) new_id(app, out->more[i].id);
+        if (cmd->device) stamp_device(out, cmd->device);
 
         char value[RLOCK_VALUE_MAX] = "";
         int locked = 0;

@@ -18,6 +18,9 @@ int cli_serve(int argc, char **argv);
 /** Supervisor action "unblock" or "release" on tag, audited with by and reason. 0, 1 or 2. */
 int cli_supervise(struct store *st, const char *action, const char *tag, const char *by,
                   const char *reason);
+/** Device enrolment: action "add" (prints name's one-time code), "revoke" (name) or "list"
+ *  (name unused). 0, 1 or 2. */
+int cli_device(struct store *st, const char *action, const char *name);
 /** Prints the spool's full audit trail. */
 int cli_log(struct store *st, const char *tag);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "app/auth.h"
 #include "app/notify.h"
 #include "cli/cli.h"
 #include "http/list_cache.h"
@@ -41,6 +42,17 @@ int cli_serve(int argc, char **argv)
         return 2;
     }
     log_threshold = (log_level_t)config_log_level(cfg.log_level);
+    if (auth_init() != 0) {
+        fprintf(stderr, "zeues serve: the crypto library (libsodium) cannot start\n");
+        return 1;
+    }
+    if (strcmp(cfg.auth, "off") == 0)
+        LOG_WARN("authentication is off (--auth off): anyone who can reach this port can take, "
+                 "pause or complete any spool as any worker; enrol the tablets and use --auth "
+                 "devices");
+    else
+        LOG_INFO("authentication: %s (every route but health, enrolment and the UI's files "
+                 "needs an enrolled device)", cfg.auth);
     if (tz_init(cfg.timezone) != 0)
         LOG_WARN("TIMEZONE '%s' is not in the tz database; using UTC", cfg.timezone);
 

@@ -66,6 +66,9 @@ typedef struct zcmd {
     const char *texto;           /* notas: the text to append (trimmed, 1..500 characters) */
     zunion_date_fn local_date;   /* plant date of a union time (FINALIZAR's reconciled
                                     completion date); NULL = the UTC offset of now_text */
+    const char *device;          /* the enrolled device that sent the request (its name), or
+                                    NULL (authentication off, the CLI): app/mutate writes it
+                                    into every event's metadata */
 } zcmd_t;
 
 typedef struct zfail {

@@ -32,6 +32,10 @@
     X(HEADERS_TOO_LARGE, 431)            \
     X(NOT_IMPLEMENTED, 501)              \
     X(HTTP_VERSION_NOT_SUPPORTED, 505)   \
+    X(UNAUTHORIZED, 401)                 \
+    X(FORBIDDEN, 403)                    \
+    X(DEVICE_NO_ENCONTRADO, 404)         \
+    X(DEVICE_EXISTS, 409)                \
     X(REDIS_UNAVAILABLE, 503)            \
     X(STORE_UNAVAILABLE, 503)            \
     X(SSE_CAPACITY, 503)                 \

@@ -24,4 +24,12 @@ typedef struct event_rec {
     char live_json[ZEVENT_JSON_MAX * 2]; /* SSE payload published for this event ("" if none) */
 } event_rec_t;
 
+/**
+ * Adds "device": device (the enrolled tablet that sent the request) to e's metadata_json,
+ * keeping its other keys and their order. Nothing to do (0) for a NULL or empty device.
+ * Returns 0, or -1 when the metadata is not a JSON object or the result would not fit; e is
+ * then unchanged.
+ */
+int event_stamp_device(event_rec_t *e, const char *device);
+
 #endif

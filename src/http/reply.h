@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "app/app.h"
+#include "core/access.h"
 #include "util/buf.h"
 
 #define REQ_MAX_HEADERS 8
@@ -36,6 +37,8 @@ typedef struct req {
     const char *raw_query;    /* query string as sent (percent-encoded), NULL when none */
     const char *last_event_id;
     int64_t now;           /* unix seconds when the request arrived */
+    char device[ACCESS_DEVICE_NAME_MAX + 1]; /* the enrolled device that sent it (set by the
+                                                access check), "" when none */
     /* Response */
     int status;
     buf_t out;

@@ -3,13 +3,13 @@
 #define ZEUES_HTTP_ROUTER_H
 #include <stddef.h>
 
+#include "core/access.h"
 #include "http/reply.h"
 
 typedef int (*handler_fn)(req_t *r);
 
 enum {
-    ROUTE_MUTATES = 1 << 0, /* changes state: its answers carry Cache-Control: no-store (and,
-                               with authentication, it needs an enrolled device) */
+    ROUTE_MUTATES = 1 << 0, /* changes state: its answers carry Cache-Control: no-store */
     ROUTE_STREAM = 1 << 1,  /* may answer with a live stream; no other route can */
 };
 
@@ -18,6 +18,7 @@ typedef struct route {
     const char *pattern; /* exact path, or a prefix ending in "{tag}" for one segment */
     handler_fn handler;
     unsigned flags;
+    access_role_t role;  /* who may call it (core/access.h); checked before the handler */
     const char *summary; /* for the OpenAPI check and logs */
 } route_t;
 

@@ -13,6 +13,7 @@
 #include "core/errors.h"
 #include "core/names.h"
 #include "core/spool.h"
+#include "http/access_gate.h"
 #include "http/cors.h"
 #include "http/edge.h"
 #include "http/framing.h"
@@ -213,6 +214,7 @@ static void dispatch(server_t *s, conn_ctx_t *ctx)
         reply_header(r, "location", r->scratch);
         return;
     }
+    if (access_gate_or_reply(r, route) != 0) return;
     if (ctx->too_large) {
         reply_error(r, ZE_PAYLOAD_TOO_LARGE, NULL,
                     "El cuerpo de la solicitud supera el máximo de %d bytes",

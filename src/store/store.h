@@ -5,7 +5,8 @@
  *   1. Errors. Every function returns ZE_OK or a negative zerr_t: ZE_DATA_CORRUPT for a stored
  *      row that fails spool_check, ZE_SPOOL_NO_ENCONTRADO / ZE_WORKER_NO_ENCONTRADO for absent
  *      rows, ZE_VERSION_CONFLICT for a lost compare-and-set, ZE_STORE_UNAVAILABLE for any I/O
- *      failure. Nothing else.
+ *      failure; for devices ZE_DEVICE_NO_ENCONTRADO (no such device or pending code) and
+ *      ZE_DEVICE_EXISTS (an enrolled device has the name). Nothing else.
  *   2. Threads. A store may be used from any thread at once, and by several processes (several
  *      server instances, a supervisor command) on the same data.
  *   3. Atomicity. spool_commit writes the spool's tracked fields and its audit events in one
@@ -24,12 +25,14 @@
  *      the process and a power loss. Concurrent commits may share one transaction and one
  *      sync (group commit); each keeps its own compare-and-set and its own outcome.
  *   8. Append-only audit. No function edits or deletes an event.
- *   9. Generation. generation() changes with every committed write by any process. */
+ *   9. Generation. generation() changes with every committed write by any process (device
+ *      writes excepted: no cached answer is derived from them). */
 #ifndef ZEUES_STORE_STORE_H
 #define ZEUES_STORE_STORE_H
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/access.h"
 #include "core/event.h"
 #include "core/spool.h"
 #include "core/unions.h"
@@ -65,6 +68,19 @@ typedef struct snapshot {
     const char *raw;
     const char *user_agent;       /* NULL = empty */
 } snapshot_t;
+
+/** An enrolled tablet, or one with a pending enrolment code. The store only ever sees hashes of
+ *  its secrets (STORE_HASH_HEX: hex text), never a code or token. */
+typedef struct device {
+    int64_t id;
+    char name[ACCESS_DEVICE_NAME_MAX + 1];
+    int64_t created_at;   /* unix seconds */
+    int64_t code_expires; /* the pending code's expiry; 0 = no pending code */
+    int64_t enrolled_at;  /* 0 = not enrolled yet */
+    int64_t last_seen;    /* 0 = never */
+    int64_t revoked_at;   /* 0 = not revoked */
+} device_t;
+#define STORE_HASH_HEX 65 /* a 32-byte hash as lower-case hex, with its NUL */
 
 /** Everything one state change writes, in one transaction (see commit below). */
 typedef struct store_change {
@@ -108,6 +124,7 @@ typedef int (*event_visit_fn)(void *ud, const event_rec_t *e);
 typedef int (*union_visit_fn)(void *ud, const zunion_t *u);
 typedef int (*tracked_visit_fn)(void *ud, const tracked_t *t);
 typedef int (*audit_visit_fn)(void *ud, const audit_ev_t *e);
+typedef int (*device_visit_fn)(void *ud, const device_t *d);
 
 /* ---- Bulk sheets, for import / export (CSV now, Google Sheets sync later): sheets_t, its row
  * types and sheets_free belong to the sheet codec, which reads and writes them. ---- */
@@ -183,6 +200,30 @@ struct store_ops {
     int (*audit_since)(store_t *st, int64_t since, audit_visit_fn fn, void *ud);
     /** Stores a legacy snapshot unless its id is stored already; *written says which. */
     int (*snapshot_put)(store_t *st, const snapshot_t *snap, int *written);
+
+    /* ---- enrolled devices (authentication; secrets arrive hashed, see device_t) ---- */
+    /** Gives device name a pending enrolment code (its hash) valid while now < code_expires,
+     *  creating the device. A device of that name that is revoked or not enrolled yet is given
+     *  the new code instead (token cleared, no longer revoked); an enrolled, unrevoked one is
+     *  ZE_DEVICE_EXISTS and nothing changes. */
+    int (*device_add)(store_t *st, const char *name, const char *code_hash, int64_t code_expires,
+                      int64_t now);
+    /** Single use, one transaction: the unrevoked device whose pending code has code_hash and
+     *  has not expired at now gets token_hash, enrolled_at = last_seen = now and no pending code
+     *  any more; *out gets it. ZE_DEVICE_NO_ENCONTRADO when there is no such code (unknown,
+     *  used, expired or revoked) and nothing changes. */
+    int (*device_enroll)(store_t *st, const char *code_hash, const char *token_hash, int64_t now,
+                         device_t *out);
+    /** The device holding token_hash into *out, revoked ones included (revoked_at says so);
+     *  ZE_DEVICE_NO_ENCONTRADO when none. A read: safe on every request. */
+    int (*device_by_token)(store_t *st, const char *token_hash, device_t *out);
+    /** Sets last_seen = now of device id (ZE_OK also when it does not exist). */
+    int (*device_touch)(store_t *st, int64_t id, int64_t now);
+    /** Revokes device name: its token and any pending code stop working at once. Revoking a
+     *  revoked device is ZE_OK (revoked_at kept); ZE_DEVICE_NO_ENCONTRADO for an unknown name. */
+    int (*device_revoke)(store_t *st, const char *name, int64_t now);
+    /** Visits every device in the order they were created. */
+    int (*device_foreach)(store_t *st, device_visit_fn fn, void *ud);
 };
 
 struct store {

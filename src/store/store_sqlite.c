@@ -430,6 +430,12 @@ static const struct store_ops sqlite_ops = {
     .audit_append = store_sqlite__audit_append,
     .audit_since = store_sqlite__audit_since,
     .snapshot_put = store_sqlite__snapshot_put,
+    .device_add = store_sqlite__device_add,
+    .device_enroll = store_sqlite__device_enroll,
+    .device_by_token = store_sqlite__device_by_token,
+    .device_touch = store_sqlite__device_touch,
+    .device_revoke = store_sqlite__device_revoke,
+    .device_foreach = store_sqlite__device_foreach,
 };
 
 static void on_thread_exit(void *p)

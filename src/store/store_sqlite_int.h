@@ -2,7 +2,8 @@
  * includes this. The files: store_sqlite.c (connections, statement cache, spool reads, open and
  * close), store_sqlite_schema.c (schema and migrations), store_sqlite_commit.c (the one write
  * transaction of a state change), store_sqlite_unions.c (union and Notas reads),
- * store_sqlite_supervisor.c (tracked list, audit book, legacy snapshots), store_sqlite_rows.c
+ * store_sqlite_supervisor.c (tracked list, audit book, legacy snapshots),
+ * store_sqlite_devices.c (enrolled devices), store_sqlite_rows.c
  * (workers and events), store_sqlite_bulk.c and store_sqlite_bulk_unions.c (import, export). */
 #ifndef ZEUES_STORE_SQLITE_INT_H
 #define ZEUES_STORE_SQLITE_INT_H
@@ -178,6 +179,16 @@ int store_sqlite__tracked_remove(store_t *st, const char *tag, int *removed);
 int store_sqlite__audit_append(store_t *st, const audit_ev_t *ev, size_t n, size_t *appended);
 int store_sqlite__audit_since(store_t *st, int64_t since, audit_visit_fn fn, void *ud);
 int store_sqlite__snapshot_put(store_t *st, const snapshot_t *snap, int *written);
+
+/* store_sqlite_devices.c */
+int store_sqlite__device_add(store_t *st, const char *name, const char *code_hash,
+                             int64_t code_expires, int64_t now);
+int store_sqlite__device_enroll(store_t *st, const char *code_hash, const char *token_hash,
+                                int64_t now, device_t *out);
+int store_sqlite__device_by_token(store_t *st, const char *token_hash, device_t *out);
+int store_sqlite__device_touch(store_t *st, int64_t id, int64_t now);
+int store_sqlite__device_revoke(store_t *st, const char *name, int64_t now);
+int store_sqlite__device_foreach(store_t *st, device_visit_fn fn, void *ud);
 
 /* store_sqlite_rows.c */
 int store_sqlite__worker_get(store_t *st, int64_t id, worker_t *out);

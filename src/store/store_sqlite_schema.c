@@ -14,7 +14,7 @@
 #include "util/log.h"
 
 #define LOG_MODULE "store"
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 static const char *const schema_v1 =
     "CREATE TABLE IF NOT EXISTS spools("
@@ -116,6 +116,14 @@ static const char *const schema_v3 =
     " id TEXT PRIMARY KEY, captured_at INTEGER NOT NULL, raw TEXT NOT NULL, user_agent TEXT)"
     " WITHOUT ROWID;";
 
+/* v4, authentication: the enrolled tablets. Codes and tokens are stored only as hashes (hex of
+ * a 32-byte hash); a NULL code_hash is no pending code, a NULL token_hash no credential yet. */
+static const char *const schema_v4 =
+    "CREATE TABLE devices("
+    " id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL,"
+    " code_hash TEXT UNIQUE, code_expires INTEGER NOT NULL DEFAULT 0,"
+    " token_hash TEXT UNIQUE, enrolled_at INTEGER NOT NULL DEFAULT 0,"
+    " last_seen INTEGER NOT NULL DEFAULT 0, revoked_at INTEGER NOT NULL DEFAULT 0);";
 
 /* ------------------------------------------------------------------------------------------ */
 /* v2 -> v3: the v4 cells of Operaciones move from extra into their typed columns              */
@@ -264,8 +272,9 @@ int store_sqlite__migrate(sqlite3 *db, char *err, size_t errlen)
     if (version < 2 && store_sqlite__exec(db, schema_v2) != ZE_OK) goto fail_rollback;
     if (version < 3 && (store_sqlite__exec(db, schema_v3) != ZE_OK || move_v4_cells(db) != ZE_OK))
         goto fail_rollback;
-    if (store_sqlite__exec(db, "PRAGMA user_version = 3; COMMIT") != ZE_OK) goto fail_rollback;
-    if (version > 0) LOG_INFO("database schema migrated from version %d to 3", version);
+    if (version < 4 && store_sqlite__exec(db, schema_v4) != ZE_OK) goto fail_rollback;
+    if (store_sqlite__exec(db, "PRAGMA user_version = 4; COMMIT") != ZE_OK) goto fail_rollback;
+    if (version > 0) LOG_INFO("database schema migrated from version %d to 4", version);
     return ZE_OK;
 fail_rollback:
     snprintf(err, errlen, "cannot create schema: %s", sqlite3_errmsg(db));

@@ -64,6 +64,8 @@ static const cfg_row_t rows[] = {
     STR_ROW("log-level", "LOG_LEVEL", "INFO", log_level, "DEBUG, INFO, WARN or ERROR"),
     STR_ROW("compat", "ZEUES_COMPAT", "v5", compat,
             "v5 or v3: the tablet app whose meaning wins where a shared route contradicts"),
+    STR_ROW("auth", "ZEUES_AUTH", "off", auth,
+            "off or devices: off lets anyone call the API; devices needs an enrolled tablet"),
 };
 #define NROWS (sizeof rows / sizeof rows[0])
 
@@ -134,6 +136,15 @@ int config_load(config_t *cfg, int argc, char **argv, char *err, size_t errlen)
     }
     if (strcmp(cfg->compat, "v3") != 0 && strcmp(cfg->compat, "v5") != 0) {
         snprintf(err, errlen, "ZEUES_COMPAT / --compat: '%s' is not v3 or v5", cfg->compat);
+        return -1;
+    }
+    if (strcmp(cfg->auth, "devices+pin") == 0) {
+        snprintf(err, errlen, "ZEUES_AUTH / --auth: 'devices+pin' is not available yet (worker "
+                              "PINs are not built); use devices or off");
+        return -1;
+    }
+    if (strcmp(cfg->auth, "off") != 0 && strcmp(cfg->auth, "devices") != 0) {
+        snprintf(err, errlen, "ZEUES_AUTH / --auth: '%s' is not off or devices", cfg->auth);
         return -1;
     }
     if (config_log_level(cfg->log_level) < 0) {

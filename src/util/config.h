@@ -27,6 +27,7 @@ typedef struct config {
     char bind[64];
     char log_level[16];
     char compat[8];       /* "v5" (default) or "v3": which app a contradicting route serves */
+    char auth[16];        /* "off" (default) or "devices": who may call the API (core/access.h) */
 } config_t;
 
 /**

@@ -129,6 +129,25 @@ static void pausar_releases_the_lock(void **state)
     assert_int_equal(f->wakes, 2);
 }
 
+/* The sending device goes into every event's metadata; without one the metadata is as the
+ * core wrote it. */
+static void events_name_the_sending_device(void **state)
+{
+    fixture_t *f = *state;
+    worker_t w;
+    assert_int_equal(f->fs.base.ops->worker_get(&f->fs.base, 93, &w), ZE_OK);
+    zcmd_t cmd = {.action = ZACT_TOMAR, .op = ZOP_ARM, .worker = &w, .device = "Tablet ARM-1"};
+    zoutcome_t out;
+    zfail_t fail = {0};
+    assert_int_equal(mutate_apply(&f->app, TAG, &cmd, decide_occupation, &out, &fail), ZE_OK);
+    assert_int_equal(f->fs.n_events, 1);
+    assert_non_null(strstr(f->fs.events[0].metadata_json, "\"device\": \"Tablet ARM-1\""));
+    zoutcome_t out2;
+    assert_int_equal(run(f, ZACT_PAUSAR, 93, &out2, &fail), ZE_OK);
+    assert_int_equal(f->fs.n_events, 2);
+    assert_null(strstr(f->fs.events[1].metadata_json, "device"));
+}
+
 static void double_tap_changes_nothing(void **state)
 {
     fixture_t *f = *state;
@@ -568,6 +587,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(tomar_takes_lock_commits_extends_and_notifies, setup, teardown),
         cmocka_unit_test_setup_teardown(pausar_releases_the_lock, setup, teardown),
+        cmocka_unit_test_setup_teardown(events_name_the_sending_device, setup, teardown),
         cmocka_unit_test_setup_teardown(double_tap_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(commit_failure_releases_the_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(lost_compare_and_set_is_decided_again, setup, teardown),

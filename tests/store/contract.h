@@ -1,6 +1,6 @@
 /* What the files of the store contract suite share (tests/store/): the per-case context, the
- * seeded plant, helpers, and the case lists of contract_unions.c and contract_supervisor.c that
- * main (test_store_contract.c) runs against every backend. */
+ * seeded plant, helpers, and the case lists of contract_unions.c, contract_supervisor.c and
+ * contract_devices.c that main (test_store_contract.c) runs against every backend. */
 #ifndef ZEUES_TESTS_STORE_CONTRACT_H
 #define ZEUES_TESTS_STORE_CONTRACT_H
 #include <stddef.h>
@@ -72,5 +72,14 @@ void snapshots_are_written_once(void **state);
     cmocka_unit_test_setup_teardown(tracked_list_is_idempotent, setup, teardown),             \
         cmocka_unit_test_setup_teardown(audit_book_dedupes_by_id, setup, teardown),           \
         cmocka_unit_test_setup_teardown(snapshots_are_written_once, setup, teardown)
+
+/* contract_devices.c */
+void device_code_works_once_and_tokens_are_found_by_hash(void **state);
+void device_revocation_and_names(void **state);
+
+#define CONTRACT_DEVICES_TESTS                                                                \
+    cmocka_unit_test_setup_teardown(device_code_works_once_and_tokens_are_found_by_hash,      \
+                                    setup, teardown),                                         \
+        cmocka_unit_test_setup_teardown(device_revocation_and_names, setup, teardown)
 
 #endif

@@ -66,7 +66,7 @@ static int run_single(req_t *r, zaction_t action)
         tag_or_reply(r, "tag_spool", tag) != 0 || timestamp_or_reply(r, body) != 0 ||
         worker_or_reply(r, worker_id, NULL, &w) != 0)
         goto out;
-    zcmd_t cmd = {.action = action, .op = op, .worker = &w};
+    zcmd_t cmd = {.action = action, .op = op, .worker = &w, .device = req_device(r)};
     zoutcome_t o;
     zfail_t fail = {0};
     if (mutate_apply(r->app, tag, &cmd, decide_v21, &o, &fail) != ZE_OK) {
@@ -123,7 +123,7 @@ static int run_batch(req_t *r, zaction_t action)
     int ok = 0;
     const char *verb = action == ZACT_TOMAR ? "iniciada" : action == ZACT_COMPLETAR ? "completada" : "cancelada";
     for (size_t i = 0; i < n; i++) {
-        zcmd_t cmd = {.action = action, .op = op, .worker = &w};
+        zcmd_t cmd = {.action = action, .op = op, .worker = &w, .device = req_device(r)};
         zoutcome_t o;
         zfail_t fail = {0};
         int rc = mutate_apply(r->app, tags[i], &cmd, decide_v21, &o, &fail);

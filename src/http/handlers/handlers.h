@@ -14,6 +14,8 @@ int worker_or_reply(req_t *r, int64_t id, const char *nombre, worker_t *out);
 int spool_or_reply(req_t *r, const char *tag, spool_t *out);
 /** Answers an application failure (app/mutate) with the single error body; clears fail. */
 int reply_fail(req_t *r, zfail_t *fail);
+/** The enrolled device that sent the request, for zcmd_t.device: NULL when none. */
+static inline const char *req_device(const req_t *r) { return r->device[0] ? r->device : NULL; }
 
 /* root.c */
 int h_root(req_t *r);
@@ -21,7 +23,10 @@ int h_openapi(req_t *r);
 /* static.c */
 int h_app_redirect(req_t *r);
 int h_app_file(req_t *r);
+int h_app_enroll(req_t *r);
 int h_api_docs(req_t *r);
+/* devices.c */
+int h_devices_enroll(req_t *r);
 /* health.c */
 int h_health(req_t *r);
 int h_redis_health(req_t *r);

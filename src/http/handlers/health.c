@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "app/auth.h"
 #include "core/errors.h"
 #include "http/handlers/handlers.h"
 #include "redis/redis.h"
@@ -60,6 +61,7 @@ int h_health(req_t *r)
     json_object_set_new(o, "store_stats", stats_json(&stats));
     json_object_set_new(o, "redis", json_string(redis));
     json_object_set_new(o, "uptime_seconds", json_integer(r->now - app->started_at));
+    json_object_set_new(o, "auth", json_string(access_mode_name(auth_mode(app))));
     return reply_json(r, 200, o);
 }
 

@@ -32,7 +32,7 @@ int h_metrologia_completar(req_t *r)
     }
     if (worker_or_reply(r, worker_id, nombre, &w) != 0) goto out;
     zcmd_t cmd = {.action = ZACT_COMPLETAR, .op = ZOP_METROLOGIA, .worker = &w,
-                  .resultado_aprobado = aprobado};
+                  .resultado_aprobado = aprobado, .device = req_device(r)};
     zoutcome_t o;
     zfail_t fail = {0};
     if (mutate_apply(r->app, tag, &cmd, decide_metrologia, &o, &fail) != ZE_OK) {

@@ -103,7 +103,7 @@ int h_notas_post(req_t *r)
         snprintf(w.display, sizeof w.display, "ANONIMO");
         snprintf(w.nombre, sizeof w.nombre, "ANONIMO");
     }
-    zcmd_t cmd = {.action = ZACT_COMPLETAR, .worker = &w, .texto = texto};
+    zcmd_t cmd = {.action = ZACT_COMPLETAR, .worker = &w, .texto = texto, .device = req_device(r)};
     zoutcome_t *o = xmalloc(sizeof *o);
     zfail_t fail = {0};
     int rc = mutate_apply(r->app, tag, &cmd, decide_notas, o, &fail);

@@ -40,7 +40,7 @@ static int parse_single(req_t *r, single_req_t *q, const char *const *fields, in
 static int run_single(req_t *r, zaction_t action, const char *const *fields)
 {
     single_req_t q = {0};
-    zcmd_t cmd = {.action = action};
+    zcmd_t cmd = {.action = action, .device = req_device(r)};
     if (parse_single(r, &q, fields, action != ZACT_COMPLETAR) != 0) goto out;
     if (action == ZACT_COMPLETAR) {
         json_t *f = json_object_get(q.body, "fecha_operacion");
@@ -105,7 +105,7 @@ int h_occ_batch_tomar(req_t *r)
     for (size_t i = 0; i < n; i++) {
         /* Each spool goes through exactly what a single TOMAR does; one failure never stops
          * the others. */
-        zcmd_t cmd = {.action = ZACT_TOMAR, .op = op, .worker = &w};
+        zcmd_t cmd = {.action = ZACT_TOMAR, .op = op, .worker = &w, .device = req_device(r)};
         zoutcome_t out;
         zfail_t fail = {0};
         json_t *d = json_object();

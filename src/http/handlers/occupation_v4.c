@@ -59,7 +59,7 @@ int h_v4_iniciar(req_t *r)
     worker_t w;
     if (body_object_or_reply(r, &body) != 0) return 0;
     if (parse_common(r, body, fields_iniciar, &tag, &op, &w) != 0) goto out;
-    zcmd_t cmd = {.action = ZACT_TOMAR, .op = op, .worker = &w};
+    zcmd_t cmd = {.action = ZACT_TOMAR, .op = op, .worker = &w, .device = req_device(r)};
     zoutcome_t *o = xmalloc(sizeof *o);
     zfail_t fail = {0};
     if (mutate_apply(r->app, tag, &cmd, decide_iniciar, o, &fail) != ZE_OK) {
@@ -123,7 +123,7 @@ int h_v4_finalizar(req_t *r)
         parse_override(r, body, &ovr) != 0)
         goto out;
     zcmd_t cmd = {.action = ZACT_COMPLETAR, .op = op, .worker = &w, .selected = sel,
-                  .n_selected = n_sel, .override = ovr};
+                  .n_selected = n_sel, .override = ovr, .device = req_device(r)};
     zoutcome_t *o = xmalloc(sizeof *o);
     zfail_t fail = {0};
     if (mutate_apply(r->app, tag, &cmd, decide_finalizar, o, &fail) != ZE_OK) {

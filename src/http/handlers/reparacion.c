@@ -34,7 +34,7 @@ static int run(req_t *r, zaction_t action)
         goto out;
     }
     if (worker_or_reply(r, worker_id, nombre, &w) != 0) goto out;
-    zcmd_t cmd = {.action = action, .op = ZOP_REPARACION, .worker = &w};
+    zcmd_t cmd = {.action = action, .op = ZOP_REPARACION, .worker = &w, .device = req_device(r)};
     zoutcome_t o;
     zfail_t fail = {0};
     if (mutate_apply(r->app, tag, &cmd, decide_occupation, &o, &fail) != ZE_OK) {

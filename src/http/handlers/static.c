@@ -96,10 +96,15 @@ int h_app_file(req_t *r)
     return reply_cached(r, f->type, etags[f - static_files], (const char *)f->data, f->size, 0);
 }
 
-int h_api_docs(req_t *r)
+/* Answers one embedded file under a route of its own (not /app/{file}). */
+static int reply_page(req_t *r, const char *path)
 {
-    const static_file_t *f = static_find("/docs.html");
+    const static_file_t *f = static_find(path);
     if (!f) return reply_error(r, ZE_NOT_FOUND, NULL, "Not Found");
     pthread_once(&etags_once, etags_compute);
     return reply_cached(r, f->type, etags[f - static_files], (const char *)f->data, f->size, 0);
 }
+
+int h_app_enroll(req_t *r) { return reply_page(r, "/enroll.html"); }
+
+int h_api_docs(req_t *r) { return reply_page(r, "/docs.html"); }

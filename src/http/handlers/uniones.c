@@ -218,7 +218,8 @@ int h_uniones_guardar(req_t *r)
     }
     worker_t nobody = {.id = 0, .activo = 1};
     snprintf(nobody.display, sizeof nobody.display, "ANONIMO");
-    zcmd_t cmd = {.action = ZACT_COMPLETAR, .worker = &nobody, .edits = edits, .n_edits = n};
+    zcmd_t cmd = {.action = ZACT_COMPLETAR, .worker = &nobody, .edits = edits, .n_edits = n,
+                  .device = req_device(r)};
     zoutcome_t *o = xmalloc(sizeof *o);
     zfail_t fail = {0};
     if (mutate_apply(r->app, tag, &cmd, decide_guardar, o, &fail) != ZE_OK) {

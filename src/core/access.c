@@ -1,0 +1,116 @@
+/* The authentication modes, route roles and the access decision (see access.h). */
+#include "core/access.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "core/errors.h"
+#include "core/names.h"
+
+int access_mode_parse(const char *name, access_mode_t *out)
+{
+    if (strcmp(name, "off") == 0) *out = ACCESS_OFF;
+    else if (strcmp(name, "devices") == 0) *out = ACCESS_DEVICES;
+    else return -1;
+    return 0;
+}
+
+const char *access_mode_name(access_mode_t mode)
+{
+    return mode == ACCESS_DEVICES ? "devices" : "off";
+}
+
+const char *access_role_name(access_role_t role)
+{
+    switch (role) {
+    case ACCESS_PUBLIC: return "public";
+    case ACCESS_READ: return "read";
+    case ACCESS_WORKER: return "worker";
+    case ACCESS_INSPECTOR: return "inspector";
+    case ACCESS_SUPERVISOR: return "supervisor";
+    }
+    return "supervisor";
+}
+
+int access_decide(access_mode_t mode, access_role_t role, access_cred_t cred)
+{
+    if (mode == ACCESS_OFF || role == ACCESS_PUBLIC) return ZE_OK;
+    if (cred != ACCESS_CRED_DEVICE) return ZE_UNAUTHORIZED;
+    /* A tablet acts for the workers at it; supervisor tools need a supervisor's sign-in. */
+    if (role == ACCESS_SUPERVISOR) return ZE_FORBIDDEN;
+    return ZE_OK;
+}
+
+static int token_char(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-';
+}
+
+/* Copies the len bytes at p into out as a token: 1, or -1 when they are not one. */
+static int copy_token(const char *p, size_t len, char *out, size_t n)
+{
+    if (len == 0 || len > ACCESS_TOKEN_MAX || len >= n) return -1;
+    for (size_t i = 0; i < len; i++)
+        if (!token_char(p[i])) return -1;
+    memcpy(out, p, len);
+    out[len] = '\0';
+    return 1;
+}
+
+int access_token_from_headers(const char *authorization, const char *cookie, char *out,
+                              size_t n)
+{
+    if (authorization) {
+        const char *a = authorization;
+        while (*a == ' ') a++;
+        if (strncasecmp(a, "Bearer", 6) == 0 && (a[6] == ' ' || a[6] == '\0')) {
+            a += 6;
+            while (*a == ' ') a++;
+            size_t len = strlen(a);
+            while (len > 0 && a[len - 1] == ' ') len--;
+            return copy_token(a, len, out, n);
+        }
+    }
+    if (cookie) {
+        static const char name[] = ACCESS_COOKIE "=";
+        const size_t nl = sizeof name - 1;
+        for (const char *p = cookie; *p;) {
+            while (*p == ' ' || *p == ';') p++;
+            size_t len = strcspn(p, ";");
+            if (strncmp(p, name, nl) == 0 && len >= nl) {
+                size_t vl = len - nl;
+                while (vl > 0 && p[nl + vl - 1] == ' ') vl--;
+                return copy_token(p + nl, vl, out, n);
+            }
+            p += len;
+        }
+    }
+    return 0;
+}
+
+int access_code_normalize(const char *in, char *out, size_t n)
+{
+    if (n < ACCESS_CODE_LEN + 1) return -1;
+    size_t o = 0;
+    for (const char *p = in; *p; p++) {
+        char c = *p;
+        if (c == ' ' || c == '-') continue;
+        if (c >= 'a' && c <= 'z') c = (char)(c - 'a' + 'A');
+        if (!strchr(ACCESS_CODE_ALPHABET, c) || c == '\0' || o >= ACCESS_CODE_LEN) return -1;
+        out[o++] = c;
+    }
+    if (o != ACCESS_CODE_LEN) return -1;
+    out[o] = '\0';
+    return 0;
+}
+
+int access_device_name_check(const char *name)
+{
+    size_t len = strlen(name);
+    if (len == 0 || len > ACCESS_DEVICE_NAME_MAX) return -1;
+    if (name[0] == ' ' || name[len - 1] == ' ') return -1;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f) return -1;
+    return names_utf8_valid(name, len) ? 0 : -1;
+}
