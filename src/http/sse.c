@@ -14,6 +14,7 @@
 
 #include <inttypes.h>
 #include <microhttpd.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -76,6 +78,7 @@ struct sse_watch {
     pthread_mutex_t mu;
     sse_client_t *gone; /* streams whose response is gone: unwatch and release them */
     int stop;
+    int fd_cap;         /* duplicates stay below this descriptor number (see watch_add) */
 };
 
 /* ------------------------------------------------------------------------------------------ */
@@ -280,6 +283,9 @@ sse_watch_t *sse_watch_start(void)
 {
     sse_watch_t *w = xcalloc(1, sizeof *w);
     pthread_mutex_init(&w->mu, NULL);
+    struct rlimit rl;
+    rlim_t lim = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : 1024;
+    w->fd_cap = lim == RLIM_INFINITY || lim > (rlim_t)INT_MAX ? INT_MAX : (int)(lim / 2);
     w->ep = epoll_create1(EPOLL_CLOEXEC);
     w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = w};
@@ -317,11 +323,18 @@ void sse_watch_free(sse_watch_t *w)
 }
 
 /* Starts watching c's socket fd (c->conn is set). The duplicate keeps our registration apart
- * from whatever later reuses the connection's descriptor number. */
+ * from whatever later reuses the connection's descriptor number. It costs a descriptor per
+ * stream, so duplicates only use the lower half of the process's descriptor limit: the upper
+ * half stays for connections (10,000 streams must not leave the server unable to accept a
+ * tablet's TOMAR). A stream not watched still frees its slot, at its next write or ping. */
 static void watch_add(sse_watch_t *w, sse_client_t *c, int fd)
 {
     int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
     if (dfd < 0) return;
+    if (dfd >= w->fd_cap) {
+        close(dfd);
+        return;
+    }
     atomic_fetch_add(&c->refs, 1);
     c->watch = w;
     c->watch_fd = dfd;
