@@ -36,7 +36,7 @@
 # Environment (all optional):
 #   BENCH_SECONDS   measured seconds per workload (default 5; each also gets 1 s of warm-up)
 #   BENCH_THREADS   --threads of the server under test (default: the server's own default)
-#   BENCH_VARIANTS  0 skips the extra runs (--log-level WARN, --threads 16 and 32)  (default 1)
+#   BENCH_VARIANTS  0 skips the extra runs (--log-level WARN, --threads 4 and 32)  (default 1)
 #   BENCH_SPOOLS    spools of the demo plant (default 10000)
 #   BENCH_UNION_SPOOLS  spools of the union workload's own plant (default 120000: about 5,500
 #                   spools with >= 8 free ARM unions, one FINALIZAR each; should a run use them
@@ -544,7 +544,7 @@ if [[ $VARIANTS == 1 ]]; then
     stop_pid "$ZPID"
     VARIANT_KEYS+=(warn_cycle warn_workers)
     if [[ -z ${BENCH_THREADS:-} ]]; then
-        for th in 16 32; do
+        for th in 4 32; do
             BENCH_THREADS=$th start_server
             baseline "threads$th" 64
             log "variant --threads $th: cycles at 64 connections"

@@ -221,7 +221,7 @@ class LiveScale(LiveCase):
         # stream got every event, none waited for a stuck writer. The bound is loose because
         # the suite runs under sanitizers on shared machines (1.1 s seen under TSan at load 14).
         self.assertLess(worst, 5.0)
-        self.assertLess(threads_busy, 20)
+        self.assertLess(threads_busy, 16 + 16)  # the --threads 16 pool plus a fixed few
         self.assertEqual(threads_idle, threads_before, "a stream costs a thread")
         self.assertLess(rss, harness.rss_budget_kb(64 * 1024), "RSS %d kB" % rss)
         self.assertTrue(self.server.alive())

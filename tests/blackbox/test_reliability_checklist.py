@@ -664,7 +664,7 @@ class Checklist(ZeuesTestCase):
         for st in streams:
             st.close()
         self.assertEqual(errors, [], "mutations under 32 concurrent clients")
-        limit = 8 + 1   # --redis-pool default 8, plus one subscriber
+        limit = 16 + 1   # --redis-pool default 16, plus one subscriber
         self.assertLessEqual(peak[0], limit, "Redis saw %d connections from one server "
                              "(%d streams open)" % (peak[0], len(streams)))
 
