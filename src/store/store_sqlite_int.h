@@ -91,8 +91,8 @@ typedef struct sqlite_store {
     int ckpt_running, ckpt_stop;
 } sqlite_store_t;
 
-/* The WAL is reset (RESTART checkpoint) when it passes this size, and truncated back to
- * WAL_KEEP_BYTES when it is reset (journal_size_limit). */
+/* The WAL is reset and emptied (TRUNCATE checkpoint) when it passes this size; a reset by
+ * SQLite itself cuts it back to WAL_KEEP_BYTES (journal_size_limit). */
 #define WAL_RESTART_BYTES (8 * 1024 * 1024)
 #define WAL_KEEP_BYTES 4194304 /* 4 MiB; a plain number: it is spliced into a PRAGMA */
 

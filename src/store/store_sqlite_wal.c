@@ -3,16 +3,17 @@
  * thread of its own, on its own connection:
  *   - every CKPT_PERIOD_MS copies what it can from the WAL into the database (PASSIVE: waits
  *     for nobody, so writers never notice it);
- *   - when the WAL has grown past WAL_RESTART_BYTES, takes write_mu for a RESTART checkpoint,
- *     which copies the few frames the last PASSIVE left and makes the next writer start the
- *     log from its beginning; journal_size_limit then cuts the file back to WAL_KEEP_BYTES.
+ *   - when the WAL has grown past WAL_RESTART_BYTES, takes write_mu for a TRUNCATE
+ *     checkpoint, which copies the few frames the last PASSIVE left, makes the next writer
+ *     start the log from its beginning and empties the file at once (a RESTART would leave
+ *     the cut back to journal_size_limit to the next writer: an idle server kept its 11 MB).
  *     Writers wait for that behind write_mu, for at most CKPT_BUSY_MS plus one database
  *     sync: readers still inside the old log are waited for that long, else it is tried on
  *     the next round;
  *   - while the last write failed, empties the WAL (store_sqlite__wal_reclaim) and tries a
  *     write that changes nothing, so the store's state in /api/health recovers by itself
  *     once space is back.
- * Without the RESTART step a WAL under constant writes never finds a moment with every frame
+ * Without that step a WAL under constant writes never finds a moment with every frame
  * copied and no reader in it, and grows without end (it reached 1 GB in 30 s). */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -78,7 +79,7 @@ void store_sqlite__wal_reclaim(sqlite_store_t *ss)
              rc == SQLITE_OK ? "emptied" : sqlite3_errstr(rc), log, done);
 }
 
-/* With write_mu held: a RESTART checkpoint that waits for readers at most CKPT_BUSY_MS. */
+/* With write_mu held: a TRUNCATE checkpoint that waits for readers at most CKPT_BUSY_MS. */
 static void restart_log(sqlite_store_t *ss, conn_t *c)
 {
     int64_t t0 = now_us();
@@ -86,7 +87,7 @@ static void restart_log(sqlite_store_t *ss, conn_t *c)
     int64_t t1 = now_us();
     sqlite3_busy_handler(c->db, short_busy, NULL);
     int log = -1, done = -1;
-    int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_RESTART, &log, &done);
+    int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
     sqlite3_busy_timeout(c->db, CKPT_BUSY_DEFAULT_MS);
     pthread_mutex_unlock(&ss->write_mu);
     note_hold(ss, now_us() - t1);
