@@ -24,6 +24,11 @@ typedef struct ctx {
     store_t *st;
 } ctx_t;
 
+/** Makes a fresh temporary directory $TMPDIR/zeues-NAME-XXXXXX into dir (fails the case if
+ *  it cannot). */
+void temp_dir(char *dir, size_t n, const char *name);
+/** Removes dir and everything in it; 0 on success. */
+int remove_dir(const char *dir);
 /** store_open that fails the case with the backend's message. Caller closes. */
 store_t *open_or_fail(const char *url);
 /** Imports the small plant: spools T-0..T-7 (materials in), workers 93 and 94 with roles. */

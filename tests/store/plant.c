@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -12,6 +13,20 @@
 #include "contract.h"
 #include "core/errors.h"
 #include "store/store.h"
+
+void temp_dir(char *dir, size_t n, const char *name)
+{
+    const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    snprintf(dir, n, "%s/zeues-%s-XXXXXX", tmp, name);
+    if (!mkdtemp(dir)) fail_msg("mkdtemp %s failed", dir);
+}
+
+int remove_dir(const char *dir)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd);
+}
 
 store_t *open_or_fail(const char *url)
 {

@@ -122,8 +122,7 @@ static void acknowledged_commits_survive_power_loss(void **state)
     long total_acks = 0, total_undone = 0;
     for (int round = 0; round < ROUNDS; round++) {
         char dir[200], url[512], path[300];
-        snprintf(dir, sizeof dir, "%s/zeues-power-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-        assert_non_null(mkdtemp(dir));
+        temp_dir(dir, sizeof dir, "power");
         snprintf(path, sizeof path, "%s/plant.db", dir);
         snprintf(url, sizeof url, "sqlite://%s", path);
         g_store = open_or_fail(url);
@@ -162,9 +161,7 @@ static void acknowledged_commits_survive_power_loss(void **state)
         store_t *again = open_or_fail(url);
         assert_int_equal(take(again, "T-0", 900000 + round, NULL), ZE_OK);
         store_close(again);
-        char cmd[600];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-        assert_int_equal(system(cmd), 0);
+        assert_int_equal(remove_dir(dir), 0);
     }
     printf("%d rounds: %ld acknowledged commits checked, %ld unsynced writes thrown away\n",
            ROUNDS, total_acks, total_undone);

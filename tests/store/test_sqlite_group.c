@@ -64,8 +64,7 @@ static void queued_changes_share_a_transaction_and_a_lost_cas_fails_alone(void *
 {
     (void)state;
     char dir[256], url[512];
-    snprintf(dir, sizeof dir, "%s/zeues-group-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    assert_non_null(mkdtemp(dir));
+    temp_dir(dir, sizeof dir, "group");
     snprintf(url, sizeof url, "sqlite://%s/g.db", dir);
     store_t *st = open_or_fail(url);
     seed(st);
@@ -113,9 +112,7 @@ static void queued_changes_share_a_transaction_and_a_lost_cas_fails_alone(void *
     assert_int_equal(events_of(st, "T-1"), 1);
     assert_int_equal(events_of(st, "T-2"), 1);
     store_close(st);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(remove_dir(dir), 0);
 }
 
 int main(void)

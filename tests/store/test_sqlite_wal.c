@@ -63,8 +63,7 @@ static void wal_stays_bounded_under_writes_and_readers(void **state)
 {
     (void)state;
     char dir[200], url[300];
-    snprintf(dir, sizeof dir, "%s/zeues-wal-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    assert_non_null(mkdtemp(dir));
+    temp_dir(dir, sizeof dir, "wal");
     snprintf(url, sizeof url, "sqlite://%s/w.db", dir);
     g_st = open_or_fail(url);
     seed(g_st);
@@ -101,9 +100,7 @@ static void wal_stays_bounded_under_writes_and_readers(void **state)
     }
     assert_true(after <= WAL_RESTART_BYTES);
     store_close(g_st);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(remove_dir(dir), 0);
 }
 
 int main(void)

@@ -36,8 +36,7 @@ static int setup_for(void **state, const backend_t *be)
 {
     ctx_t *c = test_calloc(1, sizeof *c);
     c->be = be;
-    snprintf(c->dir, sizeof c->dir, "%s/zeues-store-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (!mkdtemp(c->dir)) fail_msg("mkdtemp failed");
+    temp_dir(c->dir, sizeof c->dir, "store");
     be->make_url(c->dir, c->url, sizeof c->url);
     c->st = open_or_fail(c->url);
     seed(c->st);
@@ -49,9 +48,7 @@ int teardown(void **state)
 {
     ctx_t *c = *state;
     store_close(c->st);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", c->dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", c->dir);
+    if (remove_dir(c->dir) != 0) fprintf(stderr, "could not remove %s\n", c->dir);
     test_free(c);
     return 0;
 }
