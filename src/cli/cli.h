@@ -21,6 +21,9 @@ int cli_supervise(struct store *st, const char *action, const char *tag, const c
 /** Device enrolment: action "add" (prints name's one-time code), "revoke" (name) or "list"
  *  (name unused). 0, 1 or 2. */
 int cli_device(struct store *st, const char *action, const char *name);
+/** Writes a consistent copy of the store to the file `to` (0, 1 on failure, 2 when the
+ *  backend is backed up with its own tools). */
+int cli_backup(struct store *st, const char *to);
 /** Prints the spool's full audit trail. */
 int cli_log(struct store *st, const char *tag);
 

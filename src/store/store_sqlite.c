@@ -436,6 +436,7 @@ static const struct store_ops sqlite_ops = {
     .device_touch = store_sqlite__device_touch,
     .device_revoke = store_sqlite__device_revoke,
     .device_foreach = store_sqlite__device_foreach,
+    .backup = store_sqlite__backup,
 };
 
 static void on_thread_exit(void *p)
