@@ -232,17 +232,26 @@ struct store {
 
 /**
  * Opens the store named by url, creating and migrating its schema:
- *   "sqlite:///abs/path.db", "sqlite://rel/path.db", "sqlite:rel.db" or a plain path (SQLite).
+ *   "sqlite:///abs/path.db", "sqlite://rel/path.db", "sqlite:rel.db" or a plain path (SQLite);
+ *   "postgres://user[:password]@host[:port]/db[?param=value...]" or "postgresql://..."
+ *   (PostgreSQL, when built with ZEUES_WITH_PG; libpq's URI syntax and parameters).
  * NULL on failure, with a message in err that names the URL (an unknown scheme included).
  * Caller closes with store_close.
  */
 store_t *store_open(const char *url, char *err, size_t errlen);
 /** The location part of url that store_open would open (for log lines and the instance id),
- *  written into out. Returns out. */
+ *  written into out: the file of a SQLite URL, a PostgreSQL URL without its password.
+ *  Returns out. */
 const char *store_location(const char *url, char *out, size_t n);
 
 /** Opens the SQLite store at path (store_open's SQLite backend). */
 store_t *store_sqlite_open(const char *path, char *err, size_t errlen);
+
+/** Opens the PostgreSQL store at url (store_open's PostgreSQL backend; NULL with a message
+ *  when this build has none). */
+store_t *store_pg_open(const char *url, char *err, size_t errlen);
+/** url with its password (if any) left out, into out. Returns out. */
+const char *store_pg_safe_url(const char *url, char *out, size_t n);
 
 static inline void store_close(store_t *st)
 {
