@@ -8,7 +8,8 @@ As a module:  srv = PgServer(); srv.start(); url = srv.createdb("name"); ...; sr
 As a wrapper: pg_server.py -- COMMAND ARGS...  starts a server, runs COMMAND with
   ZEUES_PG_URL=postgres://zeues@127.0.0.1:PORT (no database: the test creates its own),
   PGHOST, PGPORT, PGUSER (so `createdb NAME` reaches it) and ZEUES_PG_BIN (the server's bin
-  directory), then stops the server and removes its directory, whatever COMMAND did (also on
+  directory) and ZEUES_PG_CTL (its pg_ctl as a shell command prefix: append `stop -m fast`
+  or `start`), then stops the server and removes its directory, whatever COMMAND did (also on
   SIGTERM/SIGINT, e.g. a ctest timeout). Exits with COMMAND's status.
 
 Environment: ZEUES_PG_BIN overrides where initdb/pg_ctl/postgres are found (default: the
@@ -17,6 +18,7 @@ newest /usr/lib/postgresql/*/bin).
 import glob
 import os
 import pwd
+import shlex
 import shutil
 import signal
 import socket
@@ -76,10 +78,14 @@ class PgServer:
             os.chown(self.dir, self.user.pw_uid, self.user.pw_gid)
             os.chmod(self.dir, 0o700)
 
+    def _prefix(self):
+        if not self.user:
+            return []
+        return ["setpriv", "--reuid", str(self.user.pw_uid), "--regid", str(self.user.pw_gid),
+                "--init-groups", "--"]
+
     def _as_user(self, argv, **kw):
-        if self.user:
-            argv = ["setpriv", "--reuid", str(self.user.pw_uid), "--regid",
-                    str(self.user.pw_gid), "--init-groups", "--"] + argv
+        argv = self._prefix() + argv
         env = dict(os.environ)
         env.pop("PGDATA", None)
         return subprocess.run(argv, cwd=self.dir, env=env, **kw)
@@ -148,9 +154,15 @@ class PgServer:
     def base_url(self):
         return "postgres://%s@127.0.0.1:%d" % (SUPERUSER, self.port)
 
+    def ctl_command(self):
+        """pg_ctl for this cluster as a shell command prefix: append `stop -m fast` or `start`."""
+        return shlex.join(self._prefix() + [self._tool("pg_ctl"), "-D", self.data, "-l",
+                                             self.log, "-w", "-t", "30", "-o",
+                                             "-p %d" % self.port])
+
     def env(self):
         return {"ZEUES_PG_URL": self.base_url, "PGHOST": "127.0.0.1", "PGPORT": str(self.port),
-                "PGUSER": SUPERUSER, "ZEUES_PG_BIN": self.bin}
+                "PGUSER": SUPERUSER, "ZEUES_PG_BIN": self.bin, "ZEUES_PG_CTL": self.ctl_command()}
 
     def psql(self, sql, db="postgres"):
         r = subprocess.run([self._tool("psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
