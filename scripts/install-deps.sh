@@ -4,9 +4,11 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libhiredis-dev
-      libsqlite3-dev zlib1g-dev libsodium-dev redis-server tzdata ca-certificates curl wrk)
+      libsqlite3-dev zlib1g-dev libsodium-dev libpq-dev redis-server tzdata ca-certificates curl
+      wrk)
+# The PostgreSQL server (initdb, pg_ctl, psql) and HAProxy: the tests start their own.
 if [[ "${1:-}" == "--test" ]]; then
-  pkgs+=(libcmocka-dev python3 chromium clang libclang-rt-14-dev)
+  pkgs+=(libcmocka-dev python3 chromium clang libclang-rt-14-dev postgresql haproxy)
 fi
 
 missing=()

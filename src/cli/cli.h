@@ -24,6 +24,9 @@ int cli_device(struct store *st, const char *action, const char *name);
 /** Writes a consistent copy of the store to the file `to` (0, 1 on failure, 2 when the
  *  backend is backed up with its own tools). */
 int cli_backup(struct store *st, const char *to);
+/** Copies the SQLite store from into the empty PostgreSQL store to (force: replace what it
+ *  holds). 0, 1 (failed) or 2 (refused: usage, or a target that is not empty). */
+int cli_migrate(const char *from, const char *to, int force);
 /** Prints the spool's full audit trail. */
 int cli_log(struct store *st, const char *tag);
 

@@ -31,6 +31,7 @@
 #define ZEUES_STORE_STORE_H
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/access.h"
 #include "core/event.h"
@@ -238,17 +239,34 @@ struct store {
 
 /**
  * Opens the store named by url, creating and migrating its schema:
- *   "sqlite:///abs/path.db", "sqlite://rel/path.db", "sqlite:rel.db" or a plain path (SQLite).
+ *   "sqlite:///abs/path.db", "sqlite://rel/path.db", "sqlite:rel.db" or a plain path (SQLite);
+ *   "postgres://user[:password]@host[:port]/db[?param=value...]" or "postgresql://..."
+ *   (PostgreSQL, when built with ZEUES_WITH_PG; libpq's URI syntax and parameters).
  * NULL on failure, with a message in err that names the URL (an unknown scheme included).
  * Caller closes with store_close.
  */
 store_t *store_open(const char *url, char *err, size_t errlen);
 /** The location part of url that store_open would open (for log lines and the instance id),
- *  written into out. Returns out. */
+ *  written into out: the file of a SQLite URL, a PostgreSQL URL without its password.
+ *  Returns out. */
 const char *store_location(const char *url, char *out, size_t n);
 
 /** Opens the SQLite store at path (store_open's SQLite backend). */
 store_t *store_sqlite_open(const char *path, char *err, size_t errlen);
+
+/** Opens the PostgreSQL store at url (store_open's PostgreSQL backend; NULL with a message
+ *  when this build has none). */
+store_t *store_pg_open(const char *url, char *err, size_t errlen);
+/** zeues migrate: copies everything of the SQLite store at sqlite_path (spools with their
+ *  verbatim cells, unions, workers, roles, events with their sequence numbers, tracked list,
+ *  audit book, snapshots, devices, sheet layouts) into the PostgreSQL store at pg_url in one
+ *  transaction, verifies the row counts of every table before committing and prints them to
+ *  out. A target that holds any row is refused (ZE_BAD_REQUEST) unless force, which first
+ *  drops everything in it. ZE_OK, else an error with a message in err. */
+int store_pg_migrate_from_sqlite(const char *sqlite_path, const char *pg_url, int force,
+                                 FILE *out, char *err, size_t errlen);
+/** url with its password (if any) left out, into out. Returns out. */
+const char *store_pg_safe_url(const char *url, char *out, size_t n);
 
 static inline void store_close(store_t *st)
 {

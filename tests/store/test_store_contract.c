@@ -27,8 +27,30 @@ static void sqlite_url(const char *dir, char *out, size_t n)
     snprintf(out, n, "sqlite://%s/contract.db", dir);
 }
 
+#ifdef ZEUES_WITH_PG
+/* A fresh database on the server of tests/pg/pg_server.py (ZEUES_PG_URL, no database; PGHOST
+ * and friends let createdb reach it), named after the case's temporary directory. */
+static void postgres_url(const char *dir, char *out, size_t n)
+{
+    const char *base = getenv("ZEUES_PG_URL"), *bin = getenv("ZEUES_PG_BIN");
+    if (!base || !bin) fail_msg("ZEUES_PG_URL / ZEUES_PG_BIN not set: run under tests/pg/pg_server.py");
+    const char *slash = strrchr(dir, '/');
+    char name[64];
+    snprintf(name, sizeof name, "c_%s", slash ? slash + 1 : dir);
+    for (char *p = name; *p; p++)
+        if (*p == '-') *p = '_';
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s/createdb' '%s'", bin, name);
+    if (system(cmd) != 0) fail_msg("%s failed", cmd);
+    snprintf(out, n, "%s/%s", base, name);
+}
+#endif
+
 static const backend_t BACKENDS[] = {
     {"sqlite", sqlite_url},
+#ifdef ZEUES_WITH_PG
+    {"postgres", postgres_url},
+#endif
 };
 #define N_BACKENDS (sizeof BACKENDS / sizeof BACKENDS[0])
 
@@ -288,6 +310,9 @@ static void unknown_scheme_is_refused_by_name(void **state)
     assert_string_equal(store_location("sqlite:///var/lib/z.db", loc, sizeof loc), "/var/lib/z.db");
     assert_string_equal(store_location("sqlite://rel.db", loc, sizeof loc), "rel.db");
     assert_string_equal(store_location("plain.db", loc, sizeof loc), "plain.db");
+    /* a PostgreSQL URL is shown without its password */
+    assert_string_equal(store_location("postgres://u:secret@h:5432/z", loc, sizeof loc),
+                        "postgres://u@h:5432/z");
 }
 
 /* ---- one group per backend ---- */
