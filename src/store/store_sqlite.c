@@ -436,6 +436,8 @@ static const struct store_ops sqlite_ops = {
     .device_touch = store_sqlite__device_touch,
     .device_revoke = store_sqlite__device_revoke,
     .device_foreach = store_sqlite__device_foreach,
+    .sync_get = store_sqlite__sync_get,
+    .sync_put = store_sqlite__sync_put,
 };
 
 static void on_thread_exit(void *p)
