@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "store/store.h"
+#include "sync/sync.h"
 #include "util/tz.h"
 
 static void usage(FILE *out)
@@ -21,6 +22,8 @@ static void usage(FILE *out)
             "  zeues device add NAME --db FILE                 enrol a tablet: prints its one-time code (24 h)\n"
             "  zeues device list --db FILE                     enrolled tablets, last seen, revoked\n"
             "  zeues device revoke NAME --db FILE              the tablet's requests are refused at once\n"
+            "  zeues sheets status|push|pull|init --sheets-key KEY --sheet-id ID [--db FILE]\n"
+            "                                                  the Google spreadsheet by hand\n"
             "Every --db FILE may be given as --store URL (sqlite:///path/to/file.db); the\n"
             "environment variables ZEUES_DB and ZEUES_STORE set the default.\n");
 }
@@ -69,7 +72,20 @@ int main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *cmd = argv[1];
+    /* libcurl's process-wide set-up, before any thread exists (only the sync uses it). */
+    if (sync_global_init() != 0) {
+        fprintf(stderr, "zeues: libcurl cannot start\n");
+        return 1;
+    }
     if (strcmp(cmd, "serve") == 0) return cli_serve(argc - 2, argv + 2);
+    if (strcmp(cmd, "sheets") == 0) {
+        const char *a = argc >= 3 ? argv[2] : "";
+        if (strcmp(a, "status") && strcmp(a, "push") && strcmp(a, "pull") && strcmp(a, "init")) {
+            fprintf(stderr, "zeues sheets: status, push, pull or init\n");
+            return 2;
+        }
+        return cli_sheets(a, argc - 3, argv + 3);
+    }
 
     /* Supervisor commands take the TAG right after the command. */
     const char *tag = NULL;

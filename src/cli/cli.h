@@ -21,6 +21,9 @@ int cli_supervise(struct store *st, const char *action, const char *tag, const c
 /** Device enrolment: action "add" (prints name's one-time code), "revoke" (name) or "list"
  *  (name unused). 0, 1 or 2. */
 int cli_device(struct store *st, const char *action, const char *name);
+/** `zeues sheets ACTION [serve options]`: status, push, pull or init against the Google
+ *  spreadsheet (app/sheets.h). Exit code. */
+int cli_sheets(const char *action, int argc, char **argv);
 /** Prints the spool's full audit trail. */
 int cli_log(struct store *st, const char *tag);
 

@@ -76,9 +76,11 @@ int sync_values_batch_update(sync_client_t *c, json_t *data, sync_err_t *e);
  *  INSERT_ROWS; the updatedRange Google reports goes into updated (may be NULL). */
 int sync_values_append(sync_client_t *c, const char *range, json_t *rows, char *updated,
                        size_t n, sync_err_t *e);
-/** spreadsheets.get of the sheet titles: *titles gets a JSON array of strings (new ref). */
-int sync_sheet_titles(sync_client_t *c, json_t **titles, sync_err_t *e);
-/** spreadsheets.batchUpdate adding a sheet per title (borrowed array of n). */
-int sync_add_sheets(sync_client_t *c, const char *const *titles, size_t n, sync_err_t *e);
+/** spreadsheets.get of the sheets: *sheets gets a JSON array of {"title", "sheetId",
+ *  "rowCount", "columnCount"} objects in sheet order (new reference). */
+int sync_sheet_list(sync_client_t *c, json_t **sheets, sync_err_t *e);
+/** spreadsheets.batchUpdate of requests (an array of Request objects such as addSheet or
+ *  appendDimension; borrowed), applied by Google all together or not at all. */
+int sync_structure(sync_client_t *c, json_t *requests, sync_err_t *e);
 
 #endif

@@ -78,6 +78,14 @@ void sync_client_usage(sync_client_t *c, int *reads, int *writes)
 /* HTTP                                                                                        */
 /* ------------------------------------------------------------------------------------------ */
 
+/* Ends a transfer in progress when the owner is shutting down (its sleep says stop). */
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    (void)dt, (void)dn, (void)ut, (void)un;
+    sync_client_t *c = ud;
+    return c->sleep != sleep_plain && c->sleep(c->sleep_ud, 0) ? 1 : 0;
+}
+
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
     buf_t *b = ud;
@@ -117,6 +125,9 @@ static int http(sync_client_t *c, const char *method, const char *url, const cha
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(h, CURLOPT_USERAGENT, "zeues-sheets/1");
     CURLcode rc = curl_easy_perform(h);
@@ -359,32 +370,35 @@ int sync_values_append(sync_client_t *c, const char *range, json_t *rows, char *
     return ret;
 }
 
-int sync_sheet_titles(sync_client_t *c, json_t **titles, sync_err_t *e)
+int sync_sheet_list(sync_client_t *c, json_t **sheets, sync_err_t *e)
 {
     json_t *j = NULL;
-    *titles = NULL;
-    int ret = call(c, 0, "GET", "?fields=sheets.properties(sheetId%2Ctitle)&prettyPrint=false",
+    *sheets = NULL;
+    int ret = call(c, 0, "GET",
+                   "?fields=sheets.properties(sheetId%2Ctitle%2CgridProperties)&prettyPrint=false",
                    NULL, &j, e);
     if (ret != SYNC_OK) return ret;
-    json_t *out = json_array(), *sheets = json_object_get(j, "sheets"), *s;
+    json_t *out = json_array(), *s;
     size_t i;
-    json_array_foreach(sheets, i, s)
+    json_array_foreach(json_object_get(j, "sheets"), i, s)
     {
-        const char *t = json_string_value(json_object_get(json_object_get(s, "properties"), "title"));
-        if (t) json_array_append_new(out, json_string(t));
+        json_t *p = json_object_get(s, "properties"), *g = json_object_get(p, "gridProperties");
+        const char *t = json_string_value(json_object_get(p, "title"));
+        if (!t) continue;
+        json_array_append_new(
+            out, json_pack("{s:s,s:I,s:I,s:I}", "title", t, "sheetId",
+                           json_integer_value(json_object_get(p, "sheetId")), "rowCount",
+                           json_integer_value(json_object_get(g, "rowCount")), "columnCount",
+                           json_integer_value(json_object_get(g, "columnCount"))));
     }
     json_decref(j);
-    *titles = out;
+    *sheets = out;
     return SYNC_OK;
 }
 
-int sync_add_sheets(sync_client_t *c, const char *const *titles, size_t n, sync_err_t *e)
+int sync_structure(sync_client_t *c, json_t *requests, sync_err_t *e)
 {
-    json_t *reqs = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(
-            reqs, json_pack("{s:{s:{s:s}}}", "addSheet", "properties", "title", titles[i]));
-    json_t *body = json_pack("{s:o,s:b}", "requests", reqs, "includeSpreadsheetInResponse", 0);
+    json_t *body = json_pack("{s:O,s:b}", "requests", requests, "includeSpreadsheetInResponse", 0);
     json_t *j = NULL;
     int ret = call(c, 1, "POST", ":batchUpdate?prettyPrint=false", body, &j, e);
     json_decref(body);
