@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libhiredis-dev
       libsqlite3-dev zlib1g-dev libsodium-dev libcurl4-openssl-dev libssl-dev redis-server tzdata ca-certificates curl wrk)
 if [[ "${1:-}" == "--test" ]]; then
-  pkgs+=(libcmocka-dev python3 chromium clang libclang-rt-14-dev)
+  pkgs+=(libcmocka-dev python3 openssl chromium clang libclang-rt-14-dev)
 fi
 
 missing=()

@@ -3,6 +3,8 @@ Sheets stand-in (standin.py) on a loopback port, `zeues serve` pointed at both, 
 comparison of the stand-in's sheets with `zeues export`. Python 3 standard library only
 (plus the openssl command)."""
 import csv
+import http.client
+import threading
 import json
 import os
 import subprocess
@@ -161,3 +163,146 @@ def by_key(rows, *keys):
         assert k not in out, "key %r twice in the sheet" % (k,)
         out[k] = r
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Plant and load
+# ---------------------------------------------------------------------------------------------
+
+def demo_plant(db, spools=120):
+    r = harness.run_cli("demo", "--db", db, "--spools", spools)
+    if r.returncode != 0:
+        raise AssertionError("zeues demo failed:\n" + r.stdout + r.stderr)
+
+
+def arm_pairs(server, n):
+    """n (tag, worker id) pairs: distinct ARM-takeable spools, each with an Armador."""
+    workers = server.get("/api/workers").json["workers"]
+    arm = [w["id"] for w in workers if "Armador" in (w.get("roles") or [])]
+    spools = server.get("/api/spools/iniciar?operacion=ARM").json["spools"]
+    tags = [s["tag_spool"] for s in spools]
+    assert len(arm) >= 1 and len(tags) >= n, (len(arm), len(tags))
+    return [(tags[i], arm[i % len(arm)]) for i in range(n)]
+
+
+class Loader(threading.Thread):
+    """TOMAR -> PAUSAR cycles of one worker on one spool (ARM); every answer must be 200.
+    latencies (seconds) of each mutation are kept; stop with stop_event."""
+
+    def __init__(self, server, tag, wid, stop_event, limit=None):
+        super().__init__(daemon=True)
+        self.server, self.tag, self.wid, self.stop_event = server, tag, wid, stop_event
+        self.limit = limit
+        self.latencies = []
+        self.errors = []
+        self.done = 0
+
+    def run(self):
+        action = "tomar"
+        while not self.stop_event.is_set() and (self.limit is None or self.done < self.limit):
+            t0 = time.monotonic()
+            try:
+                r = self.server.post("/api/occupation/" + action, timeout=15,
+                                     json_body={"tag_spool": self.tag, "worker_id": self.wid,
+                                                "operacion": "ARM"})
+            except (OSError, http.client.HTTPException) as e:
+                self.errors.append(repr(e))
+                time.sleep(0.05)
+                continue
+            self.latencies.append(time.monotonic() - t0)
+            if r.status != 200:
+                self.errors.append((action, r.status, r.body[:200]))
+                time.sleep(0.05)
+                continue
+            self.done += 1
+            action = "pausar" if action == "tomar" else "tomar"
+
+
+def p99(xs):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(len(xs) * 0.99))] if xs else 0.0
+
+
+def run_load(server, pairs, stop_event=None, limit=None):
+    stop_event = stop_event or threading.Event()
+    ls = [Loader(server, t, w, stop_event, limit) for t, w in pairs]
+    for l in ls:
+        l.start()
+    return ls, stop_event
+
+
+def join_load(loaders, stop_event=None):
+    if stop_event is not None:
+        stop_event.set()
+    for l in loaders:
+        l.join(60)
+    errors = [e for l in loaders for e in l.errors]
+    return sum(l.done for l in loaders), [x for l in loaders for x in l.latencies], errors
+
+
+def assert_sheet_equals_export(tc, standin, db, sheets=SHEETS):
+    """Every sheet of the stand-in holds exactly what `zeues export` writes."""
+    dump = standin.dump()
+    exp = export_tables(db)
+    for name in sheets:
+        got = trim(dump.get(name, []))
+        want = exp[name]
+        tc.assertEqual(len(got), len(want), "%s: %d rows in the sheet, %d in the export" %
+                       (name, len(got), len(want)))
+        for i, (a, b) in enumerate(zip(got, want)):
+            tc.assertEqual(a, b, "%s row %d differs" % (name, i + 1))
+    ids = [r[0] for r in exp["Metadata"][1:]]
+    tc.assertEqual(len(ids), len(set(ids)), "an event id twice in Metadata")
+
+
+class SheetsCase(harness.CheckedTestCase):
+    """setUpClass: redis, the stand-in with an empty spreadsheet, a demo plant of SPOOLS spools,
+    `zeues sheets init`, then `zeues serve` syncing with SYNC (sync_args keywords)."""
+
+    SPOOLS = 120
+    SYNC = {}
+    START_SERVER = True
+    maxDiff = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = harness.make_tempdir("zeues-sheets-")
+        try:
+            cls.redis = harness.Redis(cls.tmp).start()
+            cls.standin = Standin(cls.tmp).start()
+            cls.db = os.path.join(cls.tmp, "zeues.db")
+            demo_plant(cls.db, cls.SPOOLS)
+            r = cli_sheets("init", cls.db, cls.standin)
+            if r.returncode != 0:
+                raise AssertionError("zeues sheets init failed:\n" + r.stdout + r.stderr)
+            cls.server = harness.Server(db=cls.db, redis_url=cls.redis.url, workdir=cls.tmp,
+                                        args=sync_args(cls.standin, **cls.SYNC))
+            if cls.START_SERVER:
+                cls.server.start()
+        except Exception:
+            cls.teardown_stack(check=False)
+            raise
+
+    @classmethod
+    def teardown_stack(cls, check=True):
+        problems = []
+        srv = getattr(cls, "server", None)
+        try:
+            if srv is not None and srv.proc is not None and srv.alive():
+                rc = srv.stop()
+                if check and rc != 0:
+                    problems.append("zeues exited %s on SIGTERM:\n%s" % (rc, srv.stderr_tail()))
+        finally:
+            for name in ("standin", "redis"):
+                o = getattr(cls, name, None)
+                if o is not None:
+                    o.stop() if name == "standin" else o.kill()
+            harness.remove_tempdir(cls.tmp)
+        if check:
+            problems += harness.take_sanitizer_findings()
+        if problems:
+            raise AssertionError("\n\n".join(problems))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.teardown_stack(check=True)

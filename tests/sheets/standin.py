@@ -36,6 +36,9 @@ Control endpoints for tests (no auth), all JSON:
   POST /control/insert_row    {"title": T, "index": i, "values": [...]} a person inserts a row
   POST /control/set_cell      {"title": T, "row": r, "col": c, "value": v}  (0-based)
   POST /control/create        {"id": ID, "sheets": [titles]}  an empty spreadsheet
+  POST /control/rename_sheet  {"title": T, "to": U}     a person renames a sheet
+  POST /control/stall_appends {"seconds": S}  an append is applied, then answered S s later
+  POST /control/drop_appends  {"count": N}    the next N appends are applied, never answered
   GET  /control/dump          {"sheets": {title: rows}} as stored (trailing blanks trimmed)
   GET  /control/stats         request counts, 429s, most requests seen in one minute
 
@@ -251,6 +254,8 @@ class State:
                       "400": 0, "503": 0, "max_per_minute": {"read": 0, "write": 0},
                       "append_rows": {}}
         self.next_sheet_id = 1000
+        self.stall_appends = 0.0
+        self.drop_appends = 0
 
     def create(self, sid, titles):
         ss = {"sheets": []}
@@ -526,7 +531,12 @@ class Handler(BaseHTTPRequestHandler):
                 ss = st.spreadsheet(sid)
                 st.count("write" if write else "read")
                 body = json.loads(raw_body) if raw_body else {}
-                return self.reply(200, self.api(method, sid, ss, rest, q, body))
+                out = self.api(method, sid, ss, rest, q, body)
+                is_append = rest.endswith(":append")
+                stall = st.stall_appends if is_append else 0
+                drop = is_append and st.drop_appends > 0
+                if drop:
+                    st.drop_appends -= 1
         except ApiError as e:
             if e.code == 400:
                 st.stats["400"] += 1
@@ -535,6 +545,13 @@ class Handler(BaseHTTPRequestHandler):
             st.stats["400"] += 1
             return self.reply(400, {"error": {"code": 400, "status": "INVALID_ARGUMENT",
                                               "message": "Invalid JSON payload received. %s" % e}})
+        # Outside the lock: the write is applied; its answer is late or never comes.
+        if drop:
+            self.close_connection = True
+            return
+        if stall:
+            time.sleep(stall)
+        return self.reply(200, out)
 
     def api(self, method, sid, ss, rest, q, body):
         st = self.state
@@ -659,6 +676,12 @@ class Handler(BaseHTTPRequestHandler):
             s.row_count += 1
         elif what == "set_cell":
             sheet(a["title"]).set(a["row"], a["col"], a["value"])
+        elif what == "rename_sheet":
+            sheet(a["title"]).title = a["to"]
+        elif what == "stall_appends":
+            st.stall_appends = float(a["seconds"])
+        elif what == "drop_appends":
+            st.drop_appends = int(a["count"])
         elif what == "create":
             st.create(sid, a.get("sheets", []))
         elif what == "dump":
