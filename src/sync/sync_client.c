@@ -97,7 +97,8 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 /* One request; *status = the HTTP status or 0 when no answer came (then e says why). The
  * body goes into resp (reset first). */
 static int http(sync_client_t *c, const char *method, const char *url, const char *ctype,
-                const char *auth, const char *body, buf_t *resp, long *status, sync_err_t *e)
+                const char *auth, const char *body, int fresh, buf_t *resp, long *status,
+                sync_err_t *e)
 {
     CURL *h = c->curl;
     curl_easy_reset(h);
@@ -125,6 +126,10 @@ static int http(sync_client_t *c, const char *method, const char *url, const cha
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    /* libcurl silently sends a request again when a kept-alive connection turns out dead
+     * before any answer; for an append (not idempotent) that would write its rows twice.
+     * A fresh connection is never retried that way. */
+    if (fresh) curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
     curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
@@ -190,7 +195,7 @@ static int token_fetch(sync_client_t *c, sync_err_t *e)
     buf_puts(&form, buf_str(&jwt));
     long status = 0;
     ret = http(c, "POST", c->key.token_uri, "application/x-www-form-urlencoded", NULL,
-               buf_str(&form), &resp, &status, e);
+               buf_str(&form), 0, &resp, &status, e);
     if (ret != SYNC_OK) goto out;
     if (status != 200) {
         error_text(&resp, status, "token", e);
@@ -253,10 +258,11 @@ static int budget_wait(sync_client_t *c, sheets_budget_t *b)
     }
 }
 
-/* One Sheets call: path after /v4/spreadsheets/{id}, query already escaped. *out gets the
+/* One Sheets call (fresh: on a new connection, for requests that must never be sent twice):
+ * path after /v4/spreadsheets/{id}, query already escaped. *out gets the
  * parsed JSON answer (new reference) when out is not NULL. */
-static int call(sync_client_t *c, int write, const char *method, const char *path,
-                json_t *body, json_t **out, sync_err_t *e)
+static int call_x(sync_client_t *c, int write, int fresh, const char *method, const char *path,
+                  json_t *body, json_t **out, sync_err_t *e)
 {
     memset(e, 0, sizeof *e);
     if (out) *out = NULL;
@@ -278,7 +284,7 @@ static int call(sync_client_t *c, int write, const char *method, const char *pat
         sheets_budget_take(write ? &c->writes : &c->reads, clock_mono_ms());
         long status = 0;
         ret = http(c, method, buf_str(&url), text ? "application/json" : NULL, c->token, text,
-                   &resp, &status, e);
+                   fresh, &resp, &status, e);
         if (ret != SYNC_OK) break;
         if (status == 401 && attempt == 0) {
             /* Refresh once (the token expired early or was revoked), then try again. */
@@ -308,6 +314,12 @@ static int call(sync_client_t *c, int write, const char *method, const char *pat
     buf_deinit(&url);
     buf_deinit(&resp);
     return ret;
+}
+
+static int call(sync_client_t *c, int write, const char *method, const char *path,
+                json_t *body, json_t **out, sync_err_t *e)
+{
+    return call_x(c, write, 0, method, path, body, out, e);
 }
 
 int sync_values_batch_get(sync_client_t *c, const char *const *ranges, size_t n, json_t **out,
@@ -358,7 +370,7 @@ int sync_values_append(sync_client_t *c, const char *range, json_t *rows, char *
     json_t *body = json_pack("{s:s,s:s,s:O}", "range", range, "majorDimension", "ROWS", "values",
                              rows);
     json_t *j = NULL;
-    int ret = call(c, 1, "POST", buf_str(&p), body, &j, e);
+    int ret = call_x(c, 1, 1, "POST", buf_str(&p), body, &j, e);
     if (ret == SYNC_OK && updated && n) {
         const char *u = json_string_value(
             json_object_get(json_object_get(j, "updates"), "updatedRange"));
