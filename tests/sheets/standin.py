@@ -25,7 +25,8 @@ parse range: ..."; a spreadsheet not shared with the caller 403 PERMISSION_DENIE
 id 404; an expired or unknown token 401 UNAUTHENTICATED.
 
 Control endpoints for tests (no auth), all JSON:
-  POST /control/outage        {"mode": "503"|"off"}      every API call answers 503 UNAVAILABLE
+  POST /control/outage        {"mode": "503"|"drop"|"off"}  every API call answers 503
+                              UNAVAILABLE, or (drop) every call, the token's too, gets no answer
   POST /control/revoke        {"revoked": true|false}    403 for the service account
   POST /control/expire_tokens {}                         every issued token stops working
   POST /control/token_lifetime {"seconds": N}
@@ -512,6 +513,9 @@ class Handler(BaseHTTPRequestHandler):
         st = self.state
         u = urllib.parse.urlsplit(self.path)
         raw_body = self.body()
+        if st.outage == "drop" and not u.path.startswith("/control/"):
+            self.close_connection = True      # unreachable: no answer at all
+            return
         try:
             with st.lock:
                 if u.path.startswith("/control/"):
