@@ -36,6 +36,9 @@ Control endpoints for tests (no auth), all JSON:
   POST /control/insert_column {"title": T, "index": i, "header": H}   a person inserts a column
   POST /control/insert_row    {"title": T, "index": i, "values": [...]} a person inserts a row
   POST /control/set_cell      {"title": T, "row": r, "col": c, "value": v}  (0-based)
+  (the person's edits above take "defer": true to land just before the client's next read,
+   i.e. between two of its cycles; an edit between a read and the write that follows it is
+   the one race the API itself cannot close, see the README)
   POST /control/create        {"id": ID, "sheets": [titles]}  an empty spreadsheet
   POST /control/rename_sheet  {"title": T, "to": U}     a person renames a sheet
   POST /control/stall_appends {"seconds": S}  an append is applied, then answered S s later
@@ -255,6 +258,7 @@ class State:
                       "400": 0, "503": 0, "max_per_minute": {"read": 0, "write": 0},
                       "append_rows": {}}
         self.next_sheet_id = 1000
+        self.deferred = []   # person's edits applied just before the next values read
         self.stall_appends = 0.0
         self.drop_appends = 0
 
@@ -569,6 +573,12 @@ class Handler(BaseHTTPRequestHandler):
                 for i, s in enumerate(ss["sheets"])]}
         if rest == ":batchUpdate" and method == "POST":
             return self.structure(sid, ss, body)
+        if rest.startswith("/values") and method == "GET":
+            # A person's edits queued with "defer": they land between two of the client's
+            # cycles, i.e. after its last write and before its next read.
+            for edit in st.deferred:
+                self.control("POST", edit[0], json.dumps(edit[1]).encode())
+            st.deferred = []
         if rest == "/values:batchGet" and method == "GET":
             return {"spreadsheetId": sid,
                     "valueRanges": [st.read_range(sid, r, render) for r in q.get("ranges", [])]}
@@ -652,6 +662,9 @@ class Handler(BaseHTTPRequestHandler):
 
         def sheet(t):
             return next(s for s in ss["sheets"] if s.title == t)
+        if a.pop("defer", False):
+            st.deferred.append((what, a))
+            return {"ok": True, "deferred": True}
         if what == "outage":
             st.outage = a["mode"]
         elif what == "revoke":
