@@ -328,6 +328,34 @@ static int read_sheets(sheets_ctx_t *ctx, cycle_t *c, sync_err_t *e)
     return SYNC_E_RETRY;
 }
 
+/* The spools and unions of the dirty tags only, in the tracked columns alone (extra cells
+ * NULL): enough for the tracking cells of rows the sheet has. A whole export (every spool,
+ * union and event of the plant) each cycle would cost a big plant a second of CPU. */
+static int load_dirty(struct store *st, const sheets_tagset_t *dirty, sheets_t *sh)
+{
+    memset(sh, 0, sizeof *sh);
+    sh->spools = xcalloc(dirty->n ? dirty->n : 1, sizeof *sh->spools);
+    zunion_t u[ZUNION_MAX];
+    size_t cap = 0;
+    for (size_t i = 0; i < dirty->n; i++) {
+        sheet_spool_t *s = &sh->spools[sh->n_spools];
+        int rc = st->ops->spool_get(st, dirty->tags[i], &s->spool);
+        if (rc == ZE_SPOOL_NO_ENCONTRADO) continue;
+        if (rc != ZE_OK) return rc;
+        sh->n_spools++;
+        size_t n = 0;
+        if ((rc = st->ops->unions_get(st, dirty->tags[i], u, &n)) != ZE_OK) return rc;
+        for (size_t k = 0; k < n; k++) {
+            if (sh->n_unions == cap) {
+                cap = cap ? cap * 2 : 64;
+                sh->unions = xrealloc(sh->unions, cap * sizeof *sh->unions);
+            }
+            sh->unions[sh->n_unions++] = (sheet_union_t){.u = u[k]};
+        }
+    }
+    return ZE_OK;
+}
+
 /* Drops the pending events the sheet already has (see sheets_metadata_confirmed). */
 static int confirm_metadata(sheets_ctx_t *ctx, cycle_t *c, evlist_t *pend,
                             sheets_push_result_t *r, sync_err_t *e)
@@ -429,8 +457,9 @@ int sheets_push_once(sheets_ctx_t *ctx, sheets_push_result_t *r, sync_err_t *e)
         goto out;
     }
     if (c.with_rows) {
-        if (sheets__dirty_tags(st, rows_cur, last, &dirty) != ZE_OK || st->ops->export(st, &c.sh) != ZE_OK) {
-            rc = sheets__store_err(e, "export");
+        if (sheets__dirty_tags(st, rows_cur, last, &dirty) != ZE_OK ||
+            load_dirty(st, &dirty, &c.sh) != ZE_OK) {
+            rc = sheets__store_err(e, "reading the changed spools");
             goto out;
         }
         sheet_codec_write_operaciones(&c.sh, &c.want_op);
@@ -440,7 +469,7 @@ int sheets_push_once(sheets_ctx_t *ctx, sheets_push_result_t *r, sync_err_t *e)
     rc = read_sheets(ctx, &c, e);
     if (rc != SYNC_OK) goto out;
     char err[300];
-    if (c.with_rows) {
+    for (int full = 0; c.with_rows && full < 2; full++) {
         if (sheets_plan_build(&sheets_spec_operaciones, &c.have_op, 0, &c.want_op,
                               sheets__is_dirty, &dirty, &pop, err, sizeof err) != ZE_OK ||
             (c.with_unions &&
@@ -450,6 +479,22 @@ int sheets_push_once(sheets_ctx_t *ctx, sheets_push_result_t *r, sync_err_t *e)
             snprintf(e->msg, sizeof e->msg, "%s", err);
             goto out;
         }
+        if (full || (!pop.n_append && !pun.n_append)) break;
+        /* A row to append needs every cell of it (the engineering ones too): plan once more
+         * from a whole export. Rare: a spool or union the sheet does not have yet. */
+        sheets_plan_deinit(&pop);
+        sheets_plan_deinit(&pun);
+        sheets_free(&c.sh);
+        sheet_table_deinit(&c.want_op);
+        sheet_table_deinit(&c.want_un);
+        if (st->ops->export(st, &c.sh) != ZE_OK) {
+            rc = sheets__store_err(e, "export");
+            goto out;
+        }
+        sheet_codec_write_operaciones(&c.sh, &c.want_op);
+        if (c.with_unions) sheet_codec_write_uniones(&c.sh, &c.want_un);
+    }
+    if (c.with_rows) {
         sheets__cells_json(&sheets_spec_operaciones, &pop, data);
         sheets__cells_json(&sheets_spec_uniones, &pun, data);
         op_rows = sheets__append_rows(&pop, &c.want_op);

@@ -35,6 +35,7 @@ Control endpoints for tests (no auth), all JSON:
   POST /control/add_sheet     {"title": T}
   POST /control/insert_column {"title": T, "index": i, "header": H}   a person inserts a column
   POST /control/insert_row    {"title": T, "index": i, "values": [...]} a person inserts a row
+  POST /control/delete_row    {"title": T, "index": i}   a person deletes a row
   POST /control/set_cell      {"title": T, "row": r, "col": c, "value": v}  (0-based)
   (the person's edits above take "defer": true to land just before the client's next read,
    i.e. between two of its cycles; an edit between a read and the write that follows it is
@@ -691,6 +692,11 @@ class Handler(BaseHTTPRequestHandler):
             s = sheet(a["title"])
             s.cells.insert(a["index"], list(a.get("values", [])))
             s.row_count += 1
+        elif what == "delete_row":
+            s = sheet(a["title"])
+            if a["index"] < len(s.cells):
+                del s.cells[a["index"]]
+            s.row_count -= 1
         elif what == "set_cell":
             sheet(a["title"]).set(a["row"], a["col"], a["value"])
         elif what == "rename_sheet":

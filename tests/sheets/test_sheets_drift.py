@@ -6,7 +6,9 @@
     engineering cell into the store; a person's edit of Ocupado_Por changes nothing in the
     store, is put back in the sheet and logged as a conflict.
   - A pull whose sheet lacks a required column stops with an error naming it and changes
-    nothing; the push goes on."""
+    nothing; the push goes on.
+  - A spool whose row a person deleted comes back whole (engineering cells too) at the next
+    change of it."""
 import os
 import sys
 import time
@@ -154,6 +156,37 @@ class Drift(sh.SheetsCase):
         sh.wait_synced(srv, 30)
         self.standin.control("set_cell", title="Operaciones", row=0, col=col,
                              value="Fecha_Materiales")
+
+
+class DeletedRow(sh.SheetsCase):
+    SPOOLS = 30
+    SYNC = {"push_ms": 150, "pull_s": 0}   # pulls only at start: the push must do it
+
+    def sheet(self, name):
+        return sh.trim(self.standin.dump()[name])
+
+    def test_deleted_row_comes_back_whole(self):
+        srv = self.server
+        sh.wait_synced(srv, 60)
+        tag, wid = sh.arm_pairs(srv, 1)[0]
+        ops = self.sheet("Operaciones")
+        tc = ops[0].index("TAG_SPOOL")
+        at = next(i for i, r in enumerate(ops) if cell(r, tc) == tag)
+        self.standin.control("delete_row", title="Operaciones", index=at)
+        self.assertFalse(any(cell(r, tc) == tag for r in self.sheet("Operaciones")))
+        loaders, _ = sh.run_load(srv, [(tag, wid)], limit=1)
+        sh.join_load(loaders)
+        sh.wait_synced(srv, 30)
+        ops = self.sheet("Operaciones")
+        rows = [r for r in ops[1:] if cell(r, tc) == tag]
+        self.assertEqual(len(rows), 1)
+        exp = sh.export_tables(self.db)["Operaciones"]
+        eh = exp[0]
+        want = next(r for r in exp[1:] if cell(r, eh.index("TAG_SPOOL")) == tag)
+        for j, hname in enumerate(ops[0]):
+            if hname in eh:
+                self.assertEqual(cell(rows[0], j), cell(want, eh.index(hname)), hname)
+        self.assertRegex(srv.stderr(), r"push: \d+ events to Metadata, \d+ cells, 1 rows appended")
 
 
 if __name__ == "__main__":
