@@ -67,8 +67,10 @@ int sheets_pending(struct store *st, int64_t now, int64_t *events, int64_t *behi
 typedef struct sheets_sync sheets_sync_t;
 
 /** Starts the worker when cfg has a key and a sheet id: NULL without them (sync off, *err
- *  empty) or when the key file cannot be used (message in err). Never talks to Google on the
- *  caller's thread. cfg and st are borrowed and must outlive the worker. */
+ *  empty). When the key file cannot be used the message is in err and the object returned
+ *  runs nothing but reports that error in health. NULL with err set only when the thread
+ *  cannot start. Never talks to Google on the caller's thread. cfg and st are borrowed and
+ *  must outlive the worker. */
 sheets_sync_t *sheets_sync_start(const config_t *cfg, struct store *st, char *err, size_t n);
 /** Stops the worker (an in-flight request ends within its timeout) and frees it. NULL ok. */
 void sheets_sync_stop(sheets_sync_t *s);

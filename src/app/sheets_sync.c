@@ -160,10 +160,13 @@ sheets_sync_t *sheets_sync_start(const config_t *cfg, struct store *st, char *er
                      .sleep_ud = s};
     s->client = sync_client_new(&o, err, n);
     if (!s->client) {
-        pthread_cond_destroy(&s->cv);
-        pthread_mutex_destroy(&s->mu);
-        free(s);
-        return NULL;
+        /* No thread: health shows the key's problem until the server is restarted with a
+         * usable key (the rest of the server runs as usual). */
+        s->state = "error";
+        s->last_err.kind = SYNC_E_CONFIG;
+        snprintf(s->last_err.msg, sizeof s->last_err.msg, "%s", err);
+        s->last_err_at = tz_now();
+        return s;
     }
     sheets_ctx_init(&s->ctx, s->client, st);
     s->state = "starting";
@@ -187,7 +190,7 @@ void sheets_sync_stop(sheets_sync_t *s)
     s->stop = 1;
     pthread_cond_broadcast(&s->cv);
     pthread_mutex_unlock(&s->mu);
-    pthread_join(s->thread, NULL);
+    if (s->client) pthread_join(s->thread, NULL);
     sync_client_free(s->client);
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);
@@ -219,7 +222,8 @@ json_t *sheets_sync_health(sheets_sync_t *s, struct store *st, int64_t now)
     pthread_mutex_lock(&s->mu);
     json_object_set_new(o, "state", json_string(s->state));
     json_object_set_new(o, "sheet_id", json_string(s->cfg->sheet_id));
-    json_object_set_new(o, "service_account", json_string(sync_client_email(s->client)));
+    json_object_set_new(o, "service_account",
+                        json_string(s->client ? sync_client_email(s->client) : ""));
     json_object_set_new(o, "last_push_at", iso_or_null(last_push));
     json_object_set_new(o, "last_pull_at", iso_or_null(last_pull));
     json_object_set_new(o, "events_pending", store_ok ? json_integer(pending) : json_null());

@@ -112,7 +112,7 @@ int cli_serve(int argc, char **argv)
     /* Published with a release store: request threads are already running (and read it with
      * an acquire load, see handlers/health.c). */
     sheets_sync_t *sheets = sheets_sync_start(&cfg, st, err, sizeof err);
-    if (!sheets && err[0]) LOG_ERROR("%s; serving without the spreadsheet sync", err);
+    if (err[0]) LOG_ERROR("%s; serving without the spreadsheet sync", err);
     __atomic_store_n(&app.sheets, sheets, __ATOMIC_RELEASE);
     printf("zeues: listening on http://%s:%d (store %s %s, redis %s:%d, tz %s, instance %s)\n",
            cfg.bind, server_port(srv), st->ops->name, where, rpool_host(redis), rpool_port(redis),

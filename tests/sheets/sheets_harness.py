@@ -19,7 +19,7 @@ SHEET_ID = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-standin"
 SHEETS = ("Operaciones", "Trabajadores", "Roles", "Uniones", "Metadata")
 
 
-def make_key(d, token_port):
+def make_key(d, token_port, name="key.json"):
     """A service-account JSON key whose token_uri points at the stand-in."""
     pem = subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
                           "rsa_keygen_bits:2048"], stdout=subprocess.PIPE, check=True,
@@ -31,7 +31,7 @@ def make_key(d, token_port):
            "auth_uri": "https://accounts.google.com/o/oauth2/auth",
            "token_uri": "http://127.0.0.1:%d/token" % token_port,
            "universe_domain": "googleapis.com"}
-    path = os.path.join(d, "key.json")
+    path = os.path.join(d, name)
     with open(path, "w") as f:
         json.dump(key, f)
     return path

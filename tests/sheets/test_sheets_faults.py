@@ -6,7 +6,9 @@
   - start-up with Google unreachable: the server starts and serves;
   - expired tokens (401: refreshed once) and short-lived tokens (refreshed ahead of expiry);
   - a revoked share (403) and a renamed sheet (400 Unable to parse range): a clear error in
-    health, one attempt per backoff maximum (no retry storm), recovery when fixed."""
+    health, one attempt per backoff maximum (no retry storm), recovery when fixed;
+  - a key the token endpoint refuses (invalid_grant) and a key file without token_uri: the
+    server serves and health says why the sheet is not synced."""
 import os
 import sys
 import time
@@ -128,6 +130,41 @@ class Faults(sh.SheetsCase):
         self.assertEqual(h["last_error_http"], 0, h)
         self.assertGreater(h["events_pending"], 0, h)
         self.standin.control("outage", mode="off")
+        sh.wait_synced(srv, 60)
+        sh.assert_sheet_equals_export(self, self.standin, self.db)
+
+    def test_5_refused_and_unusable_keys(self):
+        import json
+        srv = self.server
+        with open(self.standin.key) as f:
+            good = json.load(f)
+        other = sh.make_key(self.tmp, self.standin.port, "other.json")  # unknown to Google
+        with open(other) as f:
+            wrong = dict(good, private_key=json.load(f)["private_key"])
+        broken = {k: v for k, v in good.items() if k != "token_uri"}
+        paths = {}
+        for name, key in (("wrong", wrong), ("broken", broken)):
+            paths[name] = os.path.join(self.tmp, name + ".json")
+            with open(paths[name], "w") as f:
+                json.dump(key, f)
+        sync = list(srv.args)
+        try:
+            for name, text, http in (("wrong", "Invalid JWT Signature.", 400),
+                                     ("broken", "no token_uri field", None)):
+                srv.stop()
+                srv.args = [paths[name] if a == self.standin.key else a for a in sync]
+                srv.start()
+                self.load(2, 2)               # the tablets do not care
+                h = sh.wait_for(lambda: (lambda x: x if x["state"] == "error" else None)(
+                    sh.health_sheets(srv)), 20, what="health to report the key")
+                self.assertIn(text, h["last_error"], h)
+                if http:
+                    self.assertEqual(h["last_error_http"], http, h)
+                    self.assertIn("invalid_grant", h["last_error"], h)
+        finally:
+            srv.stop()
+            srv.args = sync
+            srv.start()
         sh.wait_synced(srv, 60)
         sh.assert_sheet_equals_export(self, self.standin, self.db)
 
