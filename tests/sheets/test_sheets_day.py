@@ -33,6 +33,20 @@ class DayOfWork(sh.SheetsCase):
         self.assertLessEqual(st["max_per_minute"]["read"], 60, st)
         # Batched: 3000 events in far fewer appends than events.
         self.assertLess(st["write"], 200, st)
+        r = sh.cli_sheets("status", self.db, self.standin)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("events pending: 0 ", r.stdout)
+        self.assertIn("spreadsheet: reachable, sheets: Operaciones Trabajadores Roles Uniones "
+                      "Metadata", r.stdout)
+
+    def test_key_without_sheet_id_is_refused_by_name(self):
+        r = sh.harness.run_cli("serve", "--port", "0", "--db", self.db, "--sheets-key",
+                               self.standin.key)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("--sheets-key needs --sheet-id", r.stderr)
+        r = sh.harness.run_cli("sheets", "resync", "--db", self.db)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("status, push, pull or init", r.stderr)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
   - expired tokens (401: refreshed once) and short-lived tokens (refreshed ahead of expiry);
   - a revoked share (403) and a renamed sheet (400 Unable to parse range): a clear error in
     health, one attempt per backoff maximum (no retry storm), recovery when fixed;
+  - Google's quota exhausted by someone else (429 RESOURCE_EXHAUSTED): backoff, recovery;
   - a key the token endpoint refuses (invalid_grant) and a key file without token_uri: the
     server serves and health says why the sheet is not synced."""
 import os
@@ -165,6 +166,25 @@ class Faults(sh.SheetsCase):
             srv.stop()
             srv.args = sync
             srv.start()
+        sh.wait_synced(srv, 60)
+        sh.assert_sheet_equals_export(self, self.standin, self.db)
+
+    def test_6_quota_exhausted(self):
+        srv = self.server
+        sh.wait_synced(srv, 60)
+        # Another user of the project's quota leaves us 1 write this minute: Google's 429.
+        self.standin.control("quota", reads=60, writes=1)
+        s0 = self.standin.stats()
+        self.load(2, 6)
+        h = sh.wait_for(lambda: (lambda x: x if x["last_error_http"] == 429 else None)(
+            sh.health_sheets(srv)), 30, what="health to report the 429")
+        self.assertEqual(h["state"], "retrying", h)
+        self.assertIn("RESOURCE_EXHAUSTED", h["last_error"], h)
+        self.assertIn("Quota exceeded for quota metric 'Write requests'", h["last_error"], h)
+        time.sleep(4)
+        s1 = self.standin.stats()
+        self.assertLessEqual(s1["429"] - s0["429"], 5, s1)   # backing off, not hammering
+        self.standin.control("quota", reads=60, writes=60)
         sh.wait_synced(srv, 60)
         sh.assert_sheet_equals_export(self, self.standin, self.db)
 
