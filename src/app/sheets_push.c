@@ -18,7 +18,8 @@
 #include "util/tz.h"
 
 #define LOG_MODULE "sheets"
-#define MAX_BATCH_EVENTS 2000 /* Metadata rows per cycle: one append, well under 2 MB */
+#define MAX_BATCH_EVENTS 1000 /* Metadata rows per cycle: one append of ~300 KB; the events
+                                 are held in memory meanwhile (3.6 KB each) */
 #define APPEND_ROWS 2000      /* rows per append request */
 
 void sheets_ctx_init(sheets_ctx_t *ctx, sync_client_t *client, struct store *st)
