@@ -4,11 +4,12 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libhiredis-dev
-      libsqlite3-dev zlib1g-dev libsodium-dev libpq-dev redis-server tzdata ca-certificates curl
-      wrk)
+      libsqlite3-dev zlib1g-dev libsodium-dev libpq-dev libcurl4-openssl-dev libssl-dev
+      redis-server tzdata ca-certificates curl wrk)
 # The PostgreSQL server (initdb, pg_ctl, psql) and HAProxy: the tests start their own.
+# openssl: the Sheets stand-in's test keys.
 if [[ "${1:-}" == "--test" ]]; then
-  pkgs+=(libcmocka-dev python3 chromium clang libclang-rt-14-dev postgresql haproxy)
+  pkgs+=(libcmocka-dev python3 openssl chromium clang libclang-rt-14-dev postgresql haproxy)
 fi
 
 missing=()

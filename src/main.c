@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "store/store.h"
+#include "sync/sync.h"
 #include "util/tz.h"
 
 static void usage(FILE *out)
@@ -24,6 +25,8 @@ static void usage(FILE *out)
             "  zeues backup --db FILE --to COPY                a consistent copy, also while serving\n"
             "  zeues migrate --from sqlite:///F.db --to postgres://U@H:P/DB [--force]\n"
             "                                                  copy a SQLite store into an empty PostgreSQL one\n"
+            "  zeues sheets status|push|pull|init --sheets-key KEY --sheet-id ID [--db FILE]\n"
+            "                                                  the Google spreadsheet by hand\n"
             "Every --db FILE may be given as --store URL (sqlite:///path/to/file.db or\n"
             "postgres://user@host:port/db); the environment variables ZEUES_DB and ZEUES_STORE\n"
             "set the default.\n");
@@ -74,6 +77,11 @@ int main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *cmd = argv[1];
+    /* libcurl's process-wide set-up, before any thread exists (only the sync uses it). */
+    if (sync_global_init() != 0) {
+        fprintf(stderr, "zeues: libcurl cannot start\n");
+        return 1;
+    }
     if (strcmp(cmd, "serve") == 0) return cli_serve(argc - 2, argv + 2);
     if (strcmp(cmd, "migrate") == 0) {
         const char *from = NULL, *to = NULL;
@@ -88,6 +96,14 @@ int main(int argc, char **argv)
             }
         }
         return cli_migrate(from, to, force);
+    }
+    if (strcmp(cmd, "sheets") == 0) {
+        const char *a = argc >= 3 ? argv[2] : "";
+        if (strcmp(a, "status") && strcmp(a, "push") && strcmp(a, "pull") && strcmp(a, "init")) {
+            fprintf(stderr, "zeues sheets: status, push, pull or init\n");
+            return 2;
+        }
+        return cli_sheets(a, argc - 3, argv + 3);
     }
 
     /* Supervisor commands take the TAG right after the command. */

@@ -2,7 +2,9 @@
  * ZEUES-C wall dashboard (dashboard.html): who holds which spool, for how long, the PD done
  * today per operation, plus counts per state. Initial state from /api/dashboard/occupied,
  * /api/dashboard/pd-hoy and /api/dashboard/summary; SSE `spool_update` events are applied at
- * once, then all three are refetched (debounced).
+ * once, then all three are refetched (debounced). A badge shows when the office's Google
+ * spreadsheet is more than SHEET_BEHIND_S behind (or its sync needs a person), from the
+ * `sheets` object of /api/health, polled every minute.
  */
 (function () {
   'use strict';
@@ -12,6 +14,7 @@
   const ENDS = new Set(['PAUSAR', 'COMPLETAR', 'CANCELAR', 'PAUSAR_REPARACION', 'COMPLETAR_REPARACION',
     'CANCELAR_REPARACION', 'COMPLETAR_METROLOGIA']);
   const LONG_MS = 4 * 3600 * 1000;
+  const SHEET_BEHIND_S = 180;
   const LABELS = {
     pendiente: 'Pendiente', en_progreso: 'En progreso', pausado: 'Pausado', completado: 'Completado',
     ocupados: 'Ocupados', ocupado: 'Ocupados', disponibles: 'Disponibles', total: 'Total', total_spools: 'Total spools',
@@ -204,6 +207,29 @@
     pdEl.hidden = false;
   }
 
+  /* ---------- the office's spreadsheet ---------- */
+
+  const sheetBadge = document.getElementById('sheet-badge');
+  async function loadSheet() {
+    const r = await api('/api/health');
+    const s = r.ok && r.data && typeof r.data.sheets === 'object' ? r.data.sheets : null;
+    if (!s || s.state === 'off') {
+      sheetBadge.hidden = true;
+      return;
+    }
+    const behind = Number(s.behind_seconds) || 0;
+    if (s.state === 'error') {
+      sheetBadge.textContent = 'Planilla sin sincronizar: ' + (s.last_error || 'error');
+    } else if (behind > SHEET_BEHIND_S) {
+      sheetBadge.textContent = 'Planilla atrasada ' + fmtDuration(behind * 1000) +
+        ' (' + (s.events_pending || 0) + ' eventos)';
+    } else {
+      sheetBadge.hidden = true;
+      return;
+    }
+    sheetBadge.hidden = false;
+  }
+
   /* ---------- live ---------- */
 
   function apply(ev) {
@@ -243,6 +269,8 @@
   loadOccupied();
   loadSummary();
   loadPd();
+  loadSheet();
+  setInterval(loadSheet, 60000);
   clock();
   setInterval(clock, 10000);
   setInterval(tickAges, 30000);

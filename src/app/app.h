@@ -14,6 +14,7 @@ struct rpool;
 struct locks;
 struct notify;
 struct orphans;
+struct sheets_sync;
 
 /** Unix seconds now. */
 typedef int64_t (*app_clock_fn)(void);
@@ -27,6 +28,7 @@ typedef struct app {
     struct locks *locks;      /* per-spool locks; NULL: every lock-taking change answers 503 */
     struct notify *notify;    /* committed-event fan-out; NULL: nobody is told */
     struct orphans *orphans;  /* lock values a timed-out request may have left; may be NULL */
+    struct sheets_sync *sheets; /* the Google Sheets sync (app/sheets.h); NULL when off */
     app_clock_fn now;         /* NULL: the system clock (tz_now) */
     app_id_fn new_id;         /* NULL: uuid4 */
     /* Origin of this process's lock tokens (see redis/rlock.h): the instance is stable across

@@ -27,6 +27,9 @@ int cli_backup(struct store *st, const char *to);
 /** Copies the SQLite store from into the empty PostgreSQL store to (force: replace what it
  *  holds). 0, 1 (failed) or 2 (refused: usage, or a target that is not empty). */
 int cli_migrate(const char *from, const char *to, int force);
+/** `zeues sheets ACTION [serve options]`: status, push, pull or init against the Google
+ *  spreadsheet (app/sheets.h). Exit code. */
+int cli_sheets(const char *action, int argc, char **argv);
 /** Prints the spool's full audit trail. */
 int cli_log(struct store *st, const char *tag);
 

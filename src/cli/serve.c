@@ -9,6 +9,7 @@
 #include "app/app.h"
 #include "app/auth.h"
 #include "app/notify.h"
+#include "app/sheets.h"
 #include "cli/cli.h"
 #include "http/list_cache.h"
 #include "http/server.h"
@@ -109,6 +110,13 @@ int cli_serve(int argc, char **argv)
     /* Only once the port is ours: an instance that fails to start must not touch the locks of
      * the one that holds the port (both would have the same instance id). */
     recon = reconciler_start(&renv, RECONCILE_INTERVAL_MS);
+    /* The spreadsheet sync talks to Google on its own thread only: serving never waits for
+     * it. A key file that cannot be used is reported and the server runs without the sync. */
+    /* Published with a release store: request threads are already running (and read it with
+     * an acquire load, see handlers/health.c). */
+    sheets_sync_t *sheets = sheets_sync_start(&cfg, st, err, sizeof err);
+    if (err[0]) LOG_ERROR("%s; serving without the spreadsheet sync", err);
+    __atomic_store_n(&app.sheets, sheets, __ATOMIC_RELEASE);
     printf("zeues: listening on http://%s:%d (store %s %s, redis %s:%d, tz %s, instance %s)\n",
            cfg.bind, server_port(srv), st->ops->name, where, rpool_host(redis), rpool_port(redis),
            cfg.timezone, app.instance);
@@ -130,6 +138,7 @@ int cli_serve(int argc, char **argv)
      * freed below, after the server, so a request still running never sees it freed. */
     sse_hub_stop(env.hub);
     server_stop(srv);
+    sheets_sync_stop(app.sheets);
     rc = 0;
 stop_live:
     reconciler_stop(recon);

@@ -226,6 +226,13 @@ struct store_ops {
     /** Visits every device in the order they were created. */
     int (*device_foreach)(store_t *st, device_visit_fn fn, void *ud);
 
+    /* ---- spreadsheet sync state (src/sync): a few named integers, e.g. the cursor "up to
+     * event seq N is in the Metadata sheet". Durable like a commit; no generation change. ---- */
+    /** The value stored under name into *out; ZE_OK and *out = 0 when none was ever stored. */
+    int (*sync_get)(store_t *st, const char *name, int64_t *out);
+    /** Stores value under name (replacing any previous value), durably, in one transaction. */
+    int (*sync_put)(store_t *st, const char *name, int64_t value);
+
     /* ---- operations ---- */
     /** Writes a consistent copy of the whole store, taken at one moment while others keep
      *  writing, to the file `to` (replaced whole, never left half-written), synced. NULL for a

@@ -480,6 +480,8 @@ static const struct store_ops pg_ops = {
     .device_touch = store_pg__device_touch,
     .device_revoke = store_pg__device_revoke,
     .device_foreach = store_pg__device_foreach,
+    .sync_get = store_pg__sync_get,
+    .sync_put = store_pg__sync_put,
 };
 
 /* Connection settings every connection gets unless the URL sets them itself: nothing may hang

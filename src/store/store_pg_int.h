@@ -164,6 +164,9 @@ int store_pg__spool_commit(store_t *st, spool_t *s, int64_t expected_version, ev
 
 /* store_pg_bulk.c */
 int store_pg__import(store_t *st, const sheets_t *in, char *err, size_t errlen);
+/* store_pg_sync.c */
+int store_pg__sync_get(store_t *st, const char *name, int64_t *out);
+int store_pg__sync_put(store_t *st, const char *name, int64_t value);
 int store_pg__export(store_t *st, sheets_t *out);
 
 /* Helpers of the bulk paths (store_pg_bulk.c), shared with store_pg_bulk_unions.c; they run

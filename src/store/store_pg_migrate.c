@@ -44,6 +44,7 @@ static const struct table {
      "id, name, created_at, code_hash, code_expires, token_hash, enrolled_at, last_seen,"
      " revoked_at",
      "id", ""},
+    {"sync_state", "name, value", "name", ""},
 };
 #define N_TABLES (sizeof tables / sizeof tables[0])
 
@@ -143,7 +144,7 @@ static int64_t pg_rows(pgc_t *c)
 static int drop_all(pgc_t *c, char *err, size_t errlen)
 {
     static const char *const sql =
-        "DROP TABLE IF EXISTS uniones, devices, snapshots, audit, tracked, events, counters,"
+        "DROP TABLE IF EXISTS sync_state, uniones, devices, snapshots, audit, tracked, events, counters,"
         " roles, workers, sheet_headers, spools, zeues_schema CASCADE;"
         " DROP FUNCTION IF EXISTS zeues_append_only()";
     PGresult *r = PQexec(c->pg, sql);

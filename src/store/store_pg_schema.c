@@ -14,7 +14,7 @@
 #include "util/log.h"
 
 #define LOG_MODULE "store"
-#define PG_SCHEMA_VERSION 1
+#define PG_SCHEMA_VERSION 2
 #define PG_MIGRATE_LOCK "7215017" /* pg_advisory_xact_lock key of the migration */
 
 /* v1: what SQLite's versions 1-4 built, in one step. */
@@ -112,7 +112,13 @@ static const char *const schema_v1[] = {
     NULL,
 };
 
-static const char *const *const steps[PG_SCHEMA_VERSION] = {schema_v1};
+/* v2, spreadsheet sync: the named integers of store.h sync_get / sync_put (SQLite v5). */
+static const char *const schema_v2[] = {
+    "CREATE TABLE sync_state(name TEXT PRIMARY KEY, value BIGINT NOT NULL)",
+    NULL,
+};
+
+static const char *const *const steps[PG_SCHEMA_VERSION] = {schema_v1, schema_v2};
 
 static int fail(pgc_t *c, char *err, size_t errlen, const char *what)
 {

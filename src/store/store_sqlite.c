@@ -437,6 +437,8 @@ static const struct store_ops sqlite_ops = {
     .device_revoke = store_sqlite__device_revoke,
     .device_foreach = store_sqlite__device_foreach,
     .backup = store_sqlite__backup,
+    .sync_get = store_sqlite__sync_get,
+    .sync_put = store_sqlite__sync_put,
 };
 
 static void on_thread_exit(void *p)

@@ -194,6 +194,10 @@ int store_sqlite__device_touch(store_t *st, int64_t id, int64_t now);
 int store_sqlite__device_revoke(store_t *st, const char *name, int64_t now);
 int store_sqlite__device_foreach(store_t *st, device_visit_fn fn, void *ud);
 
+/* store_sqlite_sync.c */
+int store_sqlite__sync_get(store_t *st, const char *name, int64_t *out);
+int store_sqlite__sync_put(store_t *st, const char *name, int64_t value);
+
 /* store_sqlite_rows.c */
 int store_sqlite__worker_get(store_t *st, int64_t id, worker_t *out);
 int store_sqlite__worker_foreach(store_t *st, worker_visit_fn fn, void *ud);

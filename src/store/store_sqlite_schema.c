@@ -14,7 +14,7 @@
 #include "util/log.h"
 
 #define LOG_MODULE "store"
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 
 static const char *const schema_v1 =
     "CREATE TABLE IF NOT EXISTS spools("
@@ -124,6 +124,11 @@ static const char *const schema_v4 =
     " code_hash TEXT UNIQUE, code_expires INTEGER NOT NULL DEFAULT 0,"
     " token_hash TEXT UNIQUE, enrolled_at INTEGER NOT NULL DEFAULT 0,"
     " last_seen INTEGER NOT NULL DEFAULT 0, revoked_at INTEGER NOT NULL DEFAULT 0);";
+
+/* v5, spreadsheet sync: named integers the sync worker keeps (its cursors), see store.h
+ * sync_get / sync_put. */
+static const char *const schema_v5 =
+    "CREATE TABLE sync_state(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;";
 
 /* ------------------------------------------------------------------------------------------ */
 /* v2 -> v3: the v4 cells of Operaciones move from extra into their typed columns              */
@@ -273,8 +278,9 @@ int store_sqlite__migrate(sqlite3 *db, char *err, size_t errlen)
     if (version < 3 && (store_sqlite__exec(db, schema_v3) != ZE_OK || move_v4_cells(db) != ZE_OK))
         goto fail_rollback;
     if (version < 4 && store_sqlite__exec(db, schema_v4) != ZE_OK) goto fail_rollback;
-    if (store_sqlite__exec(db, "PRAGMA user_version = 4; COMMIT") != ZE_OK) goto fail_rollback;
-    if (version > 0) LOG_INFO("database schema migrated from version %d to 4", version);
+    if (version < 5 && store_sqlite__exec(db, schema_v5) != ZE_OK) goto fail_rollback;
+    if (store_sqlite__exec(db, "PRAGMA user_version = 5; COMMIT") != ZE_OK) goto fail_rollback;
+    if (version > 0) LOG_INFO("database schema migrated from version %d to 5", version);
     return ZE_OK;
 fail_rollback:
     snprintf(err, errlen, "cannot create schema: %s", sqlite3_errmsg(db));

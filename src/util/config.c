@@ -68,6 +68,24 @@ static const cfg_row_t rows[] = {
             "v5 or v3: the tablet app whose meaning wins where a shared route contradicts"),
     STR_ROW("auth", "ZEUES_AUTH", "off", auth,
             "off or devices: off lets anyone call the API; devices needs an enrolled tablet"),
+    STR_ROW("sheets-key", "ZEUES_SHEETS_KEY", "", sheets_key,
+            "Google service-account JSON key file (with --sheet-id: keeps the spreadsheet in sync)"),
+    STR_ROW("sheet-id", "ZEUES_SHEET_ID", "", sheet_id, "id of the Google spreadsheet to keep in sync"),
+    STR_ROW("sheets-api-url", "ZEUES_SHEETS_API_URL", "https://sheets.googleapis.com",
+            sheets_api_url, "Sheets API base URL (the token URL is the key file's token_uri)"),
+    INT_ROW("sheets-writes-per-min", "ZEUES_SHEETS_WRITES_PER_MIN", "60", sheets_writes_per_min,
+            1, 1200, "write requests a minute the sync may send (Google: 60 per service account)"),
+    INT_ROW("sheets-reads-per-min", "ZEUES_SHEETS_READS_PER_MIN", "60", sheets_reads_per_min, 1,
+            1200, "read requests a minute the sync may send (Google: 60 per service account)"),
+    INT_ROW("sheets-push-interval-ms", "ZEUES_SHEETS_PUSH_INTERVAL_MS", "2000",
+            sheets_push_interval_ms, 50, 600000,
+            "pause between push cycles (changes in between go in one batch)"),
+    INT_ROW("sheets-pull-interval", "ZEUES_SHEETS_PULL_INTERVAL", "300", sheets_pull_interval, 0,
+            86400, "seconds between reads of the spreadsheet into the store (0 = only at start)"),
+    INT_ROW("sheets-backoff-max-ms", "ZEUES_SHEETS_BACKOFF_MAX_MS", "32000", sheets_backoff_max_ms,
+            100, 3600000, "longest wait between retries when Google refuses or is away"),
+    INT_ROW("sheets-timeout-ms", "ZEUES_SHEETS_TIMEOUT_MS", "30000", sheets_timeout_ms, 100,
+            600000, "timeout of one request to Google"),
 };
 #define NROWS (sizeof rows / sizeof rows[0])
 
@@ -135,6 +153,12 @@ int config_load(config_t *cfg, int argc, char **argv, char *err, size_t errlen)
         }
         snprintf(source, sizeof source, "option --%s", r->flag);
         if (set_value(cfg, r, val, source, err, errlen)) return -1;
+    }
+    if (!cfg->sheets_key[0] != !cfg->sheet_id[0]) {
+        snprintf(err, errlen, "%s", cfg->sheets_key[0]
+                                        ? "--sheets-key needs --sheet-id (ZEUES_SHEET_ID)"
+                                        : "--sheet-id needs --sheets-key (ZEUES_SHEETS_KEY)");
+        return -1;
     }
     if (strcmp(cfg->compat, "v3") != 0 && strcmp(cfg->compat, "v5") != 0) {
         snprintf(err, errlen, "ZEUES_COMPAT / --compat: '%s' is not v3 or v5", cfg->compat);

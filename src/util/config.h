@@ -29,6 +29,16 @@ typedef struct config {
     char log_format[8];   /* "text" (default) or "json" */
     char compat[8];       /* "v5" (default) or "v3": which app a contradicting route serves */
     char auth[16];        /* "off" (default) or "devices": who may call the API (core/access.h) */
+    /* Google Sheets sync (app/sheets.h): off unless both the key and the sheet id are set. */
+    char sheets_key[512];      /* service-account JSON key file */
+    char sheet_id[256];        /* spreadsheet id */
+    char sheets_api_url[256];  /* Sheets API base URL */
+    int sheets_writes_per_min; /* write requests a minute (Google's per-user quota: 60) */
+    int sheets_reads_per_min;  /* read requests a minute (Google's per-user quota: 60) */
+    int sheets_push_interval_ms; /* pause between push cycles */
+    int sheets_pull_interval;  /* seconds between scheduled pulls; 0 = only at start */
+    int sheets_backoff_max_ms; /* longest wait between retries (truncated backoff) */
+    int sheets_timeout_ms;     /* whole-request timeout of one Google call */
 } config_t;
 
 /**

@@ -87,4 +87,13 @@ void device_revocation_and_names(void **state);
                                     setup, teardown),                                         \
         cmocka_unit_test_setup_teardown(device_revocation_and_names, setup, teardown)
 
+/* contract_sync.c */
+void sync_state_reads_zero_then_what_was_put(void **state);
+void sync_state_is_shared_and_survives_reopen(void **state);
+
+#define CONTRACT_SYNC_TESTS                                                                   \
+    cmocka_unit_test_setup_teardown(sync_state_reads_zero_then_what_was_put, setup, teardown), \
+        cmocka_unit_test_setup_teardown(sync_state_is_shared_and_survives_reopen, setup,      \
+                                        teardown)
+
 #endif

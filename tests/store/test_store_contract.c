@@ -4,7 +4,8 @@
  * and several cases open a second handle on the same data, as a second server instance or a
  * supervisor command would. This file holds the spool and event cases and main;
  * contract_unions.c the unions, the general commit and Notas, contract_supervisor.c the
- * tracked list, audit book and snapshots, contract_devices.c the enrolled devices (helpers
+ * tracked list, audit book and snapshots, contract_devices.c the enrolled devices,
+ * contract_sync.c the spreadsheet sync state (helpers
  * shared through contract.h). */
 #include <pthread.h>
 #include <setjmp.h>
@@ -403,6 +404,7 @@ int main(void)
         CONTRACT_UNIONS_TESTS,
         CONTRACT_SUPERVISOR_TESTS,
         CONTRACT_DEVICES_TESTS,
+        CONTRACT_SYNC_TESTS,
     };
     const char *only = getenv("ZEUES_STORE_BACKEND"); /* run one row: ctest store.<name> */
     int failed = 0, ran = 0;

@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "app/auth.h"
+#include "app/sheets.h"
 #include "core/errors.h"
 #include "http/handlers/handlers.h"
 #include "redis/redis.h"
@@ -61,6 +62,9 @@ int h_health(req_t *r)
     json_object_set_new(o, "store_stats", stats_json(&stats));
     json_object_set_new(o, "redis", json_string(redis));
     json_object_set_new(o, "uptime_seconds", json_integer(r->now - app->started_at));
+    /* The office's spreadsheet: how far behind the store it is (app/sheets.h). */
+    json_object_set_new(o, "sheets", sheets_sync_health(__atomic_load_n(&app->sheets, __ATOMIC_ACQUIRE),
+                                                         app->store, r->now));
     json_object_set_new(o, "auth", json_string(access_mode_name(auth_mode(app))));
     return reply_json(r, 200, o);
 }

@@ -1,0 +1,32 @@
+/* What app/sheets_push.c, sheets_pull.c and sheets_sync.c share. */
+#ifndef ZEUES_APP_SHEETS_INT_H
+#define ZEUES_APP_SHEETS_INT_H
+#include <jansson.h>
+#include <stdint.h>
+
+#include "app/sheets.h"
+#include "core/sheets_plan.h"
+
+/** Fills e as a store failure (retry later) naming what failed; returns SYNC_E_RETRY. */
+int sheets__store_err(sync_err_t *e, const char *what);
+/** Appends to data (a JSON array) one ValueRange per row of p's cells: the row's span from
+ *  its first to its last cell, null between (cells left as they are). */
+void sheets__cells_json(const sheets_spec_t *spec, const sheets_plan_t *p, json_t *data);
+/** The rows p appends, laid out in the sheet's columns (new reference). */
+json_t *sheets__append_rows(const sheets_plan_t *p, const sheet_table_t *want);
+/** values:append of rows (borrowed; nothing sent when empty) after the table of title. */
+int sheets__append(sheets_ctx_t *ctx, const char *title, json_t *rows, sync_err_t *e);
+/** The tags of events with after < seq, read until at least last: sorted, unique; upto is
+ *  the seq of the last event read (after when none). */
+typedef struct sheets_tagset {
+    char **tags;
+    size_t n, cap;
+    int64_t upto;
+} sheets_tagset_t;
+struct store;
+int sheets__dirty_tags(struct store *st, int64_t after, int64_t last, sheets_tagset_t *t);
+void sheets__tagset_free(sheets_tagset_t *t);
+/** sheets_dirty_fn over a sorted tag set (the tag part of a key before '\x1f'). */
+int sheets__is_dirty(void *ud, const char *key);
+
+#endif
