@@ -6,7 +6,8 @@
  *      row that fails spool_check, ZE_SPOOL_NO_ENCONTRADO / ZE_WORKER_NO_ENCONTRADO for absent
  *      rows, ZE_VERSION_CONFLICT for a lost compare-and-set, ZE_STORE_UNAVAILABLE for any I/O
  *      failure; for devices ZE_DEVICE_NO_ENCONTRADO (no such device or pending code) and
- *      ZE_DEVICE_EXISTS (an enrolled device has the name). Nothing else.
+ *      ZE_DEVICE_EXISTS (an enrolled device has the name); for supervisors and their sessions
+ *      ZE_NOT_FOUND (no such account, or no live session). Nothing else.
  *   2. Threads. A store may be used from any thread at once, and by several processes (several
  *      server instances, a supervisor command) on the same data.
  *   3. Atomicity. spool_commit writes the spool's tracked fields and its audit events in one
@@ -25,8 +26,8 @@
  *      the process and a power loss. Concurrent commits may share one transaction and one
  *      sync (group commit); each keeps its own compare-and-set and its own outcome.
  *   8. Append-only audit. No function edits or deletes an event.
- *   9. Generation. generation() changes with every committed write by any process (device
- *      writes excepted: no cached answer is derived from them). */
+ *   9. Generation. generation() changes with every committed write by any process (device,
+ *      supervisor and session writes excepted: no cached answer is derived from them). */
 #ifndef ZEUES_STORE_STORE_H
 #define ZEUES_STORE_STORE_H
 #include <stddef.h>
@@ -80,7 +81,18 @@ typedef struct device {
     int64_t last_seen;    /* 0 = never */
     int64_t revoked_at;   /* 0 = not revoked */
 } device_t;
+#define STORE_PWHASH_MAX 128 /* a password hash text with its NUL */
 #define STORE_HASH_HEX 65 /* a 32-byte hash as lower-case hex, with its NUL */
+
+/** A supervisor account. pw_hash is the text of a password hash made for the purpose (the app
+ *  layer writes libsodium's crypto_pwhash_str: Argon2id with its salt and parameters); the
+ *  store keeps it verbatim and never sees a password. */
+typedef struct supervisor {
+    int64_t id;
+    char name[ACCESS_DEVICE_NAME_MAX + 1];
+    char pw_hash[STORE_PWHASH_MAX];
+    int64_t created_at, updated_at; /* unix seconds; updated_at: the last password change */
+} supervisor_t;
 
 /** Everything one state change writes, in one transaction (see commit below). */
 typedef struct store_change {
@@ -224,6 +236,29 @@ struct store_ops {
     int (*device_revoke)(store_t *st, const char *name, int64_t now);
     /** Visits every device in the order they were created. */
     int (*device_foreach)(store_t *st, device_visit_fn fn, void *ud);
+
+    /* ---- supervisors and their sign-in sessions (secrets arrive hashed, see supervisor_t;
+     *      tokens as STORE_HASH_HEX text). Five operations, each one statement or one short
+     *      transaction: a backend needs two tables, names unique, tokens primary keys. ---- */
+    /** Creates supervisor name with pw_hash (created_at = updated_at = now), or, when the name
+     *  exists, replaces its password hash (updated_at = now) and ends all its sessions, in one
+     *  transaction. *created = 1 when the account is new, 0 when its password was replaced. */
+    int (*supervisor_put)(store_t *st, const char *name, const char *pw_hash, int64_t now,
+                          int *created);
+    /** The supervisor named name into *out; ZE_NOT_FOUND when none. */
+    int (*supervisor_get)(store_t *st, const char *name, supervisor_t *out);
+    /** Stores a session: token_hash signs supervisor_id in while now < expires_at. Sessions
+     *  that expired before now are deleted in the same transaction (so the table stays small
+     *  without a sweeper). ZE_NOT_FOUND when supervisor_id does not exist. */
+    int (*session_add)(store_t *st, int64_t supervisor_id, const char *token_hash,
+                       int64_t expires_at, int64_t now);
+    /** The supervisor signed in by the session token_hash when it has not expired at now, into
+     *  *out (and its expiry into *expires_at, may be NULL); ZE_NOT_FOUND otherwise. A read:
+     *  safe on every request. */
+    int (*session_get)(store_t *st, const char *token_hash, int64_t now, supervisor_t *out,
+                       int64_t *expires_at);
+    /** Ends the session token_hash (sign-out); ZE_OK whether it existed or not. */
+    int (*session_end)(store_t *st, const char *token_hash);
 };
 
 struct store {

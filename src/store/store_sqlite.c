@@ -436,6 +436,11 @@ static const struct store_ops sqlite_ops = {
     .device_touch = store_sqlite__device_touch,
     .device_revoke = store_sqlite__device_revoke,
     .device_foreach = store_sqlite__device_foreach,
+    .supervisor_put = store_sqlite__supervisor_put,
+    .supervisor_get = store_sqlite__supervisor_get,
+    .session_add = store_sqlite__session_add,
+    .session_get = store_sqlite__session_get,
+    .session_end = store_sqlite__session_end,
 };
 
 static void on_thread_exit(void *p)

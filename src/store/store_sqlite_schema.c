@@ -14,7 +14,7 @@
 #include "util/log.h"
 
 #define LOG_MODULE "store"
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 
 static const char *const schema_v1 =
     "CREATE TABLE IF NOT EXISTS spools("
@@ -124,6 +124,19 @@ static const char *const schema_v4 =
     " code_hash TEXT UNIQUE, code_expires INTEGER NOT NULL DEFAULT 0,"
     " token_hash TEXT UNIQUE, enrolled_at INTEGER NOT NULL DEFAULT 0,"
     " last_seen INTEGER NOT NULL DEFAULT 0, revoked_at INTEGER NOT NULL DEFAULT 0);";
+
+/* v5, supervisors: their accounts (an Argon2id password hash in libsodium's crypto_pwhash_str
+ * text, salt and parameters included) and their sign-in sessions, stored only as the hash of
+ * the session token, each with its expiry. */
+static const char *const schema_v5 =
+    "CREATE TABLE supervisors("
+    " id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, pw_hash TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+    "CREATE TABLE sessions("
+    " token_hash TEXT PRIMARY KEY,"
+    " supervisor_id INTEGER NOT NULL REFERENCES supervisors(id),"
+    " created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX sessions_expiry ON sessions(expires_at);";
 
 /* ------------------------------------------------------------------------------------------ */
 /* v2 -> v3: the v4 cells of Operaciones move from extra into their typed columns              */
@@ -273,8 +286,9 @@ int store_sqlite__migrate(sqlite3 *db, char *err, size_t errlen)
     if (version < 3 && (store_sqlite__exec(db, schema_v3) != ZE_OK || move_v4_cells(db) != ZE_OK))
         goto fail_rollback;
     if (version < 4 && store_sqlite__exec(db, schema_v4) != ZE_OK) goto fail_rollback;
-    if (store_sqlite__exec(db, "PRAGMA user_version = 4; COMMIT") != ZE_OK) goto fail_rollback;
-    if (version > 0) LOG_INFO("database schema migrated from version %d to 4", version);
+    if (version < 5 && store_sqlite__exec(db, schema_v5) != ZE_OK) goto fail_rollback;
+    if (store_sqlite__exec(db, "PRAGMA user_version = 5; COMMIT") != ZE_OK) goto fail_rollback;
+    if (version > 0) LOG_INFO("database schema migrated from version %d to 5", version);
     return ZE_OK;
 fail_rollback:
     snprintf(err, errlen, "cannot create schema: %s", sqlite3_errmsg(db));
