@@ -21,6 +21,8 @@ static void usage(FILE *out)
             "  zeues device add NAME --db FILE                 enrol a tablet: prints its one-time code (24 h)\n"
             "  zeues device list --db FILE                     enrolled tablets, last seen, revoked\n"
             "  zeues device revoke NAME --db FILE              the tablet's requests are refused at once\n"
+            "  zeues supervisor add NAME --db FILE             supervisor account for /app/login (password\n"
+            "                                                  from stdin; an existing NAME gets a new one)\n"
             "Every --db FILE may be given as --store URL (sqlite:///path/to/file.db); the\n"
             "environment variables ZEUES_DB and ZEUES_STORE set the default.\n");
 }
@@ -101,12 +103,23 @@ int main(int argc, char **argv)
         argv += named ? 2 : 1;
         argc -= named ? 2 : 1;
     }
+    /* zeues supervisor add NAME: the password comes from stdin, never from argv. */
+    const char *sup_name = NULL;
+    if (strcmp(cmd, "supervisor") == 0) {
+        if (argc < 4 || strcmp(argv[2], "add") != 0 || strncmp(argv[3], "--", 2) == 0) {
+            fprintf(stderr, "zeues supervisor: add NAME (the password is read from stdin)\n");
+            return 2;
+        }
+        sup_name = argv[3];
+        argv += 2;
+        argc -= 2;
+    }
     opts_t o;
     if (parse_opts(argc - 2, argv + 2, &o) != 0) return 2;
     const char *tzname = getenv("TIMEZONE");
     tz_init(tzname && *tzname ? tzname : "America/Santiago");
     int need_dir = strcmp(cmd, "import") == 0 || strcmp(cmd, "export") == 0;
-    if (!need_dir && !supervisor && !dev_action && strcmp(cmd, "demo") != 0) {
+    if (!need_dir && !supervisor && !dev_action && !sup_name && strcmp(cmd, "demo") != 0) {
         fprintf(stderr, "zeues: unknown command '%s'\n", cmd);
         usage(stderr);
         return 2;
@@ -127,6 +140,7 @@ int main(int argc, char **argv)
     else if (strcmp(cmd, "log") == 0) rc = cli_log(st, tag);
     else if (supervisor) rc = cli_supervise(st, cmd, tag, o.by, o.reason);
     else if (dev_action) rc = cli_device(st, dev_action, dev_name);
+    else if (sup_name) rc = cli_supervisor_add(st, sup_name);
     else rc = cli_demo(st, o.spools, o.seed);
     store_close(st);
     return rc;

@@ -21,6 +21,9 @@ int cli_supervise(struct store *st, const char *action, const char *tag, const c
 /** Device enrolment: action "add" (prints name's one-time code), "revoke" (name) or "list"
  *  (name unused). 0, 1 or 2. */
 int cli_device(struct store *st, const char *action, const char *name);
+/** Creates supervisor name (or sets its new password), the password read from stdin (a
+ *  terminal without echo, asked twice, or one line of a pipe). 0, 1 or 2. */
+int cli_supervisor_add(struct store *st, const char *name);
 /** Prints the spool's full audit trail. */
 int cli_log(struct store *st, const char *tag);
 

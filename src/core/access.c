@@ -28,13 +28,19 @@ const char *access_role_name(access_role_t role)
     case ACCESS_WORKER: return "worker";
     case ACCESS_INSPECTOR: return "inspector";
     case ACCESS_SUPERVISOR: return "supervisor";
+    case ACCESS_CONSOLE: return "console";
     }
     return "supervisor";
 }
 
 int access_decide(access_mode_t mode, access_role_t role, access_cred_t cred)
 {
-    if (mode == ACCESS_OFF || role == ACCESS_PUBLIC) return ZE_OK;
+    if (role == ACCESS_PUBLIC) return ZE_OK;
+    if (role == ACCESS_CONSOLE) {
+        if (cred == ACCESS_CRED_SUPERVISOR) return ZE_OK;
+        return cred == ACCESS_CRED_DEVICE ? ZE_FORBIDDEN : ZE_UNAUTHORIZED;
+    }
+    if (mode == ACCESS_OFF || cred == ACCESS_CRED_SUPERVISOR) return ZE_OK;
     if (cred != ACCESS_CRED_DEVICE) return ZE_UNAUTHORIZED;
     /* A tablet acts for the workers at it; supervisor tools need a supervisor's sign-in. */
     if (role == ACCESS_SUPERVISOR) return ZE_FORBIDDEN;
@@ -72,19 +78,22 @@ int access_token_from_headers(const char *authorization, const char *cookie, cha
             return copy_token(a, len, out, n);
         }
     }
-    if (cookie) {
-        static const char name[] = ACCESS_COOKIE "=";
-        const size_t nl = sizeof name - 1;
-        for (const char *p = cookie; *p;) {
-            while (*p == ' ' || *p == ';') p++;
-            size_t len = strcspn(p, ";");
-            if (strncmp(p, name, nl) == 0 && len >= nl) {
-                size_t vl = len - nl;
-                while (vl > 0 && p[nl + vl - 1] == ' ') vl--;
-                return copy_token(p + nl, vl, out, n);
-            }
-            p += len;
+    return access_cookie_token(cookie, ACCESS_COOKIE, out, n);
+}
+
+int access_cookie_token(const char *cookie, const char *name, char *out, size_t n)
+{
+    if (!cookie) return 0;
+    const size_t nl = strlen(name);
+    for (const char *p = cookie; *p;) {
+        while (*p == ' ' || *p == ';') p++;
+        size_t len = strcspn(p, ";");
+        if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
+            size_t vl = len - nl - 1;
+            while (vl > 0 && p[nl + 1 + vl - 1] == ' ') vl--;
+            return copy_token(p + nl + 1, vl, out, n);
         }
+        p += len;
     }
     return 0;
 }

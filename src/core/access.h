@@ -15,18 +15,23 @@ typedef enum access_role {
     ACCESS_READ,       /* reads of the plant's data */
     ACCESS_WORKER,     /* a worker's action on the floor (TOMAR, PAUSAR, unions, notes, ...) */
     ACCESS_INSPECTOR,  /* metrología results */
-    ACCESS_SUPERVISOR  /* supervisor tools; no device credential carries this role */
+    ACCESS_SUPERVISOR, /* supervisor tools; no device credential carries this role */
+    ACCESS_CONSOLE     /* the supervisor console's actions: a signed-in supervisor in EVERY
+                          mode, off included, because their audit event names who did it */
 } access_role_t;
 
 /** What the request presented, as the app layer found it in the store. */
 typedef enum access_cred {
     ACCESS_CRED_NONE = 0, /* no credential at all */
     ACCESS_CRED_INVALID,  /* malformed, unknown or revoked */
-    ACCESS_CRED_DEVICE    /* an enrolled, unrevoked device */
+    ACCESS_CRED_DEVICE,   /* an enrolled, unrevoked device */
+    ACCESS_CRED_SUPERVISOR /* a live supervisor session (with or without a device): every role */
 } access_cred_t;
 
 /** Name of the device credential cookie of the built-in UI. */
 #define ACCESS_COOKIE "zeues_device"
+/** Name of the supervisor session cookie of the built-in UI. */
+#define ACCESS_SESSION_COOKIE "zeues_session"
 /** Longest token text accepted from a client (ours are 43 characters). */
 #define ACCESS_TOKEN_MAX 128
 /** Enrolment codes: ACCESS_CODE_LEN characters of an alphabet without 0/O, 1/I/L, shown as
@@ -40,13 +45,15 @@ typedef enum access_cred {
 int access_mode_parse(const char *name, access_mode_t *out);
 /** "off" / "devices" (static storage). */
 const char *access_mode_name(access_mode_t mode);
-/** "public", "read", "worker", "inspector", "supervisor" (static storage). */
+/** "public", "read", "worker", "inspector", "supervisor", "console" (static storage). */
 const char *access_role_name(access_role_t role);
 
 /**
  * The decision: ZE_OK when a request with credential cred may call a route needing role in
  * mode; ZE_UNAUTHORIZED (401) when it presented no valid credential; ZE_FORBIDDEN (403) when
- * its credential does not carry the role. With mode off everything is allowed.
+ * its credential does not carry the role. With mode off everything is allowed but the console
+ * (ACCESS_CONSOLE needs a supervisor session in every mode). A supervisor session carries
+ * every role; a device every role but supervisor and console.
  */
 int access_decide(access_mode_t mode, access_role_t role, access_cred_t cred);
 
@@ -58,6 +65,12 @@ int access_decide(access_mode_t mode, access_role_t role, access_cred_t cred);
  */
 int access_token_from_headers(const char *authorization, const char *cookie, char *out,
                               size_t n);
+
+/**
+ * The value of cookie name in a Cookie header (may be NULL) as a token, like
+ * access_token_from_headers: 1 with it in out (n bytes), 0 when absent, -1 when malformed.
+ */
+int access_cookie_token(const char *cookie, const char *name, char *out, size_t n);
 
 /**
  * Normalises a typed enrolment code: ASCII letters upper-cased, spaces and '-' dropped. 0 with

@@ -117,8 +117,14 @@ class AuthDevices(ZeuesTestCase):
         self.assertEqual(public, {
             ("GET", "/"), ("GET", "/openapi.json"), ("GET", "/api/docs"), ("GET", "/api/redoc"),
             ("GET", "/app"), ("GET", "/app/"), ("GET", "/app/enroll"), ("GET", "/app/{tag}"),
-            ("GET", "/api/health"), ("POST", "/api/devices/enroll")})
+            ("GET", "/api/health"), ("POST", "/api/devices/enroll"),
+            # supervisor sign-in: its pages and the routes that give and end a session
+            ("GET", "/app/login"), ("GET", "/app/console"), ("POST", "/api/auth/login"),
+            ("POST", "/api/auth/logout"), ("GET", "/api/auth/session")})
         self.assertIn(("GET", "/api/supervisor/audit", "supervisor"), roles)
+        self.assertEqual({(m, p) for m, p, r in roles if r == "console"}, {
+            ("POST", "/api/console/unblock"), ("POST", "/api/console/release"),
+            ("GET", "/api/console/log/{tag}")})
         self.assertIn(("POST", "/api/metrologia/completar", "inspector"), roles)
         self.assertIn(("POST", "/api/occupation/tomar", "worker"), roles)
 

@@ -24,9 +24,19 @@ int h_openapi(req_t *r);
 int h_app_redirect(req_t *r);
 int h_app_file(req_t *r);
 int h_app_enroll(req_t *r);
+int h_app_login(req_t *r);
+int h_app_console(req_t *r);
 int h_api_docs(req_t *r);
 /* devices.c */
 int h_devices_enroll(req_t *r);
+/* session.c (supervisor sign-in) */
+int h_auth_login(req_t *r);
+int h_auth_logout(req_t *r);
+int h_auth_session(req_t *r);
+/* console.c (the supervisor console's actions) */
+int h_console_unblock(req_t *r);
+int h_console_release(req_t *r);
+int h_console_log(req_t *r);
 /* health.c */
 int h_health(req_t *r);
 int h_redis_health(req_t *r);
