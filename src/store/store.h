@@ -7,7 +7,8 @@
  *      rows, ZE_VERSION_CONFLICT for a lost compare-and-set, ZE_STORE_UNAVAILABLE for any I/O
  *      failure; for devices ZE_DEVICE_NO_ENCONTRADO (no such device or pending code) and
  *      ZE_DEVICE_EXISTS (an enrolled device has the name); for supervisors and their sessions
- *      ZE_NOT_FOUND (no such account, or no live session). Nothing else.
+ *      ZE_NOT_FOUND (no such account, or no live session); for PINs ZE_NOT_FOUND (no PIN, or
+ *      no verified pair). Nothing else.
  *   2. Threads. A store may be used from any thread at once, and by several processes (several
  *      server instances, a supervisor command) on the same data.
  *   3. Atomicity. spool_commit writes the spool's tracked fields and its audit events in one
@@ -27,7 +28,8 @@
  *      sync (group commit); each keeps its own compare-and-set and its own outcome.
  *   8. Append-only audit. No function edits or deletes an event.
  *   9. Generation. generation() changes with every committed write by any process (device,
- *      supervisor and session writes excepted: no cached answer is derived from them). */
+ *      supervisor, session and PIN writes excepted, unless they append events: no cached
+ *      answer is derived from them). */
 #ifndef ZEUES_STORE_STORE_H
 #define ZEUES_STORE_STORE_H
 #include <stddef.h>
@@ -93,6 +95,17 @@ typedef struct supervisor {
     char pw_hash[STORE_PWHASH_MAX];
     int64_t created_at, updated_at; /* unix seconds; updated_at: the last password change */
 } supervisor_t;
+
+/** A worker's PIN (--auth devices+pin): its hash (crypto_pwhash_str text, made by the app
+ *  layer) and the run of failed attempts that the throttle and the lock-out read. */
+typedef struct pin_state {
+    int64_t worker_id;
+    char pin_hash[STORE_PWHASH_MAX];
+    int64_t set_at;       /* unix seconds */
+    int failures;         /* failed attempts since the last success, set or unlock */
+    int64_t last_failure; /* 0 = none */
+    int64_t locked_at;    /* 0 = not locked out */
+} pin_state_t;
 
 /** Everything one state change writes, in one transaction (see commit below). */
 typedef struct store_change {
@@ -259,6 +272,27 @@ struct store_ops {
                        int64_t *expires_at);
     /** Ends the session token_hash (sign-out); ZE_OK whether it existed or not. */
     int (*session_end)(store_t *st, const char *token_hash);
+
+    /* ---- worker PINs (--auth devices+pin). Four operations on two tables: worker_pins keyed
+     *      by worker id, pin_sessions keyed by (device id, worker id). ---- */
+    /** Sets worker_id's PIN hash (set_at = now), clearing its failures and lock-out and ending
+     *  its PIN sessions on every device; the events (the audit of a supervisor's unlock, may
+     *  be none) are appended in the same transaction, their seq set. */
+    int (*pin_set)(store_t *st, int64_t worker_id, const char *pin_hash, int64_t now,
+                   event_rec_t *ev, size_t nev);
+    /** worker_id's PIN state into *out; ZE_NOT_FOUND when the worker has no PIN. */
+    int (*pin_get)(store_t *st, int64_t worker_id, pin_state_t *out);
+    /** Records one checked attempt, in one transaction. ok: failures = 0 and the pair
+     *  (device_id, worker_id) is verified while now < session_expires. Not ok: failures + 1,
+     *  last_failure = now, and when failures reaches lock_after on an unlocked PIN, locked_at =
+     *  now and lock_ev (may be NULL) is appended (its seq set): the lock-out and its audit
+     *  event are one write. *out gets the state after. ZE_NOT_FOUND when no PIN. */
+    int (*pin_attempt)(store_t *st, int64_t worker_id, int64_t device_id, int ok, int64_t now,
+                       int64_t session_expires, int lock_after, event_rec_t *lock_ev,
+                       pin_state_t *out);
+    /** ZE_OK when (device_id, worker_id) is verified at now and the PIN is not locked out;
+     *  ZE_NOT_FOUND otherwise. A read: safe on every request. */
+    int (*pin_session_check)(store_t *st, int64_t device_id, int64_t worker_id, int64_t now);
 };
 
 struct store {

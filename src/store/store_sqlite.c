@@ -441,6 +441,10 @@ static const struct store_ops sqlite_ops = {
     .session_add = store_sqlite__session_add,
     .session_get = store_sqlite__session_get,
     .session_end = store_sqlite__session_end,
+    .pin_set = store_sqlite__pin_set,
+    .pin_get = store_sqlite__pin_get,
+    .pin_attempt = store_sqlite__pin_attempt,
+    .pin_session_check = store_sqlite__pin_session_check,
 };
 
 static void on_thread_exit(void *p)

@@ -91,10 +91,13 @@ void device_revocation_and_names(void **state);
 /* contract_accounts.c */
 void supervisor_accounts_are_created_once(void **state);
 void sessions_live_until_expiry_sign_out_or_a_new_password(void **state);
+void pins_count_failures_lock_out_once_and_verify_pairs(void **state);
 
 #define CONTRACT_ACCOUNTS_TESTS                                                               \
     cmocka_unit_test_setup_teardown(supervisor_accounts_are_created_once, setup, teardown),   \
         cmocka_unit_test_setup_teardown(sessions_live_until_expiry_sign_out_or_a_new_password, \
+                                        setup, teardown),                                     \
+        cmocka_unit_test_setup_teardown(pins_count_failures_lock_out_once_and_verify_pairs,    \
                                         setup, teardown)
 
 #endif
