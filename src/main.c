@@ -23,6 +23,8 @@ static void usage(FILE *out)
             "  zeues device revoke NAME --db FILE              the tablet's requests are refused at once\n"
             "  zeues supervisor add NAME --db FILE             supervisor account for /app/login (password\n"
             "                                                  from stdin; an existing NAME gets a new one)\n"
+            "  zeues worker pin ID --db FILE                   a worker's PIN for devices+pin (from stdin)\n"
+            "  zeues worker unlock ID --db FILE --by NAME --reason TEXT   lift a PIN lock-out (audited)\n"
             "Every --db FILE may be given as --store URL (sqlite:///path/to/file.db); the\n"
             "environment variables ZEUES_DB and ZEUES_STORE set the default.\n");
 }
@@ -114,12 +116,29 @@ int main(int argc, char **argv)
         argv += 2;
         argc -= 2;
     }
+    /* zeues worker pin|unlock ID: the PIN comes from stdin, never from argv. */
+    const char *wk_action = NULL;
+    long long wk_id = 0;
+    if (strcmp(cmd, "worker") == 0) {
+        char *end = NULL;
+        if (argc >= 4) wk_id = strtoll(argv[3], &end, 10);
+        if (argc < 4 || (strcmp(argv[2], "pin") != 0 && strcmp(argv[2], "unlock") != 0) ||
+            !end || *end || wk_id <= 0) {
+            fprintf(stderr, "zeues worker: pin ID (the PIN is read from stdin) or unlock ID "
+                            "--by NAME --reason TEXT\n");
+            return 2;
+        }
+        wk_action = argv[2];
+        argv += 2;
+        argc -= 2;
+    }
     opts_t o;
     if (parse_opts(argc - 2, argv + 2, &o) != 0) return 2;
     const char *tzname = getenv("TIMEZONE");
     tz_init(tzname && *tzname ? tzname : "America/Santiago");
     int need_dir = strcmp(cmd, "import") == 0 || strcmp(cmd, "export") == 0;
-    if (!need_dir && !supervisor && !dev_action && !sup_name && strcmp(cmd, "demo") != 0) {
+    if (!need_dir && !supervisor && !dev_action && !sup_name && !wk_action &&
+        strcmp(cmd, "demo") != 0) {
         fprintf(stderr, "zeues: unknown command '%s'\n", cmd);
         usage(stderr);
         return 2;
@@ -141,6 +160,7 @@ int main(int argc, char **argv)
     else if (supervisor) rc = cli_supervise(st, cmd, tag, o.by, o.reason);
     else if (dev_action) rc = cli_device(st, dev_action, dev_name);
     else if (sup_name) rc = cli_supervisor_add(st, sup_name);
+    else if (wk_action) rc = cli_worker(st, wk_action, wk_id, o.by, o.reason);
     else rc = cli_demo(st, o.spools, o.seed);
     store_close(st);
     return rc;

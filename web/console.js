@@ -138,6 +138,19 @@
     $('tracked-tag').value = '';
     tracked();
   });
+  $('pin-set').addEventListener('click', async () => {
+    const id = parseInt($('pin-worker').value, 10);
+    const r = await call('/api/console/pin/set', { worker_id: id, pin: $('pin-new').value });
+    $('pin-new').value = '';
+    say(r.ok ? 'PIN asignado al trabajador ' + id + '.' : r.message, r.ok);
+  });
+  $('pin-unlock').addEventListener('click', async () => {
+    const id = parseInt($('pin-worker').value, 10);
+    const r = await call('/api/console/pin/unlock', { worker_id: id, reason: $('pin-reason').value.trim() });
+    say(r.ok ? (r.data.was_locked ? 'PIN desbloqueado: trabajador ' : 'El PIN no estaba bloqueado: trabajador ') + id + '.'
+      : r.message, r.ok);
+    if (r.ok) $('pin-reason').value = '';
+  });
   $('logout').addEventListener('click', async () => {
     await call('/api/auth/logout', { name: supervisor || '' });
     window.location.href = '/app/login';

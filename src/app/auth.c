@@ -15,7 +15,9 @@
 
 #include "app/attempts.h"
 #include "core/errors.h"
+#include "core/pin_event.h"
 #include "util/log.h"
+#include "util/uuid.h"
 
 #define LOG_MODULE "auth"
 
@@ -122,6 +124,8 @@ int auth_request(const app_t *app, access_role_t role, const char *authorization
                  const char *cookie, auth_who_t *who, const char **why)
 {
     who->device[0] = who->supervisor[0] = '\0';
+    who->device_id = 0;
+    who->pin_needed = 0;
     *why = "";
     access_mode_t mode = auth_mode(app);
     if (access_decide(mode, role, ACCESS_CRED_NONE) == ZE_OK)
@@ -162,8 +166,10 @@ int auth_request(const app_t *app, access_role_t role, const char *authorization
     }
     if (cred == ACCESS_CRED_SUPERVISOR) snprintf(who->supervisor, sizeof who->supervisor, "%s",
                                                  sup.name);
+    who->pin_needed = access_pin_needed(mode, role, cred);
     if (found == 1) {
         snprintf(who->device, sizeof who->device, "%s", d.name);
+        who->device_id = d.id;
         int64_t now = app_now(app);
         if (now - d.last_seen >= AUTH_TOUCH_SECONDS &&
             app->store->ops->device_touch(app->store, d.id, now) != ZE_OK)
@@ -176,6 +182,8 @@ int auth_whoami(const app_t *app, const char *authorization, const char *cookie,
                 auth_who_t *who)
 {
     who->device[0] = who->supervisor[0] = '\0';
+    who->device_id = 0;
+    who->pin_needed = 0;
     supervisor_t sup;
     int rc = session_lookup(app, cookie, &sup);
     if (rc == ZE_STORE_UNAVAILABLE) return rc;
@@ -183,7 +191,10 @@ int auth_whoami(const app_t *app, const char *authorization, const char *cookie,
     device_t d;
     int found = device_lookup(app, authorization, cookie, &d);
     if (found == ZE_STORE_UNAVAILABLE) return found;
-    if (found == 1) snprintf(who->device, sizeof who->device, "%s", d.name);
+    if (found == 1) {
+        snprintf(who->device, sizeof who->device, "%s", d.name);
+        who->device_id = d.id;
+    }
     return ZE_OK;
 }
 
@@ -303,5 +314,148 @@ int auth_sign_out(const app_t *app, const char *cookie, const char *name, int *e
         *ended = 1;
         LOG_INFO("supervisor '%s' signed out", sup.name);
     }
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Worker PINs                                                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Wrong PINs per device (in this process); the per-worker count is in the store. */
+static attempts_t *pin_device_attempts;
+static pthread_once_t pin_once = PTHREAD_ONCE_INIT;
+/* One PIN check at a time: the throttle read, the verification and the recorded outcome form
+ * one step, so parallel guesses cannot all pass the count before the first is recorded. */
+static pthread_mutex_t pin_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void pin_init(void) { pin_device_attempts = attempts_new(); }
+
+static const throttle_rule_t pin_worker_rule = {.free_failures = AUTH_PIN_FREE,
+                                                .max_delay = AUTH_PIN_MAX_WAIT};
+static const throttle_rule_t pin_device_rule = {.free_failures = AUTH_PIN_DEVICE_FREE,
+                                                .max_delay = AUTH_PIN_MAX_WAIT};
+
+static void new_event_id(const app_t *app, char *out)
+{
+    if (app->new_id) app->new_id(out);
+    else uuid4(out);
+}
+
+int auth_pin_set(store_t *st, int64_t worker_id, const char *pin, int64_t now)
+{
+    if (access_pin_check(pin) != 0) return ZE_VALIDATION_ERROR;
+    worker_t w;
+    int rc = st->ops->worker_get(st, worker_id, &w);
+    if (rc == ZE_STORE_UNAVAILABLE) return rc;
+    if (rc != ZE_OK) return ZE_WORKER_NO_ENCONTRADO;
+    char hash[crypto_pwhash_STRBYTES];
+    if (pwhash(pin, hash) != 0) return ZE_INTERNAL_SERVER_ERROR;
+    rc = st->ops->pin_set(st, worker_id, hash, now, NULL, 0);
+    sodium_memzero(hash, sizeof hash);
+    return rc;
+}
+
+int auth_pin_verify(const app_t *app, const auth_who_t *who, int64_t worker_id, const char *pin,
+                    int64_t *retry_after, int *left)
+{
+    pthread_once(&pin_once, pin_init);
+    *retry_after = 0;
+    *left = 0;
+    store_t *st = app->store;
+    worker_t w;
+    int rc = st->ops->worker_get(st, worker_id, &w);
+    if (rc == ZE_STORE_UNAVAILABLE) return rc;
+    if (rc != ZE_OK || !w.activo) return ZE_WORKER_NO_ENCONTRADO;
+    char dev_key[32];
+    snprintf(dev_key, sizeof dev_key, "device:%lld", (long long)who->device_id);
+    pthread_mutex_lock(&pin_mu);
+    pin_state_t p;
+    rc = st->ops->pin_get(st, worker_id, &p);
+    if (rc == ZE_NOT_FOUND) rc = ZE_PIN_NOT_SET;
+    if (rc != ZE_OK) goto out;
+    if (p.locked_at) {
+        rc = ZE_PIN_LOCKED;
+        goto out;
+    }
+    int64_t now = app_now(app);
+    int64_t ww = throttle_wait(&pin_worker_rule, p.failures, p.last_failure, now);
+    int64_t dw = attempts_wait(pin_device_attempts, dev_key, &pin_device_rule, now);
+    *retry_after = ww > dw ? ww : dw;
+    if (*retry_after > 0) {
+        rc = ZE_TOO_MANY_ATTEMPTS;
+        goto out;
+    }
+    /* An over-long input is not hashed (access_pin_check bounds it); it is a wrong PIN. */
+    int ok = access_pin_check(pin) == 0 && pwverify(p.pin_hash, pin) == 0;
+    now = app_now(app);
+    event_rec_t ev;
+    char id[UUID_STR_LEN];
+    new_event_id(app, id);
+    pin_event_lock(&ev, id, now, &w, p.failures + 1, who->device);
+    pin_state_t after;
+    rc = st->ops->pin_attempt(st, worker_id, who->device_id, ok, now,
+                              now + AUTH_PIN_SESSION_SECONDS, AUTH_PIN_LOCK_AFTER, &ev, &after);
+    if (rc == ZE_NOT_FOUND) rc = ZE_PIN_NOT_SET;
+    if (rc != ZE_OK) goto out;
+    if (ok) {
+        attempts_clear(pin_device_attempts, dev_key);
+        goto out;
+    }
+    attempts_fail(pin_device_attempts, dev_key, now);
+    if (after.locked_at) {
+        LOG_WARN("worker %lld: PIN locked out after %d wrong PINs (device '%s')",
+                 (long long)worker_id, after.failures, who->device);
+        rc = ZE_PIN_LOCKED;
+    } else {
+        *left = AUTH_PIN_LOCK_AFTER - after.failures;
+        *retry_after = throttle_wait(&pin_worker_rule, after.failures, after.last_failure, now);
+        rc = ZE_PIN_INVALID;
+    }
+out:
+    sodium_memzero(p.pin_hash, sizeof p.pin_hash);
+    pthread_mutex_unlock(&pin_mu);
+    return rc;
+}
+
+int auth_pin_check(const app_t *app, int64_t device_id, int64_t worker_id)
+{
+    store_t *st = app->store;
+    int rc = st->ops->pin_session_check(st, device_id, worker_id, app_now(app));
+    if (rc != ZE_NOT_FOUND) return rc;
+    pin_state_t p;
+    rc = st->ops->pin_get(st, worker_id, &p);
+    sodium_memzero(p.pin_hash, sizeof p.pin_hash);
+    if (rc == ZE_NOT_FOUND) return ZE_PIN_NOT_SET;
+    if (rc != ZE_OK) return rc;
+    return p.locked_at ? ZE_PIN_LOCKED : ZE_PIN_REQUIRED;
+}
+
+int auth_pin_unlock(const app_t *app, int64_t worker_id, const char *by, const char *reason,
+                    const char *device, int *was_locked)
+{
+    *was_locked = 0;
+    if (!by || !*by || !reason || !*reason) return ZE_VALIDATION_ERROR;
+    store_t *st = app->store;
+    worker_t w;
+    int rc = st->ops->worker_get(st, worker_id, &w);
+    if (rc == ZE_STORE_UNAVAILABLE) return rc;
+    if (rc != ZE_OK) return ZE_WORKER_NO_ENCONTRADO;
+    pthread_mutex_lock(&pin_mu);
+    pin_state_t p;
+    rc = st->ops->pin_get(st, worker_id, &p);
+    if (rc == ZE_NOT_FOUND) rc = ZE_PIN_NOT_SET;
+    if (rc == ZE_OK) {
+        *was_locked = p.locked_at != 0;
+        event_rec_t ev;
+        char id[UUID_STR_LEN];
+        new_event_id(app, id);
+        int64_t now = app_now(app);
+        pin_event_unlock(&ev, id, now, &w, by, reason, device);
+        rc = st->ops->pin_set(st, worker_id, p.pin_hash, now, &ev, 1);
+        if (rc == ZE_OK) LOG_INFO("worker %lld: PIN lock-out lifted by supervisor '%s'",
+                                  (long long)worker_id, by);
+    }
+    sodium_memzero(p.pin_hash, sizeof p.pin_hash);
+    pthread_mutex_unlock(&pin_mu);
     return rc;
 }

@@ -29,10 +29,24 @@
 #define AUTH_SIGNIN_FREE 5
 #define AUTH_SIGNIN_MAX_WAIT 900
 
+/** Worker PINs (devices+pin): a right PIN lets that worker act from that tablet this long. */
+#define AUTH_PIN_SESSION_SECONDS (30 * 60)
+/** Wrong PINs of one worker: AUTH_PIN_FREE cost nothing, then the wait before the next one is
+ *  heard doubles from 2 s; the AUTH_PIN_LOCK_AFTER-th locks the PIN out until a supervisor
+ *  lifts it. Wrong PINs typed on one device (for any worker): AUTH_PIN_DEVICE_FREE free, then
+ *  the same doubling, up to AUTH_PIN_MAX_WAIT. */
+#define AUTH_PIN_FREE 3
+#define AUTH_PIN_LOCK_AFTER 6
+#define AUTH_PIN_DEVICE_FREE 5
+#define AUTH_PIN_MAX_WAIT 900
+
 /** Who a request comes from, as the access check found it. */
 typedef struct auth_who {
     char device[ACCESS_DEVICE_NAME_MAX + 1];     /* enrolled device, "" when none */
+    int64_t device_id;                           /* its store id, 0 when none */
     char supervisor[ACCESS_DEVICE_NAME_MAX + 1]; /* signed-in supervisor, "" when none */
+    int pin_needed; /* devices+pin: the worker the request acts for must have a verified PIN
+                       on this device (auth_pin_check) */
 } auth_who_t;
 
 /** Initialises the crypto library once (any thread, idempotent). 0, or -1 when it cannot. */
@@ -100,5 +114,37 @@ int auth_sign_out(const app_t *app, const char *cookie, const char *name, int *e
  *  names "" when absent or not valid. ZE_OK or ZE_STORE_UNAVAILABLE. */
 int auth_whoami(const app_t *app, const char *authorization, const char *cookie,
                 auth_who_t *who);
+
+/**
+ * Sets worker_id's PIN (4 to 6 digits), stored as an Argon2id hash; clears its failures and
+ * lock-out and ends its verified sessions. ZE_OK, ZE_VALIDATION_ERROR (not a PIN),
+ * ZE_WORKER_NO_ENCONTRADO, ZE_INTERNAL_SERVER_ERROR (no memory), ZE_STORE_UNAVAILABLE.
+ */
+int auth_pin_set(store_t *st, int64_t worker_id, const char *pin, int64_t now);
+
+/**
+ * A worker types their PIN on the device of who (an enrolled one): when neither the worker's
+ * nor the device's failures make it wait, checks it; a right PIN lets the worker act from this
+ * device for AUTH_PIN_SESSION_SECONDS. Returns ZE_OK; ZE_PIN_INVALID (*left = wrong PINs left
+ * before the lock-out); ZE_TOO_MANY_ATTEMPTS (*retry_after seconds); ZE_PIN_LOCKED (locked out
+ * now or before; the lock-out's audit event is written with it); ZE_PIN_NOT_SET;
+ * ZE_WORKER_NO_ENCONTRADO; ZE_STORE_UNAVAILABLE. The PIN is never logged. Checks run one at a
+ * time in the process, so parallel guesses cannot pass the count. Thread-safe.
+ */
+int auth_pin_verify(const app_t *app, const auth_who_t *who, int64_t worker_id, const char *pin,
+                    int64_t *retry_after, int *left);
+
+/** May the worker act from device_id now? ZE_OK, ZE_PIN_REQUIRED (no verified PIN on this
+ *  device, or it expired), ZE_PIN_LOCKED, ZE_PIN_NOT_SET, ZE_STORE_UNAVAILABLE. */
+int auth_pin_check(const app_t *app, int64_t device_id, int64_t worker_id);
+
+/**
+ * A supervisor lifts worker_id's PIN lock-out (the PIN stays; failures are cleared), audited
+ * as PIN_DESBLOQUEADO with by, reason and device (may be NULL) in the same transaction.
+ * ZE_OK (*was_locked says whether it was), ZE_PIN_NOT_SET, ZE_WORKER_NO_ENCONTRADO,
+ * ZE_VALIDATION_ERROR (empty by or reason), ZE_STORE_UNAVAILABLE.
+ */
+int auth_pin_unlock(const app_t *app, int64_t worker_id, const char *by, const char *reason,
+                    const char *device, int *was_locked);
 
 #endif

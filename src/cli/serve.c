@@ -51,8 +51,11 @@ int cli_serve(int argc, char **argv)
                  "pause or complete any spool as any worker; enrol the tablets and use --auth "
                  "devices");
     else
-        LOG_INFO("authentication: %s (every route but health, enrolment and the UI's files "
-                 "needs an enrolled device)", cfg.auth);
+        LOG_INFO("authentication: %s (every route but health, enrolment, sign-in and the UI's "
+                 "files needs an enrolled device%s)", cfg.auth,
+                 strcmp(cfg.auth, "devices+pin") == 0
+                     ? "; a worker's actions also need their PIN typed on that tablet"
+                     : "");
     if (tz_init(cfg.timezone) != 0)
         LOG_WARN("TIMEZONE '%s' is not in the tz database; using UTC", cfg.timezone);
 

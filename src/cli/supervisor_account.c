@@ -14,9 +14,7 @@
 #include "store/store.h"
 #include "util/tz.h"
 
-/* Reads one line into buf (n bytes) without its line end; 0, or -1 at end of input or when the
- * line does not fit. With echo off when stdin is a terminal. */
-static int read_line(const char *prompt, char *buf, size_t n)
+int cli__read_secret(const char *prompt, char *buf, size_t n)
 {
     int tty = isatty(STDIN_FILENO);
     struct termios old, quiet;
@@ -44,7 +42,7 @@ static int read_line(const char *prompt, char *buf, size_t n)
     return 0;
 }
 
-static void wipe(char *p, size_t n)
+void cli__wipe(char *p, size_t n)
 {
     volatile char *v = p;
     while (n--) *v++ = 0;
@@ -58,14 +56,14 @@ int cli_supervisor_add(store_t *st, const char *name)
     }
     char pw[AUTH_PASSWORD_MAX + 2], again[AUTH_PASSWORD_MAX + 2];
     int status = 1;
-    if (read_line("Contraseña: ", pw, sizeof pw) != 0) {
+    if (cli__read_secret("Contraseña: ", pw, sizeof pw) != 0) {
         fprintf(stderr, "zeues supervisor add: no password on standard input (one line, at most "
                         "%d bytes)\n",
                 AUTH_PASSWORD_MAX);
         goto out;
     }
     if (isatty(STDIN_FILENO)) {
-        if (read_line("Repite la contraseña: ", again, sizeof again) != 0 ||
+        if (cli__read_secret("Repite la contraseña: ", again, sizeof again) != 0 ||
             strcmp(pw, again) != 0) {
             fprintf(stderr, "zeues supervisor add: the two passwords differ; nothing changed\n");
             goto out;
@@ -90,7 +88,7 @@ int cli_supervisor_add(store_t *st, const char *name)
            name);
     status = 0;
 out:
-    wipe(pw, sizeof pw);
-    wipe(again, sizeof again);
+    cli__wipe(pw, sizeof pw);
+    cli__wipe(again, sizeof again);
     return status;
 }

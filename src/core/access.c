@@ -11,13 +11,14 @@ int access_mode_parse(const char *name, access_mode_t *out)
 {
     if (strcmp(name, "off") == 0) *out = ACCESS_OFF;
     else if (strcmp(name, "devices") == 0) *out = ACCESS_DEVICES;
+    else if (strcmp(name, "devices+pin") == 0) *out = ACCESS_DEVICES_PIN;
     else return -1;
     return 0;
 }
 
 const char *access_mode_name(access_mode_t mode)
 {
-    return mode == ACCESS_DEVICES ? "devices" : "off";
+    return mode == ACCESS_DEVICES_PIN ? "devices+pin" : mode == ACCESS_DEVICES ? "devices" : "off";
 }
 
 const char *access_role_name(access_role_t role)
@@ -45,6 +46,21 @@ int access_decide(access_mode_t mode, access_role_t role, access_cred_t cred)
     /* A tablet acts for the workers at it; supervisor tools need a supervisor's sign-in. */
     if (role == ACCESS_SUPERVISOR) return ZE_FORBIDDEN;
     return ZE_OK;
+}
+
+int access_pin_needed(access_mode_t mode, access_role_t role, access_cred_t cred)
+{
+    return mode == ACCESS_DEVICES_PIN && (role == ACCESS_WORKER || role == ACCESS_INSPECTOR) &&
+           cred != ACCESS_CRED_SUPERVISOR;
+}
+
+int access_pin_check(const char *pin)
+{
+    size_t len = strlen(pin);
+    if (len < 4 || len > 6) return -1;
+    for (size_t i = 0; i < len; i++)
+        if (pin[i] < '0' || pin[i] > '9') return -1;
+    return 0;
 }
 
 static int token_char(char c)

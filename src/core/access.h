@@ -5,9 +5,10 @@
 #define ZEUES_CORE_ACCESS_H
 #include <stddef.h>
 
-/** `--auth`: off (no credentials, the original apps' behaviour) or devices (enrolled tablets).
- *  devices+pin is refused at start-up until worker PINs exist. */
-typedef enum access_mode { ACCESS_OFF = 0, ACCESS_DEVICES } access_mode_t;
+/** `--auth`: off (no credentials, the original apps' behaviour), devices (enrolled tablets) or
+ *  devices+pin (enrolled tablets, and each worker's PIN before the first action of a session
+ *  on a tablet). */
+typedef enum access_mode { ACCESS_OFF = 0, ACCESS_DEVICES, ACCESS_DEVICES_PIN } access_mode_t;
 
 /** The role a route needs, one per row of the route table (http/routes.c). */
 typedef enum access_role {
@@ -41,9 +42,9 @@ typedef enum access_cred {
 /** Longest device name (bytes, without the NUL). */
 #define ACCESS_DEVICE_NAME_MAX 64
 
-/** "off" or "devices" into *out: 0; anything else (devices+pin included): -1. */
+/** "off", "devices" or "devices+pin" into *out: 0; anything else: -1. */
 int access_mode_parse(const char *name, access_mode_t *out);
-/** "off" / "devices" (static storage). */
+/** "off" / "devices" / "devices+pin" (static storage). */
 const char *access_mode_name(access_mode_t mode);
 /** "public", "read", "worker", "inspector", "supervisor", "console" (static storage). */
 const char *access_role_name(access_role_t role);
@@ -78,6 +79,14 @@ int access_cookie_token(const char *cookie, const char *name, char *out, size_t 
  * for anything else.
  */
 int access_code_normalize(const char *in, char *out, size_t n);
+
+/** Whether a request in mode, to a route needing role, from a request that presented cred,
+ *  must also carry a verified PIN of the worker it acts for: devices+pin, a worker or
+ *  inspector route, and no supervisor session (a supervisor answers for what they do). */
+int access_pin_needed(access_mode_t mode, access_role_t role, access_cred_t cred);
+
+/** A PIN is 4 to 6 ASCII digits: 0 when pin is one, else -1. */
+int access_pin_check(const char *pin);
 
 /** A device name is 1..ACCESS_DEVICE_NAME_MAX bytes of valid UTF-8 without control
  *  characters, not starting or ending with a space. 0 when valid, else -1. */

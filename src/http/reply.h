@@ -41,6 +41,8 @@ typedef struct req {
                                                 access check), "" when none */
     char supervisor[ACCESS_DEVICE_NAME_MAX + 1]; /* the signed-in supervisor (set by the access
                                                     check), "" when none was needed */
+    int64_t device_id;     /* the device's store id, 0 when none */
+    int pin_needed;        /* devices+pin: worker_or_reply also checks the worker's PIN */
     /* Response */
     int status;
     buf_t out;

@@ -65,7 +65,8 @@ static const cfg_row_t rows[] = {
     STR_ROW("compat", "ZEUES_COMPAT", "v5", compat,
             "v5 or v3: the tablet app whose meaning wins where a shared route contradicts"),
     STR_ROW("auth", "ZEUES_AUTH", "off", auth,
-            "off or devices: off lets anyone call the API; devices needs an enrolled tablet"),
+            "off, devices or devices+pin: off lets anyone call the API; devices needs an "
+            "enrolled tablet; devices+pin also each worker's PIN"),
 };
 #define NROWS (sizeof rows / sizeof rows[0])
 
@@ -138,13 +139,10 @@ int config_load(config_t *cfg, int argc, char **argv, char *err, size_t errlen)
         snprintf(err, errlen, "ZEUES_COMPAT / --compat: '%s' is not v3 or v5", cfg->compat);
         return -1;
     }
-    if (strcmp(cfg->auth, "devices+pin") == 0) {
-        snprintf(err, errlen, "ZEUES_AUTH / --auth: 'devices+pin' is not available yet (worker "
-                              "PINs are not built); use devices or off");
-        return -1;
-    }
-    if (strcmp(cfg->auth, "off") != 0 && strcmp(cfg->auth, "devices") != 0) {
-        snprintf(err, errlen, "ZEUES_AUTH / --auth: '%s' is not off or devices", cfg->auth);
+    if (strcmp(cfg->auth, "off") != 0 && strcmp(cfg->auth, "devices") != 0 &&
+        strcmp(cfg->auth, "devices+pin") != 0) {
+        snprintf(err, errlen, "ZEUES_AUTH / --auth: '%s' is not off, devices or devices+pin",
+                 cfg->auth);
         return -1;
     }
     if (config_log_level(cfg->log_level) < 0) {

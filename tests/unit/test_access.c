@@ -82,7 +82,10 @@ static void test_mode_parse(void **state)
     assert_int_equal(m, ACCESS_DEVICES);
     assert_string_equal(access_mode_name(m), "devices");
     assert_string_equal(access_mode_name(ACCESS_OFF), "off");
-    static const char *const bad[] = {"", "OFF", "Devices", "devices+pin", "on", "devices ",
+    assert_int_equal(access_mode_parse("devices+pin", &m), 0);
+    assert_int_equal(m, ACCESS_DEVICES_PIN);
+    assert_string_equal(access_mode_name(m), "devices+pin");
+    static const char *const bad[] = {"", "OFF", "Devices", "devices+PIN", "on", "devices ",
                                       NULL};
     for (size_t i = 0; bad[i]; i++) assert_int_equal(access_mode_parse(bad[i], &m), -1);
 }
@@ -148,6 +151,31 @@ static void test_session_cookie(void **state)
     assert_int_equal(access_cookie_token("zeues_session=", ACCESS_SESSION_COOKIE, out,
                                          sizeof out), -1);
     assert_int_equal(access_cookie_token(NULL, ACCESS_SESSION_COOKIE, out, sizeof out), 0);
+}
+
+/* devices+pin: worker and inspector routes need the worker's PIN, unless a supervisor signed
+ * in; nothing else does, and no other mode asks for one. */
+static void test_pin_needed(void **state)
+{
+    (void)state;
+    assert_true(access_pin_needed(ACCESS_DEVICES_PIN, ACCESS_WORKER, ACCESS_CRED_DEVICE));
+    assert_true(access_pin_needed(ACCESS_DEVICES_PIN, ACCESS_INSPECTOR, ACCESS_CRED_DEVICE));
+    assert_false(access_pin_needed(ACCESS_DEVICES_PIN, ACCESS_READ, ACCESS_CRED_DEVICE));
+    assert_false(access_pin_needed(ACCESS_DEVICES_PIN, ACCESS_PUBLIC, ACCESS_CRED_NONE));
+    assert_false(access_pin_needed(ACCESS_DEVICES_PIN, ACCESS_CONSOLE, ACCESS_CRED_SUPERVISOR));
+    assert_false(access_pin_needed(ACCESS_DEVICES_PIN, ACCESS_WORKER, ACCESS_CRED_SUPERVISOR));
+    assert_false(access_pin_needed(ACCESS_DEVICES, ACCESS_WORKER, ACCESS_CRED_DEVICE));
+    assert_false(access_pin_needed(ACCESS_OFF, ACCESS_WORKER, ACCESS_CRED_NONE));
+    /* Otherwise devices+pin decides like devices. */
+    assert_int_equal(access_decide(ACCESS_DEVICES_PIN, ACCESS_WORKER, ACCESS_CRED_NONE),
+                     ZE_UNAUTHORIZED);
+    assert_int_equal(access_decide(ACCESS_DEVICES_PIN, ACCESS_SUPERVISOR, ACCESS_CRED_DEVICE),
+                     ZE_FORBIDDEN);
+    static const char *const good[] = {"0000", "12345", "999999", NULL};
+    static const char *const bad[] = {"", "123", "1234567", "12a4", " 1234", "1234 ", "-123",
+                                      "１２３４", NULL};
+    for (size_t i = 0; good[i]; i++) assert_int_equal(access_pin_check(good[i]), 0);
+    for (size_t i = 0; bad[i]; i++) assert_int_equal(access_pin_check(bad[i]), -1);
 }
 
 static void test_token_too_long(void **state)
@@ -263,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_token_table),
         cmocka_unit_test(test_token_too_long),
         cmocka_unit_test(test_session_cookie),
+        cmocka_unit_test(test_pin_needed),
         cmocka_unit_test(test_code_table),
         cmocka_unit_test(test_device_names),
         cmocka_unit_test(test_stamp_device),

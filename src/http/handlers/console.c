@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/auth.h"
 #include "app/supervise.h"
 #include "core/errors.h"
 #include "http/body.h"
@@ -103,4 +104,69 @@ int h_console_log(req_t *r)
     json_object_set_new(o, "bloqueado", json_boolean(s.repair == ZREP_BLOQUEADO));
     json_object_set_new(o, "events", events);
     return reply_json(r, 200, o);
+}
+
+/* POST /api/console/pin/set {worker_id, pin}: a supervisor gives a worker a (new) PIN. */
+int h_console_pin_set(req_t *r)
+{
+    static const char *const fields[] = {"worker_id", "pin", NULL};
+    json_t *body = NULL;
+    const char *pin = NULL;
+    int64_t worker_id = 0;
+    if (body_object_or_reply(r, &body) != 0) return 0;
+    if (body_only_fields_or_reply(r, body, fields) != 0 ||
+        body_int_or_reply(r, body, "worker_id", 1, &worker_id) != 0 ||
+        body_string_or_reply(r, body, "pin", 1, 16, &pin) != 0)
+        goto out;
+    int rc = auth_pin_set(r->app->store, worker_id, pin, app_now(r->app));
+    if (rc == ZE_VALIDATION_ERROR) {
+        json_t *d = json_object();
+        json_object_set_new(d, "campo", json_string("pin"));
+        reply_error(r, rc, d, "Campo 'pin': debe tener de 4 a 6 dígitos");
+    } else if (rc == ZE_WORKER_NO_ENCONTRADO) {
+        reply_error(r, rc, NULL, "Trabajador '%lld' no encontrado", (long long)worker_id);
+    } else if (rc != ZE_OK) {
+        reply_error(r, ZE_STORE_UNAVAILABLE, NULL, "No se pudo guardar el PIN. Intenta nuevamente.");
+    } else {
+        json_t *o = json_object();
+        json_object_set_new(o, "success", json_true());
+        json_object_set_new(o, "worker_id", json_integer(worker_id));
+        reply_json(r, 200, o);
+    }
+out:
+    json_decref(body);
+    return 0;
+}
+
+/* POST /api/console/pin/unlock {worker_id, reason}: lifts a PIN lock-out, audited. */
+int h_console_pin_unlock(req_t *r)
+{
+    static const char *const fields[] = {"worker_id", "reason", NULL};
+    json_t *body = NULL;
+    const char *reason = NULL;
+    int64_t worker_id = 0;
+    if (body_object_or_reply(r, &body) != 0) return 0;
+    if (body_only_fields_or_reply(r, body, fields) != 0 ||
+        body_int_or_reply(r, body, "worker_id", 1, &worker_id) != 0 ||
+        body_string_or_reply(r, body, "reason", 1, SUPERVISE_REASON_MAX, &reason) != 0)
+        goto out;
+    int was = 0;
+    int rc = auth_pin_unlock(r->app, worker_id, r->supervisor, reason, req_device(r), &was);
+    if (rc == ZE_PIN_NOT_SET) {
+        reply_error(r, rc, NULL, "El trabajador %lld no tiene PIN.", (long long)worker_id);
+    } else if (rc == ZE_WORKER_NO_ENCONTRADO) {
+        reply_error(r, rc, NULL, "Trabajador '%lld' no encontrado", (long long)worker_id);
+    } else if (rc != ZE_OK) {
+        reply_error(r, ZE_STORE_UNAVAILABLE, NULL, "No se pudo desbloquear. Intenta nuevamente.");
+    } else {
+        json_t *o = json_object();
+        json_object_set_new(o, "success", json_true());
+        json_object_set_new(o, "worker_id", json_integer(worker_id));
+        json_object_set_new(o, "was_locked", json_boolean(was));
+        json_object_set_new(o, "supervisor", json_string(r->supervisor));
+        reply_json(r, 200, o);
+    }
+out:
+    json_decref(body);
+    return 0;
 }
