@@ -4,7 +4,8 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libhiredis-dev
-      libsqlite3-dev zlib1g-dev libsodium-dev redis-server tzdata ca-certificates curl wrk)
+      libsqlite3-dev zlib1g-dev libsodium-dev libgnutls28-dev redis-server tzdata ca-certificates
+      curl wrk)
 if [[ "${1:-}" == "--test" ]]; then
   pkgs+=(libcmocka-dev python3 chromium clang libclang-rt-14-dev)
 fi

@@ -25,6 +25,7 @@ static void usage(FILE *out)
             "                                                  from stdin; an existing NAME gets a new one)\n"
             "  zeues worker pin ID --db FILE                   a worker's PIN for devices+pin (from stdin)\n"
             "  zeues worker unlock ID --db FILE --by NAME --reason TEXT   lift a PIN lock-out (audited)\n"
+            "  zeues cert --host NAME --dir DIR [--ip ADDR]... a private CA + server certificate for HTTPS\n"
             "Every --db FILE may be given as --store URL (sqlite:///path/to/file.db); the\n"
             "environment variables ZEUES_DB and ZEUES_STORE set the default.\n");
 }
@@ -74,6 +75,7 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "serve") == 0) return cli_serve(argc - 2, argv + 2);
+    if (strcmp(cmd, "cert") == 0) return cli_cert(argc - 2, argv + 2);
 
     /* Supervisor commands take the TAG right after the command. */
     const char *tag = NULL;

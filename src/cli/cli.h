@@ -32,6 +32,9 @@ int cli_log(struct store *st, const char *tag);
 int cli_worker(struct store *st, const char *action, long long worker_id, const char *by,
                const char *reason);
 
+/** `zeues cert --host NAME --dir DIR [--ip ADDR]...` (argv: the options). 0, 1 or 2. */
+int cli_cert(int argc, char **argv);
+
 /** Reads one line of stdin into buf (n bytes) without its line end, with echo off and
  *  prompt on stderr when stdin is a terminal; 0, or -1 at end of input or when the line does
  *  not fit. */

@@ -109,11 +109,12 @@ int cli_serve(int argc, char **argv)
     /* Only once the port is ours: an instance that fails to start must not touch the locks of
      * the one that holds the port (both would have the same instance id). */
     recon = reconciler_start(&renv, RECONCILE_INTERVAL_MS);
-    printf("zeues: listening on http://%s:%d (store %s %s, redis %s:%d, tz %s, instance %s)\n",
-           cfg.bind, server_port(srv), st->ops->name, where, rpool_host(redis), rpool_port(redis),
-           cfg.timezone, app.instance);
-    printf("zeues: tablet UI at http://127.0.0.1:%d/app/  dashboard at /app/dashboard.html\n",
-           server_port(srv));
+    const char *scheme = server_tls(srv) ? "https" : "http";
+    printf("zeues: listening on %s://%s:%d (store %s %s, redis %s:%d, tz %s, instance %s)\n",
+           scheme, cfg.bind, server_port(srv), st->ops->name, where, rpool_host(redis),
+           rpool_port(redis), cfg.timezone, app.instance);
+    printf("zeues: tablet UI at %s://127.0.0.1:%d/app/  dashboard at /app/dashboard.html\n",
+           scheme, server_port(srv));
     fflush(stdout);
 
     int sig = 0;

@@ -67,6 +67,11 @@ static const cfg_row_t rows[] = {
     STR_ROW("auth", "ZEUES_AUTH", "off", auth,
             "off, devices or devices+pin: off lets anyone call the API; devices needs an "
             "enrolled tablet; devices+pin also each worker's PIN"),
+    STR_ROW("tls-cert", "ZEUES_TLS_CERT", "", tls_cert,
+            "PEM certificate (chain) file: serve HTTPS (with --tls-key; see zeues cert)"),
+    STR_ROW("tls-key", "ZEUES_TLS_KEY", "", tls_key, "PEM private key file of --tls-cert"),
+    INT_ROW("https-redirect-port", "ZEUES_HTTPS_REDIRECT_PORT", "0", https_redirect_port, 0,
+            65535, "with TLS: also listen on this plain-HTTP port, answering 308 to HTTPS"),
 };
 #define NROWS (sizeof rows / sizeof rows[0])
 
@@ -143,6 +148,16 @@ int config_load(config_t *cfg, int argc, char **argv, char *err, size_t errlen)
         strcmp(cfg->auth, "devices+pin") != 0) {
         snprintf(err, errlen, "ZEUES_AUTH / --auth: '%s' is not off, devices or devices+pin",
                  cfg->auth);
+        return -1;
+    }
+    if (!cfg->tls_cert[0] != !cfg->tls_key[0]) {
+        snprintf(err, errlen, "ZEUES_TLS_CERT / --tls-cert and ZEUES_TLS_KEY / --tls-key go "
+                              "together: give both or neither");
+        return -1;
+    }
+    if (cfg->https_redirect_port && !cfg->tls_cert[0]) {
+        snprintf(err, errlen, "ZEUES_HTTPS_REDIRECT_PORT / --https-redirect-port needs "
+                              "--tls-cert and --tls-key");
         return -1;
     }
     if (config_log_level(cfg->log_level) < 0) {

@@ -496,7 +496,7 @@ def rss_budget_kb(kb):
     return kb * TSAN_RSS_FACTOR if "thread" in binary_sanitizers() else kb
 
 
-_LISTEN_RE = re.compile(r"zeues: listening on http://[^:\s]+:(\d+)")
+_LISTEN_RE = re.compile(r"zeues: listening on https?://[^:\s]+:(\d+)")
 
 # Variables of the outer environment that would change what the server does.
 _SCRUB = ("PORT", "ZEUES_DB", "ZEUES_BIND", "REDIS_URL", "REDIS_LOCK_TTL_SECONDS",
