@@ -5,6 +5,7 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libhiredis-dev
       libsqlite3-dev zlib1g-dev libsodium-dev libpq-dev libcurl4-openssl-dev libssl-dev
+      libgnutls28-dev
       redis-server tzdata ca-certificates curl wrk)
 # The PostgreSQL server (initdb, pg_ctl, psql) and HAProxy: the tests start their own.
 # openssl: the Sheets stand-in's test keys.

@@ -27,6 +27,11 @@ static void usage(FILE *out)
             "                                                  copy a SQLite store into an empty PostgreSQL one\n"
             "  zeues sheets status|push|pull|init --sheets-key KEY --sheet-id ID [--db FILE]\n"
             "                                                  the Google spreadsheet by hand\n"
+            "  zeues supervisor add NAME --db FILE             supervisor account for /app/login (password\n"
+            "                                                  from stdin; an existing NAME gets a new one)\n"
+            "  zeues worker pin ID --db FILE                   a worker's PIN for devices+pin (from stdin)\n"
+            "  zeues worker unlock ID --db FILE --by NAME --reason TEXT   lift a PIN lock-out (audited)\n"
+            "  zeues cert --host NAME --dir DIR [--ip ADDR]... a private CA + server certificate for HTTPS\n"
             "Every --db FILE may be given as --store URL (sqlite:///path/to/file.db or\n"
             "postgres://user@host:port/db); the environment variables ZEUES_DB and ZEUES_STORE\n"
             "set the default.\n");
@@ -105,6 +110,7 @@ int main(int argc, char **argv)
         }
         return cli_sheets(a, argc - 3, argv + 3);
     }
+    if (strcmp(cmd, "cert") == 0) return cli_cert(argc - 2, argv + 2);
 
     /* Supervisor commands take the TAG right after the command. */
     const char *tag = NULL;
@@ -136,13 +142,41 @@ int main(int argc, char **argv)
         argv += named ? 2 : 1;
         argc -= named ? 2 : 1;
     }
+    /* zeues supervisor add NAME: the password comes from stdin, never from argv. */
+    const char *sup_name = NULL;
+    if (strcmp(cmd, "supervisor") == 0) {
+        if (argc < 4 || strcmp(argv[2], "add") != 0 || strncmp(argv[3], "--", 2) == 0) {
+            fprintf(stderr, "zeues supervisor: add NAME (the password is read from stdin)\n");
+            return 2;
+        }
+        sup_name = argv[3];
+        argv += 2;
+        argc -= 2;
+    }
+    /* zeues worker pin|unlock ID: the PIN comes from stdin, never from argv. */
+    const char *wk_action = NULL;
+    long long wk_id = 0;
+    if (strcmp(cmd, "worker") == 0) {
+        char *end = NULL;
+        if (argc >= 4) wk_id = strtoll(argv[3], &end, 10);
+        if (argc < 4 || (strcmp(argv[2], "pin") != 0 && strcmp(argv[2], "unlock") != 0) ||
+            !end || *end || wk_id <= 0) {
+            fprintf(stderr, "zeues worker: pin ID (the PIN is read from stdin) or unlock ID "
+                            "--by NAME --reason TEXT\n");
+            return 2;
+        }
+        wk_action = argv[2];
+        argv += 2;
+        argc -= 2;
+    }
     opts_t o;
     if (parse_opts(argc - 2, argv + 2, &o) != 0) return 2;
     const char *tzname = getenv("TIMEZONE");
     tz_init(tzname && *tzname ? tzname : "America/Santiago");
     int need_dir = strcmp(cmd, "import") == 0 || strcmp(cmd, "export") == 0;
     int backup = strcmp(cmd, "backup") == 0;
-    if (!need_dir && !supervisor && !dev_action && !backup && strcmp(cmd, "demo") != 0) {
+    if (!need_dir && !supervisor && !dev_action && !sup_name && !wk_action && !backup &&
+        strcmp(cmd, "demo") != 0) {
         fprintf(stderr, "zeues: unknown command '%s'\n", cmd);
         usage(stderr);
         return 2;
@@ -167,6 +201,8 @@ int main(int argc, char **argv)
     else if (strcmp(cmd, "log") == 0) rc = cli_log(st, tag);
     else if (supervisor) rc = cli_supervise(st, cmd, tag, o.by, o.reason);
     else if (dev_action) rc = cli_device(st, dev_action, dev_name);
+    else if (sup_name) rc = cli_supervisor_add(st, sup_name);
+    else if (wk_action) rc = cli_worker(st, wk_action, wk_id, o.by, o.reason);
     else if (backup) rc = cli_backup(st, o.to);
     else rc = cli_demo(st, o.spools, o.seed);
     store_close(st);

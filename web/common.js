@@ -113,6 +113,14 @@
     if (text) {
       try { data = JSON.parse(text); } catch (e) { data = null; }
     }
+    if (res.status === 401 && data && data.error === 'PIN_REQUIRED' && !opts.noPin &&
+        data.data && data.data.worker_id) {
+      /* --auth devices+pin: this worker has not typed their PIN on this tablet yet (or it
+       * expired). Ask for it, then send the same request once more. */
+      if (await askPin(data.data.worker_id, data.data.worker_nombre)) {
+        return api(path, Object.assign({}, opts, { noPin: true }));
+      }
+    }
     if (res.status === 401 && data && data.error === 'UNAUTHORIZED' && !/\/app\/enroll/.test(location.pathname)) {
       /* --auth devices: this tablet is not (or no longer) enrolled. */
       location.href = '/app/enroll';
@@ -357,6 +365,51 @@
     }, true);
   }
 
+  /* ---------- worker PIN (--auth devices+pin) ---------- */
+
+  /** Asks worker_id for their PIN in a modal and checks it with the server; resolves true once
+   *  it was right, false when the worker closed the modal. The PIN goes only into the request
+   *  body and is cleared from the field after each try. */
+  function askPin(workerId, workerName) {
+    return new Promise((resolve) => {
+      const input = el('input', { type: 'password', inputmode: 'numeric', autocomplete: 'off', maxlength: '6',
+        pattern: '[0-9]*', class: 'search-input', testid: 'pin-input', 'aria-label': 'PIN',
+        style: 'font-size:2rem;letter-spacing:.3em;min-height:72px;width:100%' });
+      const msg = el('p', { class: 'scan-msg', role: 'alert', testid: 'pin-message' },
+        'Ingresa tu PIN de 4 a 6 dígitos.');
+      const ok = el('button', { type: 'submit', class: 'btn btn-primary btn-huge', testid: 'pin-submit' }, 'CONFIRMAR');
+      const cancel = el('button', { type: 'button', class: 'btn btn-secondary', testid: 'pin-cancel' }, 'Cancelar');
+      const form = el('form', { autocomplete: 'off' }, input, el('p', null, ok, ' ', cancel));
+      const dlg = el('dialog', { class: 'scan-dialog', 'aria-label': 'PIN del trabajador', testid: 'pin-dialog' },
+        el('h2', null, 'PIN de ' + (workerName || ('trabajador ' + workerId))), msg, form);
+      document.body.append(dlg);
+      let done = false;
+      function finish(v) {
+        if (done) return;
+        done = true;
+        try { dlg.close(); } catch (e) { /* ignore */ }
+        dlg.remove();
+        resolve(v);
+      }
+      cancel.addEventListener('click', () => finish(false));
+      dlg.addEventListener('cancel', (e) => { e.preventDefault(); finish(false); });
+      form.addEventListener('submit', async (ev) => {
+        ev.preventDefault();
+        const pin = input.value;
+        input.value = '';
+        ok.disabled = true;
+        const r = await api('/api/workers/pin/verify', { body: { worker_id: workerId, pin: pin }, noPin: true });
+        ok.disabled = false;
+        if (r.ok) { finish(true); return; }
+        msg.textContent = r.message;
+        msg.classList.add('error-text');
+        input.focus();
+      });
+      if (typeof dlg.showModal === 'function') dlg.showModal(); else dlg.setAttribute('open', '');
+      input.focus();
+    });
+  }
+
   /* ---------- camera scan ---------- */
 
   function canCameraScan() {
@@ -416,6 +469,6 @@
   window.ZC = {
     NET_MSG, el, norm, toast, api, errorBox, loading, setBadge, connectSSE, normalizeEvent,
     parseWall, hasTime, chileNowWall, fmtWall, fmtDuration, todayDMY, fmtPD, sumPD, needsSold, hasUnions, pdChips,
-    attachScanner, canCameraScan, cameraScan,
+    attachScanner, canCameraScan, cameraScan, askPin,
   };
 })();

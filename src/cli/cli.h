@@ -30,8 +30,26 @@ int cli_migrate(const char *from, const char *to, int force);
 /** `zeues sheets ACTION [serve options]`: status, push, pull or init against the Google
  *  spreadsheet (app/sheets.h). Exit code. */
 int cli_sheets(const char *action, int argc, char **argv);
+/** Creates supervisor name (or sets its new password), the password read from stdin (a
+ *  terminal without echo, asked twice, or one line of a pipe). 0, 1 or 2. */
+int cli_supervisor_add(struct store *st, const char *name);
 /** Prints the spool's full audit trail. */
 int cli_log(struct store *st, const char *tag);
+
+/** Worker PINs: action "pin" sets worker_id's PIN (read from stdin like a supervisor's
+ *  password), "unlock" lifts its lock-out, audited with by and reason. 0, 1 or 2. */
+int cli_worker(struct store *st, const char *action, long long worker_id, const char *by,
+               const char *reason);
+
+/** `zeues cert --host NAME --dir DIR [--ip ADDR]...` (argv: the options). 0, 1 or 2. */
+int cli_cert(int argc, char **argv);
+
+/** Reads one line of stdin into buf (n bytes) without its line end, with echo off and
+ *  prompt on stderr when stdin is a terminal; 0, or -1 at end of input or when the line does
+ *  not fit. */
+int cli__read_secret(const char *prompt, char *buf, size_t n);
+/** Overwrites n bytes of p with zeros (not optimised away). */
+void cli__wipe(char *p, size_t n);
 
 /** Reads a whole file (caller frees); NULL on error, *missing set when it does not exist. */
 char *cli__read_file(const char *path, size_t *len, int *missing);

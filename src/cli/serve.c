@@ -55,8 +55,11 @@ int cli_serve(int argc, char **argv)
                  "pause or complete any spool as any worker; enrol the tablets and use --auth "
                  "devices");
     else
-        LOG_INFO("authentication: %s (every route but health, enrolment and the UI's files "
-                 "needs an enrolled device)", cfg.auth);
+        LOG_INFO("authentication: %s (every route but health, enrolment, sign-in and the UI's "
+                 "files needs an enrolled device%s)", cfg.auth,
+                 strcmp(cfg.auth, "devices+pin") == 0
+                     ? "; a worker's actions also need their PIN typed on that tablet"
+                     : "");
     if (tz_init(cfg.timezone) != 0)
         LOG_WARN("TIMEZONE '%s' is not in the tz database; using UTC", cfg.timezone);
 
@@ -117,11 +120,12 @@ int cli_serve(int argc, char **argv)
     sheets_sync_t *sheets = sheets_sync_start(&cfg, st, err, sizeof err);
     if (err[0]) LOG_ERROR("%s; serving without the spreadsheet sync", err);
     __atomic_store_n(&app.sheets, sheets, __ATOMIC_RELEASE);
-    printf("zeues: listening on http://%s:%d (store %s %s, redis %s:%d, tz %s, instance %s)\n",
-           cfg.bind, server_port(srv), st->ops->name, where, rpool_host(redis), rpool_port(redis),
-           cfg.timezone, app.instance);
-    printf("zeues: tablet UI at http://127.0.0.1:%d/app/  dashboard at /app/dashboard.html\n",
-           server_port(srv));
+    const char *scheme = server_tls(srv) ? "https" : "http";
+    printf("zeues: listening on %s://%s:%d (store %s %s, redis %s:%d, tz %s, instance %s)\n",
+           scheme, cfg.bind, server_port(srv), st->ops->name, where, rpool_host(redis),
+           rpool_port(redis), cfg.timezone, app.instance);
+    printf("zeues: tablet UI at %s://127.0.0.1:%d/app/  dashboard at /app/dashboard.html\n",
+           scheme, server_port(srv));
     fflush(stdout);
     /* Under systemd (Type=notify) the unit is "started" only now: the port is open, the store
      * and the live hub run. */

@@ -1,7 +1,7 @@
 /* Supervisor tools: `zeues unblock|release TAG --by NAME --reason TEXT` and `zeues log TAG`.
- * They use the same application service as the API (decision, one transaction with its audit
- * event, notify): the event is published on Redis, so a running server streams it at once;
- * release also removes the spool's Redis lock. */
+ * They use the same application function as the console of the built-in UI (app/supervise:
+ * decision, one transaction with its audit event, notify): the event is published on Redis, so
+ * a running server streams it at once; release also removes the spool's Redis lock. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +11,7 @@
 #include "core/decide.h"
 #include "core/errors.h"
 #include "app/app.h"
-#include "app/mutate.h"
+#include "app/supervise.h"
 #include "app/notify.h"
 #include "locks/locks.h"
 #include "redis/redis.h"
@@ -41,13 +41,11 @@ int cli_supervise(store_t *st, const char *action, const char *tag, const char *
     app_t app = {.cfg = &cfg, .store = st, .redis = redis};
     app.locks = redis ? locks_redis_new(redis) : NULL;
     app.notify = notify_new(redis);
-    worker_t sup = {.id = 0, .activo = 1};
-    snprintf(sup.display, sizeof sup.display, "%s", by);
-    snprintf(sup.nombre, sizeof sup.nombre, "%s", by);
-    zcmd_t cmd = {.worker = &sup, .reason = reason};
     zoutcome_t out;
     zfail_t fail = {0};
-    int rc = mutate_apply(&app, tag, &cmd, release ? decide_release : decide_unblock, &out, &fail);
+    int lock_left = 0;
+    int rc = supervise_apply(&app, release ? SUPERVISE_RELEASE : SUPERVISE_UNBLOCK, tag, by,
+                             reason, NULL, &out, &fail, &lock_left);
     int status = 0;
     if (rc != ZE_OK) {
         fprintf(stderr, "zeues %s: %s: %s\n", action, zerr_name(rc), fail.message);
@@ -55,7 +53,7 @@ int cli_supervise(store_t *st, const char *action, const char *tag, const char *
         status = 1;
         goto out;
     }
-    if (release && (!app.locks || app.locks->ops->force_delete(app.locks, tag) != ZE_OK))
+    if (lock_left)
         fprintf(stderr, "zeues release: Redis unreachable; the server's reconciliation removes the "
                         "lock within seconds\n");
     printf("%s: %s (evento %lld %s)\n", tag, out.after.estado_detalle, (long long)out.event.seq,

@@ -11,13 +11,14 @@ int access_mode_parse(const char *name, access_mode_t *out)
 {
     if (strcmp(name, "off") == 0) *out = ACCESS_OFF;
     else if (strcmp(name, "devices") == 0) *out = ACCESS_DEVICES;
+    else if (strcmp(name, "devices+pin") == 0) *out = ACCESS_DEVICES_PIN;
     else return -1;
     return 0;
 }
 
 const char *access_mode_name(access_mode_t mode)
 {
-    return mode == ACCESS_DEVICES ? "devices" : "off";
+    return mode == ACCESS_DEVICES_PIN ? "devices+pin" : mode == ACCESS_DEVICES ? "devices" : "off";
 }
 
 const char *access_role_name(access_role_t role)
@@ -28,17 +29,38 @@ const char *access_role_name(access_role_t role)
     case ACCESS_WORKER: return "worker";
     case ACCESS_INSPECTOR: return "inspector";
     case ACCESS_SUPERVISOR: return "supervisor";
+    case ACCESS_CONSOLE: return "console";
     }
     return "supervisor";
 }
 
 int access_decide(access_mode_t mode, access_role_t role, access_cred_t cred)
 {
-    if (mode == ACCESS_OFF || role == ACCESS_PUBLIC) return ZE_OK;
+    if (role == ACCESS_PUBLIC) return ZE_OK;
+    if (role == ACCESS_CONSOLE) {
+        if (cred == ACCESS_CRED_SUPERVISOR) return ZE_OK;
+        return cred == ACCESS_CRED_DEVICE ? ZE_FORBIDDEN : ZE_UNAUTHORIZED;
+    }
+    if (mode == ACCESS_OFF || cred == ACCESS_CRED_SUPERVISOR) return ZE_OK;
     if (cred != ACCESS_CRED_DEVICE) return ZE_UNAUTHORIZED;
     /* A tablet acts for the workers at it; supervisor tools need a supervisor's sign-in. */
     if (role == ACCESS_SUPERVISOR) return ZE_FORBIDDEN;
     return ZE_OK;
+}
+
+int access_pin_needed(access_mode_t mode, access_role_t role, access_cred_t cred)
+{
+    return mode == ACCESS_DEVICES_PIN && (role == ACCESS_WORKER || role == ACCESS_INSPECTOR) &&
+           cred != ACCESS_CRED_SUPERVISOR;
+}
+
+int access_pin_check(const char *pin)
+{
+    size_t len = strlen(pin);
+    if (len < 4 || len > 6) return -1;
+    for (size_t i = 0; i < len; i++)
+        if (pin[i] < '0' || pin[i] > '9') return -1;
+    return 0;
 }
 
 static int token_char(char c)
@@ -72,19 +94,22 @@ int access_token_from_headers(const char *authorization, const char *cookie, cha
             return copy_token(a, len, out, n);
         }
     }
-    if (cookie) {
-        static const char name[] = ACCESS_COOKIE "=";
-        const size_t nl = sizeof name - 1;
-        for (const char *p = cookie; *p;) {
-            while (*p == ' ' || *p == ';') p++;
-            size_t len = strcspn(p, ";");
-            if (strncmp(p, name, nl) == 0 && len >= nl) {
-                size_t vl = len - nl;
-                while (vl > 0 && p[nl + vl - 1] == ' ') vl--;
-                return copy_token(p + nl, vl, out, n);
-            }
-            p += len;
+    return access_cookie_token(cookie, ACCESS_COOKIE, out, n);
+}
+
+int access_cookie_token(const char *cookie, const char *name, char *out, size_t n)
+{
+    if (!cookie) return 0;
+    const size_t nl = strlen(name);
+    for (const char *p = cookie; *p;) {
+        while (*p == ' ' || *p == ';') p++;
+        size_t len = strcspn(p, ";");
+        if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
+            size_t vl = len - nl - 1;
+            while (vl > 0 && p[nl + 1 + vl - 1] == ' ') vl--;
+            return copy_token(p + nl + 1, vl, out, n);
         }
+        p += len;
     }
     return 0;
 }

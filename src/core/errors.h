@@ -36,6 +36,11 @@
     X(FORBIDDEN, 403)                    \
     X(DEVICE_NO_ENCONTRADO, 404)         \
     X(DEVICE_EXISTS, 409)                \
+    X(TOO_MANY_ATTEMPTS, 429)            \
+    X(PIN_REQUIRED, 401)                 \
+    X(PIN_INVALID, 401)                  \
+    X(PIN_NOT_SET, 403)                  \
+    X(PIN_LOCKED, 423)                   \
     X(REDIS_UNAVAILABLE, 503)            \
     X(STORE_UNAVAILABLE, 503)            \
     X(SSE_CAPACITY, 503)                 \

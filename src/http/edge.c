@@ -281,6 +281,19 @@ static int examine(edge_t *e, pend_t *p, int hup)
 static void admit(edge_t *e, int fd, const struct sockaddr_in *addr)
 {
     int per_address = 0;
+    if (e->cfg.tls) {
+        if (count_in(e, addr->sin_addr.s_addr, &per_address) != 0) {
+            log_refusal(e, addr, 503, per_address ? "connections per address (TLS: closed)"
+                                                  : "connections (TLS: closed)");
+            close(fd);
+            return;
+        }
+        pthread_mutex_lock(&e->mu);
+        e->handed_over++;
+        pthread_mutex_unlock(&e->mu);
+        if (e->cfg.handoff(e->cfg.ud, fd, addr) != 0) count_out(e, addr->sin_addr.s_addr);
+        return;
+    }
     if (count_in(e, addr->sin_addr.s_addr, &per_address) != 0) {
         char origin[256] = "";
         ssize_t n = recv(fd, e->window, EDGE_WINDOW, MSG_PEEK | MSG_DONTWAIT);

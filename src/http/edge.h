@@ -8,7 +8,13 @@
  *
  * A connection that sends nothing (or too little) stays here, out of the library's connection
  * slots, until its header deadline; one address can hold at most max_per_address connections,
- * so it cannot take the slots of everyone else. */
+ * so it cannot take the slots of everyone else.
+ *
+ * With tls set the first bytes are a TLS handshake, not a request: the edge then only counts
+ * (the per-address and total caps still hold; a connection over a cap is closed without an
+ * answer, since no plain-text answer could be read) and hands every connection over at once;
+ * the framing rules run on the fields the library parsed (server.c), and the library's
+ * header deadline covers a client that stays silent. */
 #ifndef ZEUES_HTTP_EDGE_H
 #define ZEUES_HTTP_EDGE_H
 #include <netinet/in.h>
@@ -32,6 +38,7 @@ typedef struct edge_cfg {
     int header_timeout_ms;  /* a first request's header block must arrive within this */
     size_t max_body;        /* largest request body (413 above) */
     const cors_t *cors;     /* borrowed for the edge's life */
+    int tls;                /* the library speaks TLS on these connections: no peeking */
     edge_handoff_fn handoff;
     void *ud;
 } edge_cfg_t;

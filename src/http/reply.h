@@ -39,6 +39,10 @@ typedef struct req {
     int64_t now;           /* unix seconds when the request arrived */
     char device[ACCESS_DEVICE_NAME_MAX + 1]; /* the enrolled device that sent it (set by the
                                                 access check), "" when none */
+    char supervisor[ACCESS_DEVICE_NAME_MAX + 1]; /* the signed-in supervisor (set by the access
+                                                    check), "" when none was needed */
+    int64_t device_id;     /* the device's store id, 0 when none */
+    int pin_needed;        /* devices+pin: worker_or_reply also checks the worker's PIN */
     /* Response */
     int status;
     buf_t out;

@@ -6,7 +6,9 @@
  *   worker      every change a worker makes from a tablet; the v5 app's tracked list, its UI
  *               telemetry and its legacy snapshot are part of that app's normal flow;
  *   inspector   metrología results;
- *   supervisor  supervisor tools (reading the UI telemetry); no device credential has it. */
+ *   supervisor  supervisor tools (reading the UI telemetry); no device credential has it;
+ *   console     the console's actions: a signed-in supervisor in every mode (off included),
+ *               because their audit event names who. A supervisor session carries every role. */
 #include "http/handlers/handlers.h"
 #include "http/router.h"
 
@@ -18,10 +20,21 @@ const route_t routes[] = {
     {"GET", "/app", h_app_redirect, 0, ACCESS_PUBLIC, "Tablet UI entry"},
     {"GET", "/app/", h_app_redirect, 0, ACCESS_PUBLIC, "Tablet UI entry"},
     {"GET", "/app/enroll", h_app_enroll, 0, ACCESS_PUBLIC, "Device enrolment page"},
+    {"GET", "/app/login", h_app_login, 0, ACCESS_PUBLIC, "Supervisor sign-in page"},
+    {"GET", "/app/console", h_app_console, 0, ACCESS_PUBLIC, "Supervisor console page"},
     {"GET", "/app/{tag}", h_app_file, 0, ACCESS_PUBLIC, "Tablet UI and dashboard files"},
     {"GET", "/api/health", h_health, 0, ACCESS_PUBLIC, "Store and Redis status"},
     {"POST", "/api/devices/enroll", h_devices_enroll, ROUTE_MUTATES, ACCESS_PUBLIC, "Enrol this device with a one-time code"},
     {"GET", "/metrics", h_metrics, 0, ACCESS_READ, "Prometheus metrics"},
+    {"POST", "/api/auth/login", h_auth_login, ROUTE_MUTATES, ACCESS_PUBLIC, "Supervisor sign-in (session cookie)"},
+    {"POST", "/api/auth/logout", h_auth_logout, ROUTE_MUTATES, ACCESS_PUBLIC, "Supervisor sign-out"},
+    {"GET", "/api/auth/session", h_auth_session, 0, ACCESS_PUBLIC, "Who this browser is signed in as"},
+    {"POST", "/api/console/unblock", h_console_unblock, ROUTE_MUTATES, ACCESS_CONSOLE, "Supervisor: BLOQUEADO back to the repair queue"},
+    {"POST", "/api/console/release", h_console_release, ROUTE_MUTATES, ACCESS_CONSOLE, "Supervisor: end a stuck occupation"},
+    {"GET", "/api/console/log/{tag}", h_console_log, 0, ACCESS_CONSOLE, "Supervisor: a spool's whole audit trail"},
+    {"POST", "/api/console/pin/set", h_console_pin_set, ROUTE_MUTATES, ACCESS_CONSOLE, "Supervisor: give a worker a PIN"},
+    {"POST", "/api/console/pin/unlock", h_console_pin_unlock, ROUTE_MUTATES, ACCESS_CONSOLE, "Supervisor: lift a worker's PIN lock-out"},
+    {"POST", "/api/workers/pin/verify", h_workers_pin_verify, ROUTE_MUTATES, ACCESS_READ, "A worker's PIN on this tablet (devices+pin)"},
     {"GET", "/api/redis-health", h_redis_health, 0, ACCESS_READ, "Redis status"},
     {"GET", "/api/workers", h_workers, 0, ACCESS_READ, "Active workers with roles"},
     {"GET", "/api/spools/iniciar", h_spools_iniciar, 0, ACCESS_READ, "Spools an operation can take now"},

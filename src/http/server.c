@@ -1,11 +1,14 @@
-/* libmicrohttpd glue: request bodies, routing, CORS, responses and the access log. This file and
- * sse.c are the only ones that include microhttpd.h. The listening socket is the edge's
- * (edge.c): libmicrohttpd only gets connections whose first request passed the framing rules,
- * and the fields of every later request are checked here before any handler runs. */
+/* libmicrohttpd glue: request bodies, routing, CORS, responses and the access log. This file,
+ * sse.c and https_redirect.c are the only ones that include microhttpd.h. The listening socket
+ * is the edge's (edge.c): libmicrohttpd only gets connections whose first request passed the
+ * framing rules, and the fields of every request are checked here before any handler runs.
+ * With --tls-cert / --tls-key libmicrohttpd speaks TLS (its GnuTLS build) on the connections
+ * the edge hands over unread; every answer then carries Strict-Transport-Security. */
 #include "http/server.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,6 +21,7 @@
 #include "http/edge.h"
 #include "http/framing.h"
 #include "http/header_deadline.h"
+#include "http/https_redirect.h"
 #include "http/list_cache.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -44,7 +48,13 @@ struct server {
     hdl_t *deadlines; /* request-header deadline watchdog */
     edge_t *edge;     /* listening socket, per-address caps, first-request framing */
     sse_watch_t *watch; /* ends live streams whose peer is gone */
+    char *tls_cert, *tls_key; /* PEM text while the daemon runs (the key wiped on stop) */
+    size_t tls_key_len;
+    https_redirect_t *redirect; /* the plain-HTTP port answering 308 to HTTPS, or NULL */
 };
+
+/* HSTS: a browser that once reached us over HTTPS never tries plain HTTP again for a year. */
+#define HSTS_VALUE "max-age=31536000"
 
 static hdl_conn_t *deadline_of(struct MHD_Connection *c)
 {
@@ -284,6 +294,7 @@ static enum MHD_Result send_reply(server_t *s, struct MHD_Connection *c, conn_ct
     for (int i = 0; i < r->n_out_headers; i++)
         MHD_add_response_header(resp, r->out_headers[i][0], r->out_headers[i][1]);
     add_cors(s, c, resp);
+    if (s->tls_cert) MHD_add_response_header(resp, "strict-transport-security", HSTS_VALUE);
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -434,6 +445,63 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     LOG_WARN("libmicrohttpd: %s", msg);
 }
 
+/* The whole of a PEM file as a NUL-terminated string (caller frees); NULL with err set. */
+static char *read_pem(const char *path, const char *what, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    buf_t b = BUF_INIT;
+    char chunk[4096];
+    size_t n;
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open '%s'", what, path);
+        return NULL;
+    }
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len < 1024 * 1024) buf_append(&b, chunk, n);
+    int bad = ferror(f) || b.len == 0 || b.len >= 1024 * 1024 || !b.data ||
+              !memmem(b.data, b.len, "-----BEGIN ", 11);
+    fclose(f);
+    if (bad) {
+        snprintf(err, errlen, "%s: '%s' is not a PEM file", what, path);
+        if (b.data) memset(b.data, 0, b.len);
+        buf_deinit(&b);
+        return NULL;
+    }
+    char *out = xmalloc(b.len + 1);
+    memcpy(out, b.data, b.len);
+    out[b.len] = '\0';
+    *len = b.len;
+    memset(b.data, 0, b.len);
+    buf_deinit(&b);
+    return out;
+}
+
+static void tls_free(server_t *s)
+{
+    free(s->tls_cert);
+    if (s->tls_key) {
+        volatile char *v = s->tls_key;
+        for (size_t i = 0; i < s->tls_key_len; i++) v[i] = 0;
+        free(s->tls_key);
+    }
+    s->tls_cert = s->tls_key = NULL;
+}
+
+/* Reads the certificate and key files for MHD_OPTION_HTTPS_MEM_CERT / _KEY (the library keeps
+ * pointers to them, so they live as long as the daemon). */
+static int tls_load(server_t *s, const config_t *cfg, char *err, size_t errlen)
+{
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        snprintf(err, errlen, "--tls-cert: this libmicrohttpd is built without TLS");
+        return -1;
+    }
+    size_t n;
+    s->tls_cert = read_pem(cfg->tls_cert, "ZEUES_TLS_CERT / --tls-cert", &n, err, errlen);
+    if (!s->tls_cert) return -1;
+    s->tls_key = read_pem(cfg->tls_key, "ZEUES_TLS_KEY / --tls-key", &s->tls_key_len, err,
+                          errlen);
+    return s->tls_key ? 0 : -1;
+}
+
 server_t *server_start(const http_env_t *env, char *err, size_t errlen)
 {
     server_t *s = xcalloc(1, sizeof *s);
@@ -447,9 +515,23 @@ server_t *server_start(const http_env_t *env, char *err, size_t errlen)
      * is above the edge's so it never refuses one the edge counted (it would not say so). */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
+    /* The TLS options, empty without TLS (the array then ends at once). */
+    struct MHD_OptionItem tls_opts[] = {
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, NULL},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    if (app->cfg->tls_cert[0]) {
+        if (tls_load(s, app->cfg, err, errlen) != 0) goto fail;
+        flags |= MHD_USE_TLS;
+        tls_opts[0].ptr_value = s->tls_cert;
+        tls_opts[1].ptr_value = s->tls_key;
+    } else {
+        tls_opts[0].option = MHD_OPTION_END;
+    }
     s->d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_ARRAY, tls_opts,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->cfg->threads, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)app->cfg->conn_timeout_seconds, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)app->cfg->max_connections + 64u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
@@ -457,7 +539,9 @@ server_t *server_start(const http_env_t *env, char *err, size_t errlen)
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
         MHD_OPTION_END);
     if (!s->d) {
-        snprintf(err, errlen, "cannot start the HTTP library");
+        snprintf(err, errlen, s->tls_cert ? "cannot start the HTTP library with TLS: check that "
+                                            "--tls-key is the key of --tls-cert (PEM)"
+                                          : "cannot start the HTTP library");
         goto fail;
     }
     edge_cfg_t ec = {
@@ -469,6 +553,7 @@ server_t *server_start(const http_env_t *env, char *err, size_t errlen)
         .header_timeout_ms = app->cfg->conn_timeout_seconds * 1000,
         .max_body = (size_t)app->cfg->max_body_bytes,
         .cors = &s->cors,
+        .tls = s->tls_cert != NULL,
         .handoff = on_handoff,
         .ud = s,
     };
@@ -477,10 +562,17 @@ server_t *server_start(const http_env_t *env, char *err, size_t errlen)
     s->edge = edge_new(&ec, err, errlen);
     if (!s->edge || edge_run(s->edge, err, errlen) != 0) goto fail;
     s->port = edge_port(s->edge);
+    if (app->cfg->https_redirect_port) {
+        s->redirect = https_redirect_start(app->cfg->bind, app->cfg->https_redirect_port,
+                                           s->port, err, errlen);
+        if (!s->redirect) goto fail;
+    }
     return s;
 fail:
+    if (s->edge) edge_stop(s->edge);
     if (s->d) MHD_stop_daemon(s->d);
     edge_free(s->edge);
+    tls_free(s);
     sse_watch_free(s->watch);
     hdl_stop(s->deadlines);
     cors_deinit(&s->cors);
@@ -495,11 +587,15 @@ void server_stop(server_t *s)
     if (!s) return;
     /* Stop accepting first (the edge); MHD_stop_daemon then waits for the pool threads, which finish the
      * requests they are running. Live streams are ended by the SSE hub before this call. */
+    https_redirect_stop(s->redirect);
     edge_stop(s->edge);
     MHD_stop_daemon(s->d);
     edge_free(s->edge);
+    tls_free(s);
     sse_watch_free(s->watch);
     hdl_stop(s->deadlines);
     cors_deinit(&s->cors);
     free(s);
 }
+
+int server_tls(const server_t *s) { return s->tls_cert != NULL; }

@@ -12,6 +12,8 @@ typedef struct server server_t;
 server_t *server_start(const http_env_t *env, char *err, size_t errlen);
 /** The port actually bound (useful with --port 0). */
 int server_port(const server_t *s);
+/** Whether s speaks HTTPS (--tls-cert / --tls-key). */
+int server_tls(const server_t *s);
 /** Stops accepting, lets in-flight requests finish, closes every connection, frees s. */
 void server_stop(server_t *s);
 

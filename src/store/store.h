@@ -6,7 +6,9 @@
  *      row that fails spool_check, ZE_SPOOL_NO_ENCONTRADO / ZE_WORKER_NO_ENCONTRADO for absent
  *      rows, ZE_VERSION_CONFLICT for a lost compare-and-set, ZE_STORE_UNAVAILABLE for any I/O
  *      failure; for devices ZE_DEVICE_NO_ENCONTRADO (no such device or pending code) and
- *      ZE_DEVICE_EXISTS (an enrolled device has the name). Nothing else.
+ *      ZE_DEVICE_EXISTS (an enrolled device has the name); for supervisors and their sessions
+ *      ZE_NOT_FOUND (no such account, or no live session); for PINs ZE_NOT_FOUND (no PIN, or
+ *      no verified pair). Nothing else.
  *   2. Threads. A store may be used from any thread at once, and by several processes (several
  *      server instances, a supervisor command) on the same data.
  *   3. Atomicity. spool_commit writes the spool's tracked fields and its audit events in one
@@ -25,8 +27,9 @@
  *      the process and a power loss. Concurrent commits may share one transaction and one
  *      sync (group commit); each keeps its own compare-and-set and its own outcome.
  *   8. Append-only audit. No function edits or deletes an event.
- *   9. Generation. generation() changes with every committed write by any process (device
- *      writes excepted: no cached answer is derived from them). */
+ *   9. Generation. generation() changes with every committed write by any process (device,
+ *      supervisor, session and PIN writes excepted, unless they append events: no cached
+ *      answer is derived from them). */
 #ifndef ZEUES_STORE_STORE_H
 #define ZEUES_STORE_STORE_H
 #include <stddef.h>
@@ -81,7 +84,29 @@ typedef struct device {
     int64_t last_seen;    /* 0 = never */
     int64_t revoked_at;   /* 0 = not revoked */
 } device_t;
+#define STORE_PWHASH_MAX 128 /* a password hash text with its NUL */
 #define STORE_HASH_HEX 65 /* a 32-byte hash as lower-case hex, with its NUL */
+
+/** A supervisor account. pw_hash is the text of a password hash made for the purpose (the app
+ *  layer writes libsodium's crypto_pwhash_str: Argon2id with its salt and parameters); the
+ *  store keeps it verbatim and never sees a password. */
+typedef struct supervisor {
+    int64_t id;
+    char name[ACCESS_DEVICE_NAME_MAX + 1];
+    char pw_hash[STORE_PWHASH_MAX];
+    int64_t created_at, updated_at; /* unix seconds; updated_at: the last password change */
+} supervisor_t;
+
+/** A worker's PIN (--auth devices+pin): its hash (crypto_pwhash_str text, made by the app
+ *  layer) and the run of failed attempts that the throttle and the lock-out read. */
+typedef struct pin_state {
+    int64_t worker_id;
+    char pin_hash[STORE_PWHASH_MAX];
+    int64_t set_at;       /* unix seconds */
+    int failures;         /* failed attempts since the last success, set or unlock */
+    int64_t last_failure; /* 0 = none */
+    int64_t locked_at;    /* 0 = not locked out */
+} pin_state_t;
 
 /** Everything one state change writes, in one transaction (see commit below). */
 typedef struct store_change {
@@ -225,6 +250,50 @@ struct store_ops {
     int (*device_revoke)(store_t *st, const char *name, int64_t now);
     /** Visits every device in the order they were created. */
     int (*device_foreach)(store_t *st, device_visit_fn fn, void *ud);
+
+    /* ---- supervisors and their sign-in sessions (secrets arrive hashed, see supervisor_t;
+     *      tokens as STORE_HASH_HEX text). Five operations, each one statement or one short
+     *      transaction: a backend needs two tables, names unique, tokens primary keys. ---- */
+    /** Creates supervisor name with pw_hash (created_at = updated_at = now), or, when the name
+     *  exists, replaces its password hash (updated_at = now) and ends all its sessions, in one
+     *  transaction. *created = 1 when the account is new, 0 when its password was replaced. */
+    int (*supervisor_put)(store_t *st, const char *name, const char *pw_hash, int64_t now,
+                          int *created);
+    /** The supervisor named name into *out; ZE_NOT_FOUND when none. */
+    int (*supervisor_get)(store_t *st, const char *name, supervisor_t *out);
+    /** Stores a session: token_hash signs supervisor_id in while now < expires_at. Sessions
+     *  that expired before now are deleted in the same transaction (so the table stays small
+     *  without a sweeper). ZE_NOT_FOUND when supervisor_id does not exist. */
+    int (*session_add)(store_t *st, int64_t supervisor_id, const char *token_hash,
+                       int64_t expires_at, int64_t now);
+    /** The supervisor signed in by the session token_hash when it has not expired at now, into
+     *  *out (and its expiry into *expires_at, may be NULL); ZE_NOT_FOUND otherwise. A read:
+     *  safe on every request. */
+    int (*session_get)(store_t *st, const char *token_hash, int64_t now, supervisor_t *out,
+                       int64_t *expires_at);
+    /** Ends the session token_hash (sign-out); ZE_OK whether it existed or not. */
+    int (*session_end)(store_t *st, const char *token_hash);
+
+    /* ---- worker PINs (--auth devices+pin). Four operations on two tables: worker_pins keyed
+     *      by worker id, pin_sessions keyed by (device id, worker id). ---- */
+    /** Sets worker_id's PIN hash (set_at = now), clearing its failures and lock-out and ending
+     *  its PIN sessions on every device; the events (the audit of a supervisor's unlock, may
+     *  be none) are appended in the same transaction, their seq set. */
+    int (*pin_set)(store_t *st, int64_t worker_id, const char *pin_hash, int64_t now,
+                   event_rec_t *ev, size_t nev);
+    /** worker_id's PIN state into *out; ZE_NOT_FOUND when the worker has no PIN. */
+    int (*pin_get)(store_t *st, int64_t worker_id, pin_state_t *out);
+    /** Records one checked attempt, in one transaction. ok: failures = 0 and the pair
+     *  (device_id, worker_id) is verified while now < session_expires. Not ok: failures + 1,
+     *  last_failure = now, and when failures reaches lock_after on an unlocked PIN, locked_at =
+     *  now and lock_ev (may be NULL) is appended (its seq set): the lock-out and its audit
+     *  event are one write. *out gets the state after. ZE_NOT_FOUND when no PIN. */
+    int (*pin_attempt)(store_t *st, int64_t worker_id, int64_t device_id, int ok, int64_t now,
+                       int64_t session_expires, int lock_after, event_rec_t *lock_ev,
+                       pin_state_t *out);
+    /** ZE_OK when (device_id, worker_id) is verified at now and the PIN is not locked out;
+     *  ZE_NOT_FOUND otherwise. A read: safe on every request. */
+    int (*pin_session_check)(store_t *st, int64_t device_id, int64_t worker_id, int64_t now);
 
     /* ---- spreadsheet sync state (src/sync): a few named integers, e.g. the cursor "up to
      * event seq N is in the Metadata sheet". Durable like a commit; no generation change. ---- */

@@ -60,6 +60,16 @@ static int insert_event(pgc_t *c, event_rec_t *e, int64_t seq)
     return ret;
 }
 
+int store_pg__append_events(pgc_t *c, event_rec_t *ev, size_t n, int64_t *seq)
+{
+    for (size_t i = 0; i < n; i++) {
+        int ret = insert_event(c, &ev[i], *seq + 1);
+        if (ret != ZE_OK) return ret;
+        ++*seq;
+    }
+    return ZE_OK;
+}
+
 static int update_spool(pgc_t *c, const spool_t *s, int64_t expected)
 {
     pgp_t p = {0};

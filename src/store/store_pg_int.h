@@ -159,11 +159,31 @@ int store_pg__notas_get(store_t *st, const char *tag, char *out, size_t n);
 
 /* store_pg_commit.c */
 int store_pg__commit(store_t *st, store_change_t *c);
+/** Appends events (n may be 0) inside the open write transaction of c (store_pg__write_begin),
+ *  numbering them after *seq, which advances; their seq is set. */
+int store_pg__append_events(pgc_t *c, event_rec_t *ev, size_t n, int64_t *seq);
 int store_pg__spool_commit(store_t *st, spool_t *s, int64_t expected_version, event_rec_t *ev,
                            size_t nev);
 
 /* store_pg_bulk.c */
 int store_pg__import(store_t *st, const sheets_t *in, char *err, size_t errlen);
+/* store_pg_accounts.c */
+int store_pg__supervisor_put(store_t *st, const char *name, const char *pw_hash, int64_t now,
+                             int *created);
+int store_pg__supervisor_get(store_t *st, const char *name, supervisor_t *out);
+int store_pg__session_add(store_t *st, int64_t supervisor_id, const char *token_hash,
+                          int64_t expires_at, int64_t now);
+int store_pg__session_get(store_t *st, const char *token_hash, int64_t now, supervisor_t *out,
+                          int64_t *expires_at);
+int store_pg__session_end(store_t *st, const char *token_hash);
+/* store_pg_pins.c */
+int store_pg__pin_set(store_t *st, int64_t worker_id, const char *pin_hash, int64_t now,
+                      event_rec_t *ev, size_t nev);
+int store_pg__pin_get(store_t *st, int64_t worker_id, pin_state_t *out);
+int store_pg__pin_attempt(store_t *st, int64_t worker_id, int64_t device_id, int ok, int64_t now,
+                          int64_t session_expires, int lock_after, event_rec_t *lock_ev,
+                          pin_state_t *out);
+int store_pg__pin_session_check(store_t *st, int64_t device_id, int64_t worker_id, int64_t now);
 /* store_pg_sync.c */
 int store_pg__sync_get(store_t *st, const char *name, int64_t *out);
 int store_pg__sync_put(store_t *st, const char *name, int64_t value);

@@ -45,6 +45,11 @@ static const struct table {
      " revoked_at",
      "id", ""},
     {"sync_state", "name, value", "name", ""},
+    {"supervisors", "id, name, pw_hash, created_at, updated_at", "id", ""},
+    {"sessions", "token_hash, supervisor_id, created_at, expires_at", "token_hash", ""},
+    {"worker_pins", "worker_id, pin_hash, set_at, failures, last_failure, locked_at",
+     "worker_id", ""},
+    {"pin_sessions", "device_id, worker_id, expires_at", "device_id, worker_id", ""},
 };
 #define N_TABLES (sizeof tables / sizeof tables[0])
 
@@ -144,7 +149,8 @@ static int64_t pg_rows(pgc_t *c)
 static int drop_all(pgc_t *c, char *err, size_t errlen)
 {
     static const char *const sql =
-        "DROP TABLE IF EXISTS sync_state, uniones, devices, snapshots, audit, tracked, events, counters,"
+        "DROP TABLE IF EXISTS pin_sessions, worker_pins, sessions, supervisors, sync_state,"
+        " uniones, devices, snapshots, audit, tracked, events, counters,"
         " roles, workers, sheet_headers, spools, zeues_schema CASCADE;"
         " DROP FUNCTION IF EXISTS zeues_append_only()";
     PGresult *r = PQexec(c->pg, sql);
@@ -171,6 +177,10 @@ static int copy_all(sqlite3 *db, pg_store_t *ps, pgc_t *c, FILE *out, char *err,
          store_pg__cmd(c,
                        "SELECT setval(pg_get_serial_sequence('devices', 'id'),"
                        " COALESCE(MAX(id), 0) + 1, false) FROM devices",
+                       NULL, NULL) != ZE_OK ||
+         store_pg__cmd(c,
+                       "SELECT setval(pg_get_serial_sequence('supervisors', 'id'),"
+                       " COALESCE(MAX(id), 0) + 1, false) FROM supervisors",
                        NULL, NULL) != ZE_OK))
         ret = ZE_STORE_UNAVAILABLE;
     if (ret == ZE_OK) {

@@ -3,8 +3,10 @@
  * close), store_sqlite_schema.c (schema and migrations), store_sqlite_commit.c (the one write
  * transaction of a state change), store_sqlite_unions.c (union and Notas reads),
  * store_sqlite_supervisor.c (tracked list, audit book, legacy snapshots),
- * store_sqlite_devices.c (enrolled devices), store_sqlite_backup.c (online backup), store_sqlite_rows.c
- * (workers and events), store_sqlite_bulk.c and store_sqlite_bulk_unions.c (import, export). */
+ * store_sqlite_devices.c (enrolled devices), store_sqlite_accounts.c (supervisors and their
+ * sessions), store_sqlite_pins.c (worker PINs), store_sqlite_sync.c (the spreadsheet sync's
+ * cursors), store_sqlite_backup.c (online backup), store_sqlite_rows.c (workers and events),
+ * store_sqlite_bulk.c and store_sqlite_bulk_unions.c (import, export). */
 #ifndef ZEUES_STORE_SQLITE_INT_H
 #define ZEUES_STORE_SQLITE_INT_H
 #include <pthread.h>
@@ -193,6 +195,26 @@ int store_sqlite__device_by_token(store_t *st, const char *token_hash, device_t 
 int store_sqlite__device_touch(store_t *st, int64_t id, int64_t now);
 int store_sqlite__device_revoke(store_t *st, const char *name, int64_t now);
 int store_sqlite__device_foreach(store_t *st, device_visit_fn fn, void *ud);
+
+/* store_sqlite_accounts.c */
+int store_sqlite__supervisor_put(store_t *st, const char *name, const char *pw_hash,
+                                 int64_t now, int *created);
+int store_sqlite__supervisor_get(store_t *st, const char *name, supervisor_t *out);
+int store_sqlite__session_add(store_t *st, int64_t supervisor_id, const char *token_hash,
+                              int64_t expires_at, int64_t now);
+int store_sqlite__session_get(store_t *st, const char *token_hash, int64_t now,
+                              supervisor_t *out, int64_t *expires_at);
+int store_sqlite__session_end(store_t *st, const char *token_hash);
+
+/* store_sqlite_pins.c */
+int store_sqlite__pin_set(store_t *st, int64_t worker_id, const char *pin_hash, int64_t now,
+                          event_rec_t *ev, size_t nev);
+int store_sqlite__pin_get(store_t *st, int64_t worker_id, pin_state_t *out);
+int store_sqlite__pin_attempt(store_t *st, int64_t worker_id, int64_t device_id, int ok,
+                              int64_t now, int64_t session_expires, int lock_after,
+                              event_rec_t *lock_ev, pin_state_t *out);
+int store_sqlite__pin_session_check(store_t *st, int64_t device_id, int64_t worker_id,
+                                    int64_t now);
 
 /* store_sqlite_sync.c */
 int store_sqlite__sync_get(store_t *st, const char *name, int64_t *out);

@@ -14,7 +14,7 @@
 #include "util/log.h"
 
 #define LOG_MODULE "store"
-#define SCHEMA_VERSION 5
+#define SCHEMA_VERSION 7
 
 static const char *const schema_v1 =
     "CREATE TABLE IF NOT EXISTS spools("
@@ -129,6 +129,31 @@ static const char *const schema_v4 =
  * sync_get / sync_put. */
 static const char *const schema_v5 =
     "CREATE TABLE sync_state(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;";
+
+/* v6, supervisors: their accounts (an Argon2id password hash in libsodium's crypto_pwhash_str
+ * text, salt and parameters included) and their sign-in sessions, stored only as the hash of
+ * the session token, each with its expiry. */
+static const char *const schema_v6 =
+    "CREATE TABLE supervisors("
+    " id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, pw_hash TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+    "CREATE TABLE sessions("
+    " token_hash TEXT PRIMARY KEY,"
+    " supervisor_id INTEGER NOT NULL REFERENCES supervisors(id),"
+    " created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX sessions_expiry ON sessions(expires_at);";
+
+/* v7, worker PINs (--auth devices+pin): one Argon2id hash per worker with its run of failed
+ * attempts and its lock-out, and the (device, worker) pairs whose PIN was typed right, each
+ * until its expiry. */
+static const char *const schema_v7 =
+    "CREATE TABLE worker_pins("
+    " worker_id INTEGER PRIMARY KEY, pin_hash TEXT NOT NULL, set_at INTEGER NOT NULL,"
+    " failures INTEGER NOT NULL DEFAULT 0, last_failure INTEGER NOT NULL DEFAULT 0,"
+    " locked_at INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE pin_sessions("
+    " device_id INTEGER NOT NULL, worker_id INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+    " PRIMARY KEY(device_id, worker_id)) WITHOUT ROWID;";
 
 /* ------------------------------------------------------------------------------------------ */
 /* v2 -> v3: the v4 cells of Operaciones move from extra into their typed columns              */
@@ -279,8 +304,10 @@ int store_sqlite__migrate(sqlite3 *db, char *err, size_t errlen)
         goto fail_rollback;
     if (version < 4 && store_sqlite__exec(db, schema_v4) != ZE_OK) goto fail_rollback;
     if (version < 5 && store_sqlite__exec(db, schema_v5) != ZE_OK) goto fail_rollback;
-    if (store_sqlite__exec(db, "PRAGMA user_version = 5; COMMIT") != ZE_OK) goto fail_rollback;
-    if (version > 0) LOG_INFO("database schema migrated from version %d to 5", version);
+    if (version < 6 && store_sqlite__exec(db, schema_v6) != ZE_OK) goto fail_rollback;
+    if (version < 7 && store_sqlite__exec(db, schema_v7) != ZE_OK) goto fail_rollback;
+    if (store_sqlite__exec(db, "PRAGMA user_version = 7; COMMIT") != ZE_OK) goto fail_rollback;
+    if (version > 0) LOG_INFO("database schema migrated from version %d to 7", version);
     return ZE_OK;
 fail_rollback:
     snprintf(err, errlen, "cannot create schema: %s", sqlite3_errmsg(db));

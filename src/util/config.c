@@ -67,7 +67,13 @@ static const cfg_row_t rows[] = {
     STR_ROW("compat", "ZEUES_COMPAT", "v5", compat,
             "v5 or v3: the tablet app whose meaning wins where a shared route contradicts"),
     STR_ROW("auth", "ZEUES_AUTH", "off", auth,
-            "off or devices: off lets anyone call the API; devices needs an enrolled tablet"),
+            "off, devices or devices+pin: off lets anyone call the API; devices needs an "
+            "enrolled tablet; devices+pin also each worker's PIN"),
+    STR_ROW("tls-cert", "ZEUES_TLS_CERT", "", tls_cert,
+            "PEM certificate (chain) file: serve HTTPS (with --tls-key; see zeues cert)"),
+    STR_ROW("tls-key", "ZEUES_TLS_KEY", "", tls_key, "PEM private key file of --tls-cert"),
+    INT_ROW("https-redirect-port", "ZEUES_HTTPS_REDIRECT_PORT", "0", https_redirect_port, 0,
+            65535, "with TLS: also listen on this plain-HTTP port, answering 308 to HTTPS"),
     STR_ROW("sheets-key", "ZEUES_SHEETS_KEY", "", sheets_key,
             "Google service-account JSON key file (with --sheet-id: keeps the spreadsheet in sync)"),
     STR_ROW("sheet-id", "ZEUES_SHEET_ID", "", sheet_id, "id of the Google spreadsheet to keep in sync"),
@@ -164,13 +170,20 @@ int config_load(config_t *cfg, int argc, char **argv, char *err, size_t errlen)
         snprintf(err, errlen, "ZEUES_COMPAT / --compat: '%s' is not v3 or v5", cfg->compat);
         return -1;
     }
-    if (strcmp(cfg->auth, "devices+pin") == 0) {
-        snprintf(err, errlen, "ZEUES_AUTH / --auth: 'devices+pin' is not available yet (worker "
-                              "PINs are not built); use devices or off");
+    if (strcmp(cfg->auth, "off") != 0 && strcmp(cfg->auth, "devices") != 0 &&
+        strcmp(cfg->auth, "devices+pin") != 0) {
+        snprintf(err, errlen, "ZEUES_AUTH / --auth: '%s' is not off, devices or devices+pin",
+                 cfg->auth);
         return -1;
     }
-    if (strcmp(cfg->auth, "off") != 0 && strcmp(cfg->auth, "devices") != 0) {
-        snprintf(err, errlen, "ZEUES_AUTH / --auth: '%s' is not off or devices", cfg->auth);
+    if (!cfg->tls_cert[0] != !cfg->tls_key[0]) {
+        snprintf(err, errlen, "ZEUES_TLS_CERT / --tls-cert and ZEUES_TLS_KEY / --tls-key go "
+                              "together: give both or neither");
+        return -1;
+    }
+    if (cfg->https_redirect_port && !cfg->tls_cert[0]) {
+        snprintf(err, errlen, "ZEUES_HTTPS_REDIRECT_PORT / --https-redirect-port needs "
+                              "--tls-cert and --tls-key");
         return -1;
     }
     if (strcmp(cfg->log_format, "text") != 0 && strcmp(cfg->log_format, "json") != 0) {

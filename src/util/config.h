@@ -28,7 +28,11 @@ typedef struct config {
     char log_level[16];
     char log_format[8];   /* "text" (default) or "json" */
     char compat[8];       /* "v5" (default) or "v3": which app a contradicting route serves */
-    char auth[16];        /* "off" (default) or "devices": who may call the API (core/access.h) */
+    char auth[16];        /* "off" (default), "devices" or "devices+pin": who may call the API
+                             (core/access.h) */
+    char tls_cert[512];   /* PEM file of the server certificate (chain); "" = plain HTTP */
+    char tls_key[512];    /* PEM file of its private key */
+    int https_redirect_port; /* with TLS: a plain-HTTP port answering 308 to HTTPS; 0 = none */
     /* Google Sheets sync (app/sheets.h): off unless both the key and the sheet id are set. */
     char sheets_key[512];      /* service-account JSON key file */
     char sheet_id[256];        /* spreadsheet id */

@@ -642,7 +642,7 @@ def rss_budget_kb(kb):
     return kb * TSAN_RSS_FACTOR if "thread" in binary_sanitizers() else kb
 
 
-_LISTEN_RE = re.compile(r"zeues: listening on http://[^:\s]+:(\d+)")
+_LISTEN_RE = re.compile(r"zeues: listening on https?://[^:\s]+:(\d+)")
 
 # Variables of the outer environment that would change what the server does.
 _SCRUB = ("PORT", "ZEUES_DB", "ZEUES_BIND", "REDIS_URL", "REDIS_LOCK_TTL_SECONDS",
@@ -665,14 +665,15 @@ def base_env(extra=None):
     return env
 
 
-def run_cli(*args, env=None, timeout=120):
-    """Runs `zeues <args>`; returns CompletedProcess with text stdout/stderr. Raises
-    AssertionError if the process reported a sanitizer finding or died of SIGABRT, whatever
-    the caller expected of its exit status."""
+def run_cli(*args, env=None, timeout=120, input=None):
+    """Runs `zeues <args>` (input: text for its standard input, else none); returns
+    CompletedProcess with text stdout/stderr. Raises AssertionError if the process reported a
+    sanitizer finding or died of SIGABRT, whatever the caller expected of its exit status."""
     argv = [ZEUES_BIN] + _map_db_args([str(a) for a in args])
     r = subprocess.run(argv, env=base_env(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        timeout=timeout, preexec_fn=_child_preexec, encoding="utf-8",
-                       errors="replace")
+                       errors="replace", input=input,
+                       stdin=None if input is not None else subprocess.DEVNULL)
     rep = sanitizer_excerpt(r.stderr) or sanitizer_excerpt(r.stdout) or \
         _abort_finding(r.returncode)
     if rep:

@@ -222,6 +222,20 @@ class ServedDocumentAndLiveSchemas(ZeuesTestCase):
         cls.doc = load_doc()
         cls.v = Validator(cls.doc)
         cls.ops = doc_operations(cls.doc)
+        try:
+            r = harness.run_cli("supervisor", "add", "Ana Soto", "--db", cls.db,
+                                input="clave-de-prueba-1\n")
+            assert r.returncode == 0, r.stderr
+        except Exception:
+            cls._teardown_stack(check=False)
+            raise
+
+    def supervisor_cookie(self):
+        """A signed-in supervisor's session cookie (console operations need one)."""
+        r = self.server.post("/api/auth/login", {"name": "Ana Soto",
+                                                 "password": "clave-de-prueba-1"})
+        self.assertConforms(r, "POST", "/api/auth/login")
+        return r.headers["set-cookie"].split(";")[0]
 
     def schema_of(self, method, path, code="200"):
         _, o = self.ops[(method, norm_path(path))]
@@ -290,6 +304,29 @@ class ServedDocumentAndLiveSchemas(ZeuesTestCase):
             with self.subTest(url=url):
                 self.assertConforms(self.server.request(method, url), method, path, code)
 
+    def test_console_answers_match_schemas(self):
+        cookie = self.supervisor_cookie()
+        h = {"Cookie": cookie}
+        self.assertConforms(self.server.get("/api/auth/session", headers=h), "GET",
+                            "/api/auth/session")
+        self.assertConforms(self.server.get("/api/auth/session"), "GET", "/api/auth/session")
+        self.assertConforms(self.server.get("/api/console/log/" + tag(15), headers=h), "GET",
+                            "/api/console/log/{tag_spool}")
+        self.assertConforms(self.server.post("/api/console/unblock", {
+            "tag_spool": tag(15), "reason": "revisado"}, headers=h), "POST",
+            "/api/console/unblock")
+        self.assertConforms(self.server.post("/api/console/release", {
+            "tag_spool": tag(7), "reason": "tablet perdida"}, headers=h), "POST",
+            "/api/console/release")
+        self.assertConforms(self.server.get("/api/console/log/" + tag(7), headers=h), "GET",
+                            "/api/console/log/{tag_spool}")
+        self.assertConforms(self.server.get("/api/console/log/" + tag(7)), "GET",
+                            "/api/console/log/{tag_spool}", "401")
+        self.assertConforms(self.server.post("/api/auth/login", {
+            "name": "Ana Soto", "password": "mal"}), "POST", "/api/auth/login", "401")
+        self.assertConforms(self.server.post("/api/auth/logout", {"name": "Ana Soto"},
+                                             headers=h), "POST", "/api/auth/logout")
+
     def test_request_fields_are_the_documented_ones(self):
         # The unknown-field 422 lists the accepted fields: they must be the documented ones.
         for (method, npath), (path, o) in sorted(self.ops.items()):
@@ -297,7 +334,9 @@ class ServedDocumentAndLiveSchemas(ZeuesTestCase):
                 continue
             with self.subTest(path=path):
                 assert_routed(self, self.server, "POST", path)
-                r = self.server.post(path, {"campo_que_no_existe": 1})
+                h = {"Cookie": self.supervisor_cookie()} if o.get("x-zeues-role") == "console" \
+                    else None
+                r = self.server.post(path, {"campo_que_no_existe": 1}, headers=h)
                 self.assertEqual(r.status, 422, r)
                 allowed = r.json["data"]["campos_permitidos"].split(", ")
                 self.assertEqual(sorted(allowed), sorted(self.request_schema(path)["properties"]))

@@ -2,7 +2,8 @@
 # ctest entry of the browser end-to-end test: installs playwright-core (pinned in
 # package-lock.json, from the npm registry; it never downloads a browser: the test drives
 # Debian's /usr/bin/chromium) unless exactly the pinned version is installed, then runs
-# ui.test.mjs. An install failure is printed in full (ctest --output-on-failure shows it).
+# ui.test.mjs, or the test script given as the first argument (auth.test.mjs). An install
+# failure is printed in full (ctest --output-on-failure shows it).
 # Environment passed through: ZEUES_BIN, ZEUES_BUILD.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -28,4 +29,9 @@ if [[ "$(installed)" != "$want" ]]; then
   flock -u 9
   exec 9>&-
 fi
-exec node ui.test.mjs "$@"
+script=ui.test.mjs
+if [[ "${1:-}" == *.mjs ]]; then
+  script=$1
+  shift
+fi
+exec node "$script" "$@"

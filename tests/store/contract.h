@@ -1,6 +1,7 @@
 /* What the files of the store contract suite share (tests/store/): the per-case context, the
- * seeded plant, helpers, and the case lists of contract_unions.c, contract_supervisor.c and
- * contract_devices.c that main (test_store_contract.c) runs against every backend. */
+ * seeded plant, helpers, and the case lists of contract_unions.c, contract_supervisor.c,
+ * contract_devices.c and contract_accounts.c that main (test_store_contract.c) runs against
+ * every backend. */
 #ifndef ZEUES_TESTS_STORE_CONTRACT_H
 #define ZEUES_TESTS_STORE_CONTRACT_H
 #include <stddef.h>
@@ -95,5 +96,17 @@ void sync_state_is_shared_and_survives_reopen(void **state);
     cmocka_unit_test_setup_teardown(sync_state_reads_zero_then_what_was_put, setup, teardown), \
         cmocka_unit_test_setup_teardown(sync_state_is_shared_and_survives_reopen, setup,      \
                                         teardown)
+
+/* contract_accounts.c */
+void supervisor_accounts_are_created_once(void **state);
+void sessions_live_until_expiry_sign_out_or_a_new_password(void **state);
+void pins_count_failures_lock_out_once_and_verify_pairs(void **state);
+
+#define CONTRACT_ACCOUNTS_TESTS                                                               \
+    cmocka_unit_test_setup_teardown(supervisor_accounts_are_created_once, setup, teardown),   \
+        cmocka_unit_test_setup_teardown(sessions_live_until_expiry_sign_out_or_a_new_password, \
+                                        setup, teardown),                                     \
+        cmocka_unit_test_setup_teardown(pins_count_failures_lock_out_once_and_verify_pairs,    \
+                                        setup, teardown)
 
 #endif

@@ -405,6 +405,7 @@ int main(void)
         CONTRACT_SUPERVISOR_TESTS,
         CONTRACT_DEVICES_TESTS,
         CONTRACT_SYNC_TESTS,
+        CONTRACT_ACCOUNTS_TESTS,
     };
     const char *only = getenv("ZEUES_STORE_BACKEND"); /* run one row: ctest store.<name> */
     int failed = 0, ran = 0;

@@ -27,10 +27,11 @@ static void test_decide_table(void **state)
     static const access_role_t roles[] = {ACCESS_PUBLIC, ACCESS_READ, ACCESS_WORKER,
                                           ACCESS_INSPECTOR, ACCESS_SUPERVISOR};
     static const access_cred_t creds[] = {ACCESS_CRED_NONE, ACCESS_CRED_INVALID,
-                                          ACCESS_CRED_DEVICE};
-    /* Mode off: everything goes, whatever was presented (the original apps send nothing). */
+                                          ACCESS_CRED_DEVICE, ACCESS_CRED_SUPERVISOR};
+    /* Mode off: everything goes, whatever was presented (the original apps send nothing); the
+     * console is the exception (below). */
     for (size_t i = 0; i < 5; i++)
-        for (size_t j = 0; j < 3; j++)
+        for (size_t j = 0; j < 4; j++)
             assert_int_equal(access_decide(ACCESS_OFF, roles[i], creds[j]), ZE_OK);
     static const decide_case_t cases[] = {
         {ACCESS_DEVICES, ACCESS_PUBLIC, ACCESS_CRED_NONE, ZE_OK},
@@ -48,6 +49,19 @@ static void test_decide_table(void **state)
         {ACCESS_DEVICES, ACCESS_SUPERVISOR, ACCESS_CRED_NONE, ZE_UNAUTHORIZED},
         {ACCESS_DEVICES, ACCESS_SUPERVISOR, ACCESS_CRED_INVALID, ZE_UNAUTHORIZED},
         {ACCESS_DEVICES, ACCESS_SUPERVISOR, ACCESS_CRED_DEVICE, ZE_FORBIDDEN},
+        /* A supervisor's session carries every role. */
+        {ACCESS_DEVICES, ACCESS_READ, ACCESS_CRED_SUPERVISOR, ZE_OK},
+        {ACCESS_DEVICES, ACCESS_WORKER, ACCESS_CRED_SUPERVISOR, ZE_OK},
+        {ACCESS_DEVICES, ACCESS_INSPECTOR, ACCESS_CRED_SUPERVISOR, ZE_OK},
+        {ACCESS_DEVICES, ACCESS_SUPERVISOR, ACCESS_CRED_SUPERVISOR, ZE_OK},
+        {ACCESS_DEVICES, ACCESS_CONSOLE, ACCESS_CRED_SUPERVISOR, ZE_OK},
+        /* The console needs a signed-in supervisor in every mode: its events name who. */
+        {ACCESS_DEVICES, ACCESS_CONSOLE, ACCESS_CRED_NONE, ZE_UNAUTHORIZED},
+        {ACCESS_DEVICES, ACCESS_CONSOLE, ACCESS_CRED_INVALID, ZE_UNAUTHORIZED},
+        {ACCESS_DEVICES, ACCESS_CONSOLE, ACCESS_CRED_DEVICE, ZE_FORBIDDEN},
+        {ACCESS_OFF, ACCESS_CONSOLE, ACCESS_CRED_NONE, ZE_UNAUTHORIZED},
+        {ACCESS_OFF, ACCESS_CONSOLE, ACCESS_CRED_INVALID, ZE_UNAUTHORIZED},
+        {ACCESS_OFF, ACCESS_CONSOLE, ACCESS_CRED_SUPERVISOR, ZE_OK},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const decide_case_t *c = &cases[i];
@@ -68,7 +82,10 @@ static void test_mode_parse(void **state)
     assert_int_equal(m, ACCESS_DEVICES);
     assert_string_equal(access_mode_name(m), "devices");
     assert_string_equal(access_mode_name(ACCESS_OFF), "off");
-    static const char *const bad[] = {"", "OFF", "Devices", "devices+pin", "on", "devices ",
+    assert_int_equal(access_mode_parse("devices+pin", &m), 0);
+    assert_int_equal(m, ACCESS_DEVICES_PIN);
+    assert_string_equal(access_mode_name(m), "devices+pin");
+    static const char *const bad[] = {"", "OFF", "Devices", "devices+PIN", "on", "devices ",
                                       NULL};
     for (size_t i = 0; bad[i]; i++) assert_int_equal(access_mode_parse(bad[i], &m), -1);
 }
@@ -117,6 +134,48 @@ static void test_token_table(void **state)
         if (rc == 1 && strcmp(out, cases[i].want) != 0)
             fail_msg("case %zu: token '%s' want '%s'", i, out, cases[i].want);
     }
+}
+
+/* The supervisor session cookie is read by name, beside the device cookie. */
+static void test_session_cookie(void **state)
+{
+    (void)state;
+    char out[ACCESS_TOKEN_MAX + 1] = "";
+    const char *both = "zeues_device=dev1; zeues_session=" T43;
+    assert_int_equal(access_cookie_token(both, ACCESS_SESSION_COOKIE, out, sizeof out), 1);
+    assert_string_equal(out, T43);
+    assert_int_equal(access_cookie_token(both, ACCESS_COOKIE, out, sizeof out), 1);
+    assert_string_equal(out, "dev1");
+    assert_int_equal(access_cookie_token("zeues_sessionx=abc", ACCESS_SESSION_COOKIE, out,
+                                         sizeof out), 0);
+    assert_int_equal(access_cookie_token("zeues_session=", ACCESS_SESSION_COOKIE, out,
+                                         sizeof out), -1);
+    assert_int_equal(access_cookie_token(NULL, ACCESS_SESSION_COOKIE, out, sizeof out), 0);
+}
+
+/* devices+pin: worker and inspector routes need the worker's PIN, unless a supervisor signed
+ * in; nothing else does, and no other mode asks for one. */
+static void test_pin_needed(void **state)
+{
+    (void)state;
+    assert_true(access_pin_needed(ACCESS_DEVICES_PIN, ACCESS_WORKER, ACCESS_CRED_DEVICE));
+    assert_true(access_pin_needed(ACCESS_DEVICES_PIN, ACCESS_INSPECTOR, ACCESS_CRED_DEVICE));
+    assert_false(access_pin_needed(ACCESS_DEVICES_PIN, ACCESS_READ, ACCESS_CRED_DEVICE));
+    assert_false(access_pin_needed(ACCESS_DEVICES_PIN, ACCESS_PUBLIC, ACCESS_CRED_NONE));
+    assert_false(access_pin_needed(ACCESS_DEVICES_PIN, ACCESS_CONSOLE, ACCESS_CRED_SUPERVISOR));
+    assert_false(access_pin_needed(ACCESS_DEVICES_PIN, ACCESS_WORKER, ACCESS_CRED_SUPERVISOR));
+    assert_false(access_pin_needed(ACCESS_DEVICES, ACCESS_WORKER, ACCESS_CRED_DEVICE));
+    assert_false(access_pin_needed(ACCESS_OFF, ACCESS_WORKER, ACCESS_CRED_NONE));
+    /* Otherwise devices+pin decides like devices. */
+    assert_int_equal(access_decide(ACCESS_DEVICES_PIN, ACCESS_WORKER, ACCESS_CRED_NONE),
+                     ZE_UNAUTHORIZED);
+    assert_int_equal(access_decide(ACCESS_DEVICES_PIN, ACCESS_SUPERVISOR, ACCESS_CRED_DEVICE),
+                     ZE_FORBIDDEN);
+    static const char *const good[] = {"0000", "12345", "999999", NULL};
+    static const char *const bad[] = {"", "123", "1234567", "12a4", " 1234", "1234 ", "-123",
+                                      "１２３４", NULL};
+    for (size_t i = 0; good[i]; i++) assert_int_equal(access_pin_check(good[i]), 0);
+    for (size_t i = 0; bad[i]; i++) assert_int_equal(access_pin_check(bad[i]), -1);
 }
 
 static void test_token_too_long(void **state)
@@ -231,6 +290,8 @@ int main(void)
         cmocka_unit_test(test_mode_parse),
         cmocka_unit_test(test_token_table),
         cmocka_unit_test(test_token_too_long),
+        cmocka_unit_test(test_session_cookie),
+        cmocka_unit_test(test_pin_needed),
         cmocka_unit_test(test_code_table),
         cmocka_unit_test(test_device_names),
         cmocka_unit_test(test_stamp_device),

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/auth.h"
 #include "core/errors.h"
 #include "http/handlers/handlers.h"
 #include "store/store.h"
@@ -31,7 +32,28 @@ int worker_or_reply(req_t *r, int64_t id, const char *nombre, worker_t *out)
                     (long long)id, out->display);
         return -1;
     }
-    return 0;
+    return r->pin_needed ? pin_or_reply(r, out) : 0;
+}
+
+int pin_or_reply(req_t *r, const worker_t *w)
+{
+    int rc = auth_pin_check(r->app, r->device_id, w->id);
+    if (rc == ZE_OK) return 0;
+    json_t *d = json_object();
+    json_object_set_new(d, "worker_id", json_integer(w->id));
+    json_object_set_new(d, "worker_nombre", json_string(w->display));
+    if (rc == ZE_PIN_REQUIRED)
+        reply_error(r, rc, d, "%s: ingresa tu PIN en esta tablet antes de registrar trabajo.",
+                    w->display);
+    else if (rc == ZE_PIN_LOCKED)
+        reply_error(r, rc, d, "El PIN de %s está bloqueado por intentos fallidos: pide a un "
+                              "supervisor que lo desbloquee.", w->display);
+    else if (rc == ZE_PIN_NOT_SET)
+        reply_error(r, rc, d, "%s no tiene PIN: pide a un supervisor que lo asigne (zeues "
+                              "worker pin).", w->display);
+    else
+        reply_error(r, ZE_STORE_UNAVAILABLE, d, "No se pudo verificar el PIN. Intenta nuevamente.");
+    return -1;
 }
 
 int spool_or_reply(req_t *r, const char *tag, spool_t *out)

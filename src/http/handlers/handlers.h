@@ -10,6 +10,10 @@
 /** Looks up an active worker; 404 WORKER_NO_ENCONTRADO, or 400 WORKER_NOMBRE_NO_COINCIDE when
  *  nombre (may be NULL) is not the worker's XY(ID); 503 when the store cannot be read. */
 int worker_or_reply(req_t *r, int64_t id, const char *nombre, worker_t *out);
+/** devices+pin (r->pin_needed): lets w act only with a PIN verified on this device: 401
+ *  PIN_REQUIRED (the UI asks for it), 423 PIN_LOCKED, 403 PIN_NOT_SET, each with data
+ *  {worker_id, worker_nombre}. worker_or_reply calls it; 0, or -1 after replying. */
+int pin_or_reply(req_t *r, const worker_t *w);
 /** Reads spool tag: 404 SPOOL_NO_ENCONTRADO, 422 DATA_CORRUPT, 503 STORE_UNAVAILABLE. */
 int spool_or_reply(req_t *r, const char *tag, spool_t *out);
 /** Answers an application failure (app/mutate) with the single error body; clears fail. */
@@ -24,9 +28,23 @@ int h_openapi(req_t *r);
 int h_app_redirect(req_t *r);
 int h_app_file(req_t *r);
 int h_app_enroll(req_t *r);
+int h_app_login(req_t *r);
+int h_app_console(req_t *r);
 int h_api_docs(req_t *r);
 /* devices.c */
 int h_devices_enroll(req_t *r);
+/* session.c (supervisor sign-in) */
+int h_auth_login(req_t *r);
+int h_auth_logout(req_t *r);
+int h_auth_session(req_t *r);
+/* console.c (the supervisor console's actions) */
+int h_console_unblock(req_t *r);
+int h_console_release(req_t *r);
+int h_console_log(req_t *r);
+int h_console_pin_set(req_t *r);
+int h_console_pin_unlock(req_t *r);
+/* pin.c (devices+pin) */
+int h_workers_pin_verify(req_t *r);
 /* health.c */
 int h_health(req_t *r);
 int h_metrics(req_t *r);

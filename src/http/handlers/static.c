@@ -107,4 +107,8 @@ static int reply_page(req_t *r, const char *path)
 
 int h_app_enroll(req_t *r) { return reply_page(r, "/enroll.html"); }
 
+int h_app_login(req_t *r) { return reply_page(r, "/login.html"); }
+
+int h_app_console(req_t *r) { return reply_page(r, "/console.html"); }
+
 int h_api_docs(req_t *r) { return reply_page(r, "/docs.html"); }
