@@ -17,6 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
 SHEETS = ("Operaciones.csv", "Uniones.csv", "Trabajadores.csv", "Roles.csv", "Metadata.csv")
+WORKER_WITH_PIN = 93
 
 
 class Migrate(harness.CheckedTestCase):
