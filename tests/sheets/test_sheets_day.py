@@ -9,6 +9,10 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sheets_harness as sh  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "blackbox"))
+from test_operator_kit import parse_metrics  # noqa: E402
+
 
 class DayOfWork(sh.SheetsCase):
     SPOOLS = 150
@@ -38,6 +42,15 @@ class DayOfWork(sh.SheetsCase):
         self.assertIn("events pending: 0 ", r.stdout)
         self.assertIn("spreadsheet: reachable, sheets: Operaciones Trabajadores Roles Uniones "
                       "Metadata", r.stdout)
+        # A monitoring system sees the same: nothing pending, the sheet up to date.
+        m = srv.get("/metrics")
+        self.assertEqual(m.status, 200, m)
+        samples, _ = parse_metrics(m.body.decode("utf-8"))
+        pushed = srv.get("/api/health").json["sheets"]["events_pushed"]
+        self.assertEqual(samples[("zeues_sheets_state", frozenset({("state", "ok")}))], 1)
+        self.assertEqual(samples[("zeues_sheets_events_pending", frozenset())], 0)
+        self.assertEqual(samples[("zeues_sheets_behind_seconds", frozenset())], 0)
+        self.assertEqual(samples[("zeues_sheets_events_pushed_total", frozenset())], pushed)
 
     def test_key_without_sheet_id_is_refused_by_name(self):
         r = sh.harness.run_cli("serve", "--port", "0", "--db", self.db, "--sheets-key",

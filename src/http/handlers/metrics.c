@@ -2,6 +2,7 @@
  * come from http/metrics.c; the rest is read at scrape time (store counters, live streams,
  * whether the store and Redis answer). */
 #include "app/app.h"
+#include "app/sheets.h"
 #include "core/errors.h"
 #include "core/prom.h"
 #include "http/handlers/handlers.h"
@@ -54,6 +55,34 @@ static void store_families(buf_t *b, app_t *app)
               "Longest time a checkpoint kept writers waiting.", (double)st.ckpt_hold_max_us / 1e6);
 }
 
+/* The spreadsheet sync, when it is configured: how far the sheet is behind the store. */
+static void sheets_families(buf_t *b, app_t *app, int64_t now)
+{
+    sheets_sync_t *s = __atomic_load_n(&app->sheets, __ATOMIC_ACQUIRE);
+    if (!s) return;
+    json_t *h = sheets_sync_health(s, app->store, now);
+    const char *state = json_string_value(json_object_get(h, "state"));
+    prom_family(b, "zeues_sheets_state", "gauge",
+                "1 for the spreadsheet sync's state now (ok, starting, error, ...).");
+    const char *l[] = {"state", state ? state : "unknown", NULL};
+    prom_sample(b, "zeues_sheets_state", l, 1);
+    json_t *pending = json_object_get(h, "events_pending"), *behind = json_object_get(h,
+                                                                              "behind_seconds");
+    if (json_is_integer(pending))
+        gauge(b, "zeues_sheets_events_pending", "Audit events not yet in the Metadata sheet.",
+              (double)json_integer_value(pending));
+    if (json_is_integer(behind))
+        gauge(b, "zeues_sheets_behind_seconds",
+              "Age of the oldest event not yet in the Metadata sheet (0: up to date).",
+              (double)json_integer_value(behind));
+    counter(b, "zeues_sheets_events_pushed_total", "Events this process wrote to the sheet.",
+            (double)json_integer_value(json_object_get(h, "events_pushed")));
+    counter(b, "zeues_sheets_conflicts_total",
+            "Tracking cells a person changed in the sheet and the sync put back.",
+            (double)json_integer_value(json_object_get(h, "conflicts")));
+    json_decref(h);
+}
+
 int h_metrics(req_t *r)
 {
     app_t *app = r->app;
@@ -69,6 +98,7 @@ int h_metrics(req_t *r)
     gauge(&b, "zeues_sse_redis_subscribed",
           "1 while the live-event subscription to Redis is up (other instances' changes arrive).",
           sse_hub_redis_up(hub));
+    sheets_families(&b, app, r->now);
     gauge(&b, "zeues_uptime_seconds", "Seconds since this server started.",
           (double)(r->now - app->started_at));
     int rc = reply_bytes(r, 200, PROM_CONTENT_TYPE, b.data ? b.data : "", b.len);
