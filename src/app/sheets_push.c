@@ -21,6 +21,7 @@
 #define MAX_BATCH_EVENTS 1000 /* Metadata rows per cycle: one append of ~300 KB; the events
                                  are held in memory meanwhile (3.6 KB each) */
 #define APPEND_ROWS 2000      /* rows per append request */
+#define NOTAS_CELL (64 * 1024) /* the longest Notas cell read (a sheet cell holds 50,000) */
 
 void sheets_ctx_init(sheets_ctx_t *ctx, sync_client_t *client, struct store *st)
 {
@@ -332,7 +333,19 @@ static int read_sheets(sheets_ctx_t *ctx, cycle_t *c, sync_err_t *e)
 /* The spools and unions of the dirty tags only, in the tracked columns alone (extra cells
  * NULL): enough for the tracking cells of rows the sheet has. A whole export (every spool,
  * union and event of the plant) each cycle would cost a big plant a second of CPU. */
+static int load_dirty_into(struct store *st, const sheets_tagset_t *dirty, sheets_t *sh,
+                           char *notas);
+
 static int load_dirty(struct store *st, const sheets_tagset_t *dirty, sheets_t *sh)
+{
+    char *notas = xmalloc(NOTAS_CELL);
+    int rc = load_dirty_into(st, dirty, sh, notas);
+    free(notas);
+    return rc;
+}
+
+static int load_dirty_into(struct store *st, const sheets_tagset_t *dirty, sheets_t *sh,
+                           char *notas)
 {
     memset(sh, 0, sizeof *sh);
     sh->spools = xcalloc(dirty->n ? dirty->n : 1, sizeof *sh->spools);
@@ -344,6 +357,9 @@ static int load_dirty(struct store *st, const sheets_tagset_t *dirty, sheets_t *
         if (rc == ZE_SPOOL_NO_ENCONTRADO) continue;
         if (rc != ZE_OK) return rc;
         sh->n_spools++;
+        /* Notas, which tablets append to, is one of the cells written (sheets_plan.h). */
+        if ((rc = st->ops->notas_get(st, dirty->tags[i], notas, NOTAS_CELL)) != ZE_OK) return rc;
+        if (notas[0]) s->notas = xstrdup(notas);
         size_t n = 0;
         if ((rc = st->ops->unions_get(st, dirty->tags[i], u, &n)) != ZE_OK) return rc;
         for (size_t k = 0; k < n; k++) {
