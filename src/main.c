@@ -22,15 +22,16 @@ static void usage(FILE *out)
             "  zeues device add NAME --db FILE                 enrol a tablet: prints its one-time code (24 h)\n"
             "  zeues device list --db FILE                     enrolled tablets, last seen, revoked\n"
             "  zeues device revoke NAME --db FILE              the tablet's requests are refused at once\n"
+            "  zeues backup --db FILE --to COPY                a consistent copy, also while serving\n"
             "  zeues sheets status|push|pull|init --sheets-key KEY --sheet-id ID [--db FILE]\n"
             "                                                  the Google spreadsheet by hand\n"
             "Every --db FILE may be given as --store URL (sqlite:///path/to/file.db); the\n"
             "environment variables ZEUES_DB and ZEUES_STORE set the default.\n");
 }
 
-/* Options of the store commands: --db / --store, --dir, --spools, --seed, --by, --reason. */
+/* Options of the store commands: --db / --store, --dir, --spools, --seed, --by, --reason, --to. */
 typedef struct opts {
-    const char *db, *dir, *by, *reason;
+    const char *db, *dir, *by, *reason, *to;
     int spools;
     unsigned seed;
 } opts_t;
@@ -52,6 +53,7 @@ static int parse_opts(int argc, char **argv, opts_t *o)
         else if (strcmp(a, "--seed") == 0) o->seed = (unsigned)strtoul(v, NULL, 10);
         else if (strcmp(a, "--by") == 0) o->by = v;
         else if (strcmp(a, "--reason") == 0) o->reason = v;
+        else if (strcmp(a, "--to") == 0) o->to = v;
         else {
             fprintf(stderr, "zeues: unknown option %s\n", a);
             return -1;
@@ -122,13 +124,18 @@ int main(int argc, char **argv)
     const char *tzname = getenv("TIMEZONE");
     tz_init(tzname && *tzname ? tzname : "America/Santiago");
     int need_dir = strcmp(cmd, "import") == 0 || strcmp(cmd, "export") == 0;
-    if (!need_dir && !supervisor && !dev_action && strcmp(cmd, "demo") != 0) {
+    int backup = strcmp(cmd, "backup") == 0;
+    if (!need_dir && !supervisor && !dev_action && !backup && strcmp(cmd, "demo") != 0) {
         fprintf(stderr, "zeues: unknown command '%s'\n", cmd);
         usage(stderr);
         return 2;
     }
     if (need_dir && !o.dir) {
         fprintf(stderr, "zeues %s: --dir is required\n", cmd);
+        return 2;
+    }
+    if (backup && !o.to) {
+        fprintf(stderr, "zeues backup: --to FILE is required\n");
         return 2;
     }
     char err[512];
@@ -143,6 +150,7 @@ int main(int argc, char **argv)
     else if (strcmp(cmd, "log") == 0) rc = cli_log(st, tag);
     else if (supervisor) rc = cli_supervise(st, cmd, tag, o.by, o.reason);
     else if (dev_action) rc = cli_device(st, dev_action, dev_name);
+    else if (backup) rc = cli_backup(st, o.to);
     else rc = cli_demo(st, o.spools, o.seed);
     store_close(st);
     return rc;

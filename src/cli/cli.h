@@ -24,6 +24,9 @@ int cli_device(struct store *st, const char *action, const char *name);
 /** `zeues sheets ACTION [serve options]`: status, push, pull or init against the Google
  *  spreadsheet (app/sheets.h). Exit code. */
 int cli_sheets(const char *action, int argc, char **argv);
+/** Writes a consistent copy of the store to the file `to` (0, 1 on failure, 2 when the
+ *  backend is backed up with its own tools). */
+int cli_backup(struct store *st, const char *to);
 /** Prints the spool's full audit trail. */
 int cli_log(struct store *st, const char *tag);
 

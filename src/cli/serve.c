@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app/app.h"
 #include "app/auth.h"
@@ -20,6 +21,7 @@
 #include "store/store.h"
 #include "util/config.h"
 #include "util/log.h"
+#include "util/sd_notify.h"
 #include "util/tz.h"
 
 #define LOG_MODULE "serve"
@@ -43,6 +45,7 @@ int cli_serve(int argc, char **argv)
         return 2;
     }
     log_threshold = (log_level_t)config_log_level(cfg.log_level);
+    log_set_format(strcmp(cfg.log_format, "json") == 0 ? LOG_FORMAT_JSON : LOG_FORMAT_TEXT);
     if (auth_init() != 0) {
         fprintf(stderr, "zeues serve: the crypto library (libsodium) cannot start\n");
         return 1;
@@ -120,10 +123,17 @@ int cli_serve(int argc, char **argv)
     printf("zeues: tablet UI at http://127.0.0.1:%d/app/  dashboard at /app/dashboard.html\n",
            server_port(srv));
     fflush(stdout);
+    /* Under systemd (Type=notify) the unit is "started" only now: the port is open, the store
+     * and the live hub run. */
+    char ready[160];
+    snprintf(ready, sizeof ready, "READY=1\nSTATUS=listening on port %d, store %s\nMAINPID=%ld",
+             server_port(srv), st->ops->name, (long)getpid());
+    if (sd_notify_send(ready) < 0) LOG_WARN("NOTIFY_SOCKET is set but readiness could not be sent");
 
     int sig = 0;
     sigwait(&set, &sig);
     LOG_INFO("signal %d: shutting down", sig);
+    sd_notify_send("STOPPING=1");
     /* Streams end first so the server can stop without waiting for them; the hub itself is
      * freed below, after the server, so a request still running never sees it freed. */
     sse_hub_stop(env.hub);

@@ -8,6 +8,7 @@
 
 #include "core/errors.h"
 #include "core/names.h"
+#include "http/metrics.h"
 
 int reply_json(req_t *r, int status, json_t *v)
 {
@@ -62,6 +63,7 @@ int reply_error_status(req_t *r, int status, int code, json_t *data, const char 
     json_object_set_new(o, "data", data ? data : json_null());
     json_object_set_new(o, "detail", json_string(msg));
     r->log_note = zerr_name(code);
+    metrics_error(code);
     return reply_json(r, status, o);
 }
 

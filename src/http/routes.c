@@ -21,6 +21,7 @@ const route_t routes[] = {
     {"GET", "/app/{tag}", h_app_file, 0, ACCESS_PUBLIC, "Tablet UI and dashboard files"},
     {"GET", "/api/health", h_health, 0, ACCESS_PUBLIC, "Store and Redis status"},
     {"POST", "/api/devices/enroll", h_devices_enroll, ROUTE_MUTATES, ACCESS_PUBLIC, "Enrol this device with a one-time code"},
+    {"GET", "/metrics", h_metrics, 0, ACCESS_READ, "Prometheus metrics"},
     {"GET", "/api/redis-health", h_redis_health, 0, ACCESS_READ, "Redis status"},
     {"GET", "/api/workers", h_workers, 0, ACCESS_READ, "Active workers with roles"},
     {"GET", "/api/spools/iniciar", h_spools_iniciar, 0, ACCESS_READ, "Spools an operation can take now"},

@@ -19,6 +19,7 @@
 #include "http/framing.h"
 #include "http/header_deadline.h"
 #include "http/list_cache.h"
+#include "http/metrics.h"
 #include "http/router.h"
 #include "http/sse.h"
 #include "util/alloc.h"
@@ -84,6 +85,8 @@ typedef struct conn_ctx {
     buf_t body;
     int too_large;
     int64_t started_ns;
+    int route;      /* index into routes[] once matched, METRICS_UNROUTED before */
+    int mutates;    /* the route changes state (its latency is measured) */
 } conn_ctx_t;
 
 const char *req_query(req_t *r, const char *name)
@@ -202,6 +205,10 @@ static void dispatch(server_t *s, conn_ctx_t *ctx)
                     ZTAG_MAX - 1);
         return;
     }
+    if (m == ROUTE_FOUND) {
+        ctx->route = (int)(route - routes);
+        ctx->mutates = (route->flags & ROUTE_MUTATES) != 0;
+    }
     if (m == ROUTE_REDIRECT) {
         r->status = 307;
         r->out_type = "text/plain; charset=utf-8";
@@ -290,6 +297,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
     (void)c;
     conn_ctx_t *ctx = xcalloc(1, sizeof *ctx);
     ctx->raw_uri = xstrdup(uri ? uri : "");
+    ctx->route = METRICS_UNROUTED;
     return ctx;
 }
 
@@ -403,6 +411,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     hdl_request_done(((server_t *)cls)->deadlines, deadline_of(c));
     req_t *r = &ctx->req;
     long long us = (clock_mono_ns() - ctx->started_ns) / 1000;
+    if (r->status) metrics_request(ctx->route, r->status, us, ctx->mutates);
     LOG_AT_BUFFERED(LOG_LEVEL_INFO, "%s %s %d %lldus%s%s%s", r->method, r->path, r->status, us,
              r->log_note && r->status >= 400 ? " " : "",
              r->log_note && r->status >= 400 ? r->log_note : "",

@@ -557,3 +557,14 @@ int sse_hub_attach_or_reply(sse_hub_t *l, req_t *r, int64_t after_seq)
     r->status = 200;
     return 0;
 }
+
+size_t sse_hub_clients(sse_hub_t *l)
+{
+    if (!l) return 0;
+    pthread_mutex_lock(&l->mu);
+    size_t n = l->n_linked;
+    pthread_mutex_unlock(&l->mu);
+    return n;
+}
+
+int sse_hub_redis_up(sse_hub_t *l) { return l ? atomic_load(&l->redis_up) != 0 : 0; }

@@ -50,5 +50,9 @@ void sse_hub_free(sse_hub_t *l);
  * r with a 503 (too many streams, store unreadable, shutting down or l NULL).
  */
 int sse_hub_attach_or_reply(sse_hub_t *l, req_t *r, int64_t after_seq);
+/** How many live streams are attached now (0 for NULL). Any thread. */
+size_t sse_hub_clients(sse_hub_t *l);
+/** 1 while the hub's Redis subscription is up (other instances' events arrive), else 0. */
+int sse_hub_redis_up(sse_hub_t *l);
 
 #endif

@@ -227,6 +227,12 @@ struct store_ops {
     /** Visits every device in the order they were created. */
     int (*device_foreach)(store_t *st, device_visit_fn fn, void *ud);
 
+    /* ---- operations ---- */
+    /** Writes a consistent copy of the whole store, taken at one moment while others keep
+     *  writing, to the file `to` (replaced whole, never left half-written), synced. NULL for a
+     *  backend whose own tools do it (PostgreSQL: pg_dump). A message in err on failure. */
+    int (*backup)(store_t *st, const char *to, char *err, size_t errlen);
+
     /* ---- spreadsheet sync state (src/sync): a few named integers, e.g. the cursor "up to
      * event seq N is in the Metadata sheet". Durable like a commit; no generation change. ---- */
     /** The value stored under name into *out; ZE_OK and *out = 0 when none was ever stored. */

@@ -438,6 +438,7 @@ static const struct store_ops sqlite_ops = {
     .device_foreach = store_sqlite__device_foreach,
     .sync_get = store_sqlite__sync_get,
     .sync_put = store_sqlite__sync_put,
+    .backup = store_sqlite__backup,
 };
 
 static void on_thread_exit(void *p)

@@ -3,7 +3,7 @@
  * close), store_sqlite_schema.c (schema and migrations), store_sqlite_commit.c (the one write
  * transaction of a state change), store_sqlite_unions.c (union and Notas reads),
  * store_sqlite_supervisor.c (tracked list, audit book, legacy snapshots),
- * store_sqlite_devices.c (enrolled devices), store_sqlite_rows.c
+ * store_sqlite_devices.c (enrolled devices), store_sqlite_backup.c (online backup), store_sqlite_rows.c
  * (workers and events), store_sqlite_bulk.c and store_sqlite_bulk_unions.c (import, export). */
 #ifndef ZEUES_STORE_SQLITE_INT_H
 #define ZEUES_STORE_SQLITE_INT_H
@@ -131,6 +131,10 @@ int store_sqlite__write_end(sqlite_store_t *ss, conn_t *c, int ret, int bump);
 
 /** SQL condition "the spool ?1 is not marked stale by this import" (sheets_t.only_current). */
 #define NOT_STALE "NOT EXISTS (SELECT 1 FROM temp.import_stale s WHERE s.tag = ?1)"
+
+/* store_sqlite_backup.c */
+/** store.h backup. */
+int store_sqlite__backup(store_t *st, const char *to, char *err, size_t errlen);
 
 /* store_sqlite_schema.c */
 /** Creates or migrates the schema of db to the current version, in one transaction. */

@@ -62,6 +62,8 @@ static const cfg_row_t rows[] = {
     STR_ROW("environment", "ENVIRONMENT", "development", environment,
             "name reported by /api/health"),
     STR_ROW("log-level", "LOG_LEVEL", "INFO", log_level, "DEBUG, INFO, WARN or ERROR"),
+    STR_ROW("log-format", "ZEUES_LOG_FORMAT", "text", log_format,
+            "text, or json: one JSON object per line (ts, level, module, msg) for log shippers"),
     STR_ROW("compat", "ZEUES_COMPAT", "v5", compat,
             "v5 or v3: the tablet app whose meaning wins where a shared route contradicts"),
     STR_ROW("auth", "ZEUES_AUTH", "off", auth,
@@ -171,6 +173,11 @@ int config_load(config_t *cfg, int argc, char **argv, char *err, size_t errlen)
         snprintf(err, errlen, "ZEUES_AUTH / --auth: '%s' is not off or devices", cfg->auth);
         return -1;
     }
+    if (strcmp(cfg->log_format, "text") != 0 && strcmp(cfg->log_format, "json") != 0) {
+        snprintf(err, errlen, "ZEUES_LOG_FORMAT / --log-format: '%s' is not text or json",
+                 cfg->log_format);
+        return -1;
+    }
     if (config_log_level(cfg->log_level) < 0) {
         snprintf(err, errlen, "LOG_LEVEL / --log-level: '%s' is not DEBUG, INFO, WARN or ERROR",
                  cfg->log_level);
@@ -201,9 +208,10 @@ void config_dump(const config_t *cfg, FILE *out)
         const char *field = (const char *)cfg + rows[i].offset;
         if (rows[i].type == CFG_INT) {
             fprintf(out, "  %s=%d\n", rows[i].env, *(const int *)(const void *)field);
-        } else if (strcmp(rows[i].env, "REDIS_URL") == 0 && strchr(field, '@')) {
-            const char *at = strrchr(field, '@');
-            fprintf(out, "  %s=redis://***%s\n", rows[i].env, at);
+        } else if (strstr(field, "://") && strchr(field, '@')) {
+            /* A URL with credentials (Redis, a database server): the user part never shows. */
+            const char *sep = strstr(field, "://"), *at = strrchr(field, '@');
+            fprintf(out, "  %s=%.*s://***%s\n", rows[i].env, (int)(sep - field), field, at);
         } else {
             fprintf(out, "  %s=%s\n", rows[i].env, field);
         }

@@ -26,6 +26,7 @@ typedef struct config {
     char environment[32];
     char bind[64];
     char log_level[16];
+    char log_format[8];   /* "text" (default) or "json" */
     char compat[8];       /* "v5" (default) or "v3": which app a contradicting route serves */
     char auth[16];        /* "off" (default) or "devices": who may call the API (core/access.h) */
     /* Google Sheets sync (app/sheets.h): off unless both the key and the sheet id are set. */

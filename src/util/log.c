@@ -26,6 +26,50 @@ static const char *const level_names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
  * (journald, a container runtime) never interleaves such a write with another writer's. */
 #define TLB_BYTES 4096
 
+static atomic_int log_json; /* log_set_format: lines as JSON objects */
+
+void log_set_format(log_format_t f) { atomic_store(&log_json, f == LOG_FORMAT_JSON); }
+
+/* Appends src as the inside of a JSON string at line[n], at most cap bytes in all (the caller
+ * keeps room for the closing characters); invalid UTF-8 bytes become U+FFFD. Returns the new
+ * length. */
+static size_t json_escape(char *line, size_t n, size_t cap, const char *src)
+{
+    const unsigned char *p = (const unsigned char *)src;
+    while (*p && n + 7 < cap) {
+        unsigned c = *p;
+        if (c == '"' || c == '\\') {
+            line[n++] = '\\';
+            line[n++] = (char)c;
+            p++;
+        } else if (c < 0x20 || c == 0x7f) {
+            n += (size_t)snprintf(line + n, cap - n, "\\u%04x", c);
+            p++;
+        } else if (c < 0x80) {
+            line[n++] = (char)c;
+            p++;
+        } else {
+            /* the length of a well-formed sequence starting here, or 0 */
+            size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
+                       : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+            for (size_t k = 1; k < len; k++)
+                if ((p[k] & 0xc0) != 0x80) len = 0;
+            if (len == 3 && ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f))) len = 0;
+            if (len == 4 && ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))) len = 0;
+            if (!len) {
+                memcpy(line + n, "\xef\xbf\xbd", 3);
+                n += 3;
+                p++;
+            } else {
+                memcpy(line + n, p, len);
+                n += len;
+                p += len;
+            }
+        }
+    }
+    return n;
+}
+
 /* Formats one line (with its newline) into line; returns its length. */
 static size_t format_line(char *line, log_level_t level, const char *module, const char *fmt,
                           va_list ap)
@@ -34,14 +78,32 @@ static size_t format_line(char *line, log_level_t level, const char *module, con
     clock_gettime(CLOCK_REALTIME, &ts);
     struct tm tm;
     gmtime_r(&ts.tv_sec, &tm);
-    int n = snprintf(line, LINE_MAX_BYTES, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s: ",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec, ts.tv_nsec / 1000000, level_names[level], module);
+    char stamp[64];
+    snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+    if (atomic_load(&log_json)) {
+        char msg[LINE_MAX_BYTES];
+        if (vsnprintf(msg, sizeof msg, fmt, ap) < 0) msg[0] = '\0';
+        int n = snprintf(line, LINE_MAX_BYTES, "{\"ts\":\"%s\",\"level\":\"%s\",\"module\":\"",
+                         stamp, level_names[level]);
+        if (n < 0) return 0;
+        size_t len = json_escape(line, (size_t)n, LINE_MAX_BYTES - 16, module);
+        memcpy(line + len, "\",\"msg\":\"", 9);
+        len = json_escape(line, len + 9, LINE_MAX_BYTES - 4, msg);
+        memcpy(line + len, "\"}\n", 3);
+        return len + 3;
+    }
+    /* Text lines: a control byte in the message (a decoded %0a in a request path, say) is
+     * written as \xHH, so no client can forge or split log lines. */
+    char msg[LINE_MAX_BYTES];
+    if (vsnprintf(msg, sizeof msg, fmt, ap) < 0) msg[0] = '\0';
+    int n = snprintf(line, LINE_MAX_BYTES, "%s %s %s: ", stamp, level_names[level], module);
     if (n < 0) return 0;
-    int m = vsnprintf(line + n, LINE_MAX_BYTES - (size_t)n - 1, fmt, ap);
-    if (m < 0) m = 0;
-    size_t len = (size_t)n + (size_t)m;
-    if (len > LINE_MAX_BYTES - 2) len = LINE_MAX_BYTES - 2;
+    size_t len = (size_t)n;
+    for (const unsigned char *p = (const unsigned char *)msg; *p && len + 5 < LINE_MAX_BYTES; p++) {
+        if (*p < 0x20 || *p == 0x7f) len += (size_t)snprintf(line + len, 5, "\\x%02x", *p);
+        else line[len++] = (char)*p;
+    }
     line[len++] = '\n';
     return len;
 }

@@ -7,7 +7,12 @@ typedef enum log_level { LOG_LEVEL_DEBUG = 0, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LO
 
 extern log_level_t log_threshold;
 
-/** Writes one line "2026-01-30T17:12:05.123Z LEVEL module: text". Thread-safe. */
+typedef enum log_format { LOG_FORMAT_TEXT = 0, LOG_FORMAT_JSON } log_format_t;
+/** LOG_FORMAT_JSON: every line is one JSON object {"ts","level","module","msg"} (for log
+ *  shippers); LOG_FORMAT_TEXT (the default): "2026-01-30T17:12:05.123Z LEVEL module: text". */
+void log_set_format(log_format_t f);
+
+/** Writes one line in the chosen format (log_set_format). Thread-safe. */
 void log_write(log_level_t level, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -29,6 +29,7 @@ int h_api_docs(req_t *r);
 int h_devices_enroll(req_t *r);
 /* health.c */
 int h_health(req_t *r);
+int h_metrics(req_t *r);
 int h_redis_health(req_t *r);
 /* workers.c */
 int h_workers(req_t *r);
