@@ -56,7 +56,9 @@ class Drift(sh.SheetsCase):
         _, _, errors = sh.join_load(loaders, stop)
         self.assertEqual(errors, [])
         sh.wait_synced(srv, 60)
-        time.sleep(2.5)  # and one pull (2 s) after it
+        # A pull (every 2 s) takes the person's column into the store's layout.
+        sh.wait_for(lambda: "MatSys" in sh.export_tables(self.db)["Operaciones"][0], 30,
+                    what="a pull to bring the MatSys column")
         sh.wait_synced(srv, 60)
         ops = self.sheet("Operaciones")
         self.assertEqual(ops[0][2], "MatSys")
