@@ -1,4 +1,4 @@
-/* What app/sheets_push.c, sheets_pull.c and sheets_sync.c share. */
+/* What app/sheets_push.c, sheets_pull.c and sheets_sync.c share; defined in sheets_rows.c. */
 #ifndef ZEUES_APP_SHEETS_INT_H
 #define ZEUES_APP_SHEETS_INT_H
 #include <jansson.h>

@@ -214,6 +214,9 @@ int sheets_pull_once(sheets_ctx_t *ctx, sync_err_t *e)
     memset(&in, 0, sizeof in);
     rc = read_whole(ctx, want, tabs, e);
     if (rc == SYNC_OK) rc = decode(tabs, has, &in, e);
+    /* A row whose version cell is behind the store shows a spool before a change made in
+     * ZEUES that the push has not written yet: its Notas and unions must not undo it. */
+    in.only_current = 1;
     if (rc == SYNC_OK && (in.n_op_headers || in.n_worker_headers || in.n_role_headers ||
                           in.has_unions)) {
         char err[400] = "";

@@ -20,28 +20,7 @@
 #define LOG_MODULE "sheets"
 #define MAX_BATCH_EVENTS 1000 /* Metadata rows per cycle: one append of ~300 KB; the events
                                  are held in memory meanwhile (3.6 KB each) */
-#define APPEND_ROWS 2000      /* rows per append request */
-
-void sheets_ctx_init(sheets_ctx_t *ctx, sync_client_t *client, struct store *st)
-{
-    memset(ctx, 0, sizeof *ctx);
-    ctx->client = client;
-    ctx->store = st;
-    ctx->metadata_uncertain = 1;
-    for (int i = 0; i < 3; i++) ctx->key_guess[i] = i;
-}
-
-int sheets__store_err(sync_err_t *e, const char *what)
-{
-    e->kind = SYNC_E_RETRY;
-    e->http = 0;
-    snprintf(e->msg, sizeof e->msg, "store: %s failed", what);
-    return SYNC_E_RETRY;
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* Pending events and dirty tags                                                               */
-/* ------------------------------------------------------------------------------------------ */
+#define NOTAS_CELL (64 * 1024) /* the longest Notas cell read (a sheet cell holds 50,000) */
 
 typedef struct evlist {
     event_rec_t *ev;
@@ -57,131 +36,6 @@ static int on_event(void *ud, const event_rec_t *e)
     }
     l->ev[l->n++] = *e;
     return 0;
-}
-
-static int on_tag(void *ud, const event_rec_t *e)
-{
-    sheets_tagset_t *t = ud;
-    if (t->n == t->cap) {
-        t->cap = t->cap ? t->cap * 2 : 256;
-        t->tags = xrealloc(t->tags, t->cap * sizeof *t->tags);
-    }
-    t->tags[t->n++] = xstrdup(e->tag);
-    t->upto = e->seq;
-    return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The tags of the events with after < seq <= last, sorted and unique. */
-int sheets__dirty_tags(struct store *st, int64_t after, int64_t last, sheets_tagset_t *t)
-{
-    t->upto = after;
-    while (t->upto < last) {
-        size_t before = t->n;
-        int rc = st->ops->event_foreach_since(st, t->upto, 5000, on_tag, t);
-        if (rc != ZE_OK) return rc;
-        if (t->n == before) break;
-    }
-    if (t->n) qsort(t->tags, t->n, sizeof *t->tags, cmp_str);
-    size_t k = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        if (k && strcmp(t->tags[k - 1], t->tags[i]) == 0) {
-            free(t->tags[i]);
-            continue;
-        }
-        t->tags[k++] = t->tags[i];
-    }
-    t->n = k;
-    return ZE_OK;
-}
-
-void sheets__tagset_free(sheets_tagset_t *t)
-{
-    for (size_t i = 0; i < t->n; i++) free(t->tags[i]);
-    free(t->tags);
-}
-
-int sheets__is_dirty(void *ud, const char *key)
-{
-    const sheets_tagset_t *t = ud;
-    char tag[ZTAG_MAX + 8];
-    size_t n = strcspn(key, "\x1f");
-    if (n >= sizeof tag) n = sizeof tag - 1;
-    memcpy(tag, key, n);
-    tag[n] = '\0';
-    const char *k = tag;
-    return t->n && bsearch(&k, t->tags, t->n, sizeof *t->tags, cmp_str) != NULL;
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* Writes                                                                                      */
-/* ------------------------------------------------------------------------------------------ */
-
-void sheets__cells_json(const sheets_spec_t *spec, const sheets_plan_t *p, json_t *data)
-{
-    buf_t r = BUF_INIT;
-    for (size_t i = 0; i < p->n_cells;) {
-        size_t j = i;
-        int lo = p->cells[i].col, hi = p->cells[i].col;
-        while (j < p->n_cells && p->cells[j].row == p->cells[i].row) {
-            if (p->cells[j].col < lo) lo = p->cells[j].col;
-            if (p->cells[j].col > hi) hi = p->cells[j].col;
-            j++;
-        }
-        /* One range per row, from its first owned cell to its last; null leaves the cells in
-         * between (engineering columns) as the office has them. */
-        const char **cells = xcalloc((size_t)(hi - lo + 1), sizeof *cells);
-        for (size_t k = i; k < j; k++) cells[p->cells[k].col - lo] = p->cells[k].value;
-        buf_reset(&r);
-        sheets_a1_row_span(&r, spec->title, p->cells[i].row, lo, hi);
-        json_t *row = json_array();
-        json_array_append_new(row, sheets_row_json(cells, (size_t)(hi - lo + 1)));
-        json_array_append_new(data, json_pack("{s:s,s:s,s:o}", "range", buf_str(&r),
-                                              "majorDimension", "ROWS", "values", row));
-        free(cells);
-        i = j;
-    }
-    buf_deinit(&r);
-}
-
-json_t *sheets__append_rows(const sheets_plan_t *p, const sheet_table_t *want)
-{
-    json_t *rows = json_array();
-    const char **cells = xcalloc(p->n_have_cols ? p->n_have_cols : 1, sizeof *cells);
-    for (size_t i = 0; i < p->n_append; i++) {
-        const sheet_row_t *wr = &want->rows[p->append[i]];
-        for (size_t c = 0; c < p->n_have_cols; c++)
-            cells[c] = p->have_to_want[c] >= 0 ? sheet_row_cell(wr, (size_t)p->have_to_want[c])
-                                               : "";
-        json_array_append_new(rows, sheets_row_json(cells, p->n_have_cols));
-    }
-    free(cells);
-    return rows;
-}
-
-int sheets__append(sheets_ctx_t *ctx, const char *title, json_t *rows, sync_err_t *e)
-{
-    size_t n = json_array_size(rows);
-    buf_t r = BUF_INIT;
-    sheets_a1_cell(&r, title, 1, 0);
-    int rc = SYNC_OK;
-    /* In pieces of APPEND_ROWS: a whole plant in one request would pass Google's 2 MB
-     * advice. Each piece is one write of the budget. */
-    for (size_t at = 0; rc == SYNC_OK && at < n; at += APPEND_ROWS) {
-        json_t *part = json_array();
-        for (size_t i = at; i < n && i < at + APPEND_ROWS; i++)
-            json_array_append(part, json_array_get(rows, i));
-        char updated[256];
-        rc = sync_values_append(ctx->client, buf_str(&r), part, updated, sizeof updated, e);
-        if (rc == SYNC_OK) LOG_DEBUG("appended %zu rows to %s", json_array_size(part), updated);
-        json_decref(part);
-    }
-    buf_deinit(&r);
-    return rc;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -332,7 +186,19 @@ static int read_sheets(sheets_ctx_t *ctx, cycle_t *c, sync_err_t *e)
 /* The spools and unions of the dirty tags only, in the tracked columns alone (extra cells
  * NULL): enough for the tracking cells of rows the sheet has. A whole export (every spool,
  * union and event of the plant) each cycle would cost a big plant a second of CPU. */
+static int load_dirty_into(struct store *st, const sheets_tagset_t *dirty, sheets_t *sh,
+                           char *notas);
+
 static int load_dirty(struct store *st, const sheets_tagset_t *dirty, sheets_t *sh)
+{
+    char *notas = xmalloc(NOTAS_CELL);
+    int rc = load_dirty_into(st, dirty, sh, notas);
+    free(notas);
+    return rc;
+}
+
+static int load_dirty_into(struct store *st, const sheets_tagset_t *dirty, sheets_t *sh,
+                           char *notas)
 {
     memset(sh, 0, sizeof *sh);
     sh->spools = xcalloc(dirty->n ? dirty->n : 1, sizeof *sh->spools);
@@ -344,6 +210,9 @@ static int load_dirty(struct store *st, const sheets_tagset_t *dirty, sheets_t *
         if (rc == ZE_SPOOL_NO_ENCONTRADO) continue;
         if (rc != ZE_OK) return rc;
         sh->n_spools++;
+        /* Notas, which tablets append to, is one of the cells written (sheets_plan.h). */
+        if ((rc = st->ops->notas_get(st, dirty->tags[i], notas, NOTAS_CELL)) != ZE_OK) return rc;
+        if (notas[0]) s->notas = xstrdup(notas);
         size_t n = 0;
         if ((rc = st->ops->unions_get(st, dirty->tags[i], u, &n)) != ZE_OK) return rc;
         for (size_t k = 0; k < n; k++) {

@@ -103,6 +103,11 @@ typedef struct sheets {
     sheet_union_t *unions;
     size_t n_unions;
     int has_unions; /* the Uniones sheet was given (import) */
+    int only_current; /* import (the spreadsheet sync's pull): a spool the store has takes the
+                         sheet's Notas and OT, and its unions the sheet's rows, only when the
+                         row's version cell equals the stored version, i.e. when the sheet
+                         shows the spool as it is now; otherwise the sheet has not caught up
+                         with a change made in ZEUES and the store keeps its values */
 } sheets_t;
 
 /** Frees every array of s (and the strings they hold) and zeroes it; s itself is caller-owned.

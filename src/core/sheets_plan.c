@@ -15,14 +15,15 @@ static const char *const op_owned[] = {
     "Fecha_Armado",   "Armador",        "Fecha_Soldadura", "Soldador",
     "Fecha_QC_Metrología", "Ocupado_Por", "Fecha_Ocupacion", "version",
     "Estado_Detalle", "Total_Uniones",  "Uniones_ARM_Completadas", "Uniones_SOLD_Completadas",
-    "Pulgadas_ARM",   "Pulgadas_SOLD",
+    "Pulgadas_ARM",   "Pulgadas_SOLD",  "Notas",
 };
 const sheets_spec_t sheets_spec_operaciones = {"Operaciones", op_keys, 1, op_owned,
                                                sizeof op_owned / sizeof op_owned[0], 0};
 
 static const char *const un_keys[] = {"TAG_SPOOL", "N_UNION"};
-static const char *const un_owned[] = {"ARM_FECHA_INICIO", "ARM_FECHA_FIN", "ARM_WORKER",
-                                       "SOL_FECHA_INICIO", "SOL_FECHA_FIN", "SOL_WORKER"};
+static const char *const un_owned[] = {"DN_UNION",         "TIPO_UNION",    "ARM_FECHA_INICIO",
+                                       "ARM_FECHA_FIN",    "ARM_WORKER",    "SOL_FECHA_INICIO",
+                                       "SOL_FECHA_FIN",    "SOL_WORKER"};
 const sheets_spec_t sheets_spec_uniones = {"Uniones", un_keys, 2, un_owned,
                                            sizeof un_owned / sizeof un_owned[0], 1};
 

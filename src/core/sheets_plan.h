@@ -21,7 +21,10 @@ typedef struct sheets_spec {
                      names_header_normalize (Operaciones, as sheet_map does) */
 } sheets_spec_t;
 
-/** The Operaciones and Uniones specs: TAG_SPOOL (+ N_UNION) keys, the tracking columns. */
+/** The Operaciones and Uniones specs: TAG_SPOOL (+ N_UNION) keys; owned: the tracking
+ *  columns, and the cells tablets change too (Notas; DN_UNION and TIPO_UNION, edited with
+ *  the unions in the v5 app), which a pull takes from the sheet only for rows that show the
+ *  spool as it is now (sheets_t.only_current). */
 extern const sheets_spec_t sheets_spec_operaciones;
 extern const sheets_spec_t sheets_spec_uniones;
 

@@ -184,7 +184,9 @@ struct store_ops {
      *  no longer lists are kept. Afterwards the counters of every spool with unions equal what
      *  its unions give (sheet_codec_union_counters); a spool without unions takes the counter
      *  cells of its sheet. A spool whose counters or a union whose OT/DN/TIPO change this way
-     *  gets version + 1. */
+     *  gets version + 1. With in->only_current, a stored spool whose version is not the one
+     *  its row carries (spool.version) keeps its Notas and OT and none of its unions is
+     *  inserted or changed (the versions are compared inside the transaction). */
     int (*import)(store_t *st, const sheets_t *in, char *err, size_t errlen);
     /** Reads the sheets, Uniones included (caller frees with sheets_free). */
     int (*export)(store_t *st, sheets_t *out);

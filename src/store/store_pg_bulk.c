@@ -132,8 +132,10 @@ static const char *const upsert_spool_sql =
     "$21,$22,$23,$24,$25,$26,$27)"
     " ON CONFLICT(tag) DO UPDATE SET row = excluded.row, nv = excluded.nv,"
     " fecha_materiales = excluded.fecha_materiales, extra = excluded.extra,"
-    " ot = CASE WHEN $28::boolean THEN excluded.ot ELSE spools.ot END,"
-    " notas = CASE WHEN $29::boolean THEN excluded.notas ELSE spools.notas END";
+    " ot = CASE WHEN $28::boolean AND " PG_NOT_STALE("excluded.tag")
+    " THEN excluded.ot ELSE spools.ot END,"
+    " notas = CASE WHEN $29::boolean AND " PG_NOT_STALE("excluded.tag")
+    " THEN excluded.notas ELSE spools.notas END";
 
 static int import_spools(pgc_t *c, const sheets_t *in, char *err, size_t errlen)
 {
@@ -262,6 +264,28 @@ static int import_events(pgc_t *c, const sheets_t *in, int64_t *seq, char *err, 
     return ret;
 }
 
+/* The stored spools whose version is not the one their sheet row carries (only_current): the
+ * sheet has not caught up with them, so their Notas, OT and unions are not taken from it. The
+ * list lives in a temporary table of this connection, emptied by every import. */
+static int mark_stale(pgc_t *c, const sheets_t *in, char *err, size_t errlen)
+{
+    int ret = store_pg__cmd_err(c, "CREATE TEMP TABLE IF NOT EXISTS import_stale(tag TEXT"
+                                   " COLLATE \"C\" PRIMARY KEY)",
+                                NULL, NULL, err, errlen);
+    if (ret == ZE_OK)
+        ret = store_pg__cmd_err(c, "DELETE FROM import_stale", NULL, NULL, err, errlen);
+    for (size_t i = 0; ret == ZE_OK && in->only_current && i < in->n_spools; i++) {
+        pgp_t p = {0};
+        pgp_text(&p, in->spools[i].spool.tag);
+        pgp_int(&p, in->spools[i].spool.version);
+        ret = store_pg__cmd_err(c,
+                                "INSERT INTO import_stale(tag) SELECT tag FROM spools"
+                                " WHERE tag = $1 AND version <> $2::bigint ON CONFLICT DO NOTHING",
+                                &p, NULL, err, errlen);
+    }
+    return ret;
+}
+
 int store_pg__import(store_t *st, const sheets_t *in, char *err, size_t errlen)
 {
     pg_store_t *ps = (pg_store_t *)st;
@@ -273,6 +297,7 @@ int store_pg__import(store_t *st, const sheets_t *in, char *err, size_t errlen)
     int64_t seq = 0;
     int ret = store_pg__write_begin(c, &seq);
     if (ret != ZE_OK) snprintf(err, errlen, "%s", PQerrorMessage(c->pg));
+    if (ret == ZE_OK) ret = mark_stale(c, in, err, errlen);
     if (ret == ZE_OK && in->n_op_headers) ret = import_operaciones(c, in, err, errlen);
     if (ret == ZE_OK && in->has_unions) ret = store_pg__import_unions(c, in, err, errlen);
     if (ret == ZE_OK) ret = store_pg__import_counters(c, in, err, errlen);

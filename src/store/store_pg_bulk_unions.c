@@ -25,12 +25,18 @@ static const char *const upsert_sql =
     " sol_inicio, sol_fin, sol_worker, version, extra)"
     " SELECT $1::text, $2::integer, $3::bigint, $4::text, $5::bigint, $6::text, $7::bigint,"
     " $8::bigint, $9::text, $10::bigint, $11::bigint, $12::text, 1, $13::text"
-    " WHERE EXISTS (SELECT 1 FROM spools WHERE tag = $1::text)"
+    " WHERE EXISTS (SELECT 1 FROM spools WHERE tag = $1::text) AND " PG_NOT_STALE("$1::text")
     " ON CONFLICT(tag, n) DO UPDATE SET pos = excluded.pos, ot = excluded.ot,"
     " dn_c = excluded.dn_c, tipo = excluded.tipo, extra = excluded.extra,"
     " version = uniones.version + CASE WHEN uniones.ot IS DISTINCT FROM excluded.ot"
     " OR uniones.dn_c IS DISTINCT FROM excluded.dn_c"
     " OR uniones.tipo IS DISTINCT FROM excluded.tipo THEN 1 ELSE 0 END";
+
+/* A union of a spool marked stale (sheets_t.only_current) keeps all it has but takes its
+ * position from the sheet, so the Uniones order stays the office's. */
+static const char *const stale_pos_sql =
+    "UPDATE uniones SET pos = $3::bigint WHERE tag = $1 AND n = $2::integer AND NOT "
+    PG_NOT_STALE("$1::text");
 
 static int upsert_unions(pgc_t *c, const sheets_t *in, char *err, size_t errlen)
 {
@@ -54,6 +60,13 @@ static int upsert_unions(pgc_t *c, const sheets_t *in, char *err, size_t errlen)
         pgp_text(&p, extra);
         char why[256] = "";
         ret = store_pg__cmd_err(c, upsert_sql, &p, NULL, why, sizeof why);
+        if (ret == ZE_OK) {
+            pgp_t q = {0};
+            pgp_text(&q, u->tag);
+            pgp_int(&q, u->n);
+            pgp_int(&q, (int64_t)i + 1);
+            ret = store_pg__cmd_err(c, stale_pos_sql, &q, NULL, why, sizeof why);
+        }
         if (ret != ZE_OK) snprintf(err, errlen, "Uniones: %s/%d: %s", u->tag, u->n, why);
         free(extra);
     }

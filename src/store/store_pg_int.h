@@ -167,6 +167,9 @@ int store_pg__spool_commit(store_t *st, spool_t *s, int64_t expected_version, ev
 
 /* store_pg_bulk.c */
 int store_pg__import(store_t *st, const sheets_t *in, char *err, size_t errlen);
+/** SQL condition "the spool TAG is not marked stale by this import" (sheets_t.only_current;
+ *  the import's temporary table import_stale). */
+#define PG_NOT_STALE(TAG) "NOT EXISTS (SELECT 1 FROM import_stale s WHERE s.tag = " TAG ")"
 /* store_pg_accounts.c */
 int store_pg__supervisor_put(store_t *st, const char *name, const char *pw_hash, int64_t now,
                              int *created);

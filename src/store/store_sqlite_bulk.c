@@ -176,6 +176,30 @@ static op_has_t op_layout_has(const sheets_t *in)
     return (op_has_t){m.index[COL_OT] >= 0, m.index[COL_NOTAS] >= 0};
 }
 
+/* The stored spools whose version is not the one their sheet row carries (only_current): the
+ * sheet has not caught up with them, so their Notas, OT and unions are not taken from it. */
+static int mark_stale(sqlite3 *db, const sheets_t *in, char *err, size_t errlen)
+{
+    int ret = store_sqlite__bulk_run(db,
+                                     "CREATE TEMP TABLE IF NOT EXISTS import_stale("
+                                     "tag TEXT PRIMARY KEY) WITHOUT ROWID;"
+                                     "DELETE FROM temp.import_stale",
+                                     err, errlen);
+    if (ret != ZE_OK || !in->only_current) return ret;
+    sqlite3_stmt *q = NULL;
+    ret = store_sqlite__bulk_prep(db,
+                                  "INSERT OR IGNORE INTO temp.import_stale(tag) SELECT tag FROM"
+                                  " spools WHERE tag = ?1 AND version <> ?2",
+                                  &q, err, errlen);
+    for (size_t i = 0; ret == ZE_OK && i < in->n_spools; i++) {
+        sqlite3_bind_text(q, 1, in->spools[i].spool.tag, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 2, in->spools[i].spool.version);
+        ret = store_sqlite__bulk_step(db, q, err, errlen);
+    }
+    sqlite3_finalize(q);
+    return ret;
+}
+
 static int import_spools(sqlite3 *db, const sheets_t *in, char *err, size_t errlen)
 {
     sqlite3_stmt *upd = NULL, *ins = NULL;
@@ -183,7 +207,8 @@ static int import_spools(sqlite3 *db, const sheets_t *in, char *err, size_t errl
     int ret = store_sqlite__bulk_prep(
         db,
         "UPDATE spools SET row=?2, nv=?3, fecha_materiales=?4, extra=?5,"
-        " ot = CASE WHEN ?6 THEN ?7 ELSE ot END, notas = CASE WHEN ?8 THEN ?9 ELSE notas END"
+        " ot = CASE WHEN ?6 AND " NOT_STALE " THEN ?7 ELSE ot END,"
+        " notas = CASE WHEN ?8 AND " NOT_STALE " THEN ?9 ELSE notas END"
         " WHERE tag=?1",
         &upd, err, errlen);
     if (ret == ZE_OK)
@@ -348,7 +373,8 @@ int store_sqlite__import(sqlite3 *db, const sheets_t *in, char *err, size_t errl
 {
     int ret = store_sqlite__bulk_run(db, "BEGIN IMMEDIATE", err, errlen);
     if (ret != ZE_OK) return ret;
-    if (in->n_op_headers) ret = import_operaciones(db, in, err, errlen);
+    ret = mark_stale(db, in, err, errlen);
+    if (ret == ZE_OK && in->n_op_headers) ret = import_operaciones(db, in, err, errlen);
     if (ret == ZE_OK && in->has_unions) ret = store_sqlite__import_unions(db, in, err, errlen);
     if (ret == ZE_OK) ret = store_sqlite__import_counters(db, in, err, errlen);
     if (ret == ZE_OK && in->n_worker_headers) ret = import_workers(db, in, err, errlen);

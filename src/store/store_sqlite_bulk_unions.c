@@ -25,16 +25,22 @@ static const char *const upsert_sql =
     "INSERT INTO uniones(tag, n, pos, ot, dn_c, tipo, arm_inicio, arm_fin, arm_worker,"
     " sol_inicio, sol_fin, sol_worker, version, extra)"
     " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1, ?13"
-    " WHERE EXISTS (SELECT 1 FROM spools WHERE tag = ?1)"
+    " WHERE EXISTS (SELECT 1 FROM spools WHERE tag = ?1) AND " NOT_STALE
     " ON CONFLICT(tag, n) DO UPDATE SET pos = excluded.pos, ot = excluded.ot,"
     " dn_c = excluded.dn_c, tipo = excluded.tipo, extra = excluded.extra,"
     " version = version + (ot IS NOT excluded.ot OR dn_c IS NOT excluded.dn_c"
     " OR tipo IS NOT excluded.tipo)";
 
+/* A union of a spool marked stale (sheets_t.only_current) keeps all it has but takes its
+ * position from the sheet, so the Uniones order stays the office's. */
+static const char *const stale_pos_sql =
+    "UPDATE uniones SET pos = ?3 WHERE tag = ?1 AND n = ?2 AND NOT " NOT_STALE;
+
 static int upsert_unions(sqlite3 *db, const sheets_t *in, char *err, size_t errlen)
 {
-    sqlite3_stmt *q = NULL;
+    sqlite3_stmt *q = NULL, *pos = NULL;
     int ret = store_sqlite__bulk_prep(db, upsert_sql, &q, err, errlen);
+    if (ret == ZE_OK) ret = store_sqlite__bulk_prep(db, stale_pos_sql, &pos, err, errlen);
     for (size_t i = 0; ret == ZE_OK && i < in->n_unions; i++) {
         const zunion_t *u = &in->unions[i].u;
         char *extra = store_sqlite__extra_json(in->unions[i].extra, in->n_union_headers);
@@ -53,10 +59,17 @@ static int upsert_unions(sqlite3 *db, const sheets_t *in, char *err, size_t errl
         sqlite3_bind_text(q, 13, extra, -1, SQLITE_TRANSIENT);
         free(extra);
         ret = store_sqlite__bulk_step(db, q, err, errlen);
+        if (ret == ZE_OK) {
+            sqlite3_bind_text(pos, 1, u->tag, -1, SQLITE_STATIC);
+            sqlite3_bind_int(pos, 2, u->n);
+            sqlite3_bind_int64(pos, 3, (sqlite3_int64)i + 1);
+            ret = store_sqlite__bulk_step(db, pos, err, errlen);
+        }
         if (ret != ZE_OK)
             snprintf(err, errlen, "Uniones: %s/%d: %s", u->tag, u->n, sqlite3_errmsg(db));
     }
     sqlite3_finalize(q);
+    sqlite3_finalize(pos);
     return ret;
 }
 

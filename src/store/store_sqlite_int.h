@@ -131,6 +131,9 @@ conn_t *store_sqlite__write_begin(sqlite_store_t *ss);
  *  ZE_STORE_UNAVAILABLE when the commit itself failed (then nothing was written). */
 int store_sqlite__write_end(sqlite_store_t *ss, conn_t *c, int ret, int bump);
 
+/** SQL condition "the spool ?1 is not marked stale by this import" (sheets_t.only_current). */
+#define NOT_STALE "NOT EXISTS (SELECT 1 FROM temp.import_stale s WHERE s.tag = ?1)"
+
 /* store_sqlite_backup.c */
 /** store.h backup. */
 int store_sqlite__backup(store_t *st, const char *to, char *err, size_t errlen);

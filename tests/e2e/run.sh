@@ -2,8 +2,9 @@
 # ctest entry of the browser end-to-end test: installs playwright-core (pinned in
 # package-lock.json, from the npm registry; it never downloads a browser: the test drives
 # Debian's /usr/bin/chromium) unless exactly the pinned version is installed, then runs
-# ui.test.mjs, or the test script given as the first argument (auth.test.mjs). An install
-# failure is printed in full (ctest --output-on-failure shows it).
+# ui.test.mjs, or the test script given as the first argument (auth.test.mjs), or, with
+# --script FILE ARGS..., node FILE ARGS (other tests' browser steps). An install failure is
+# printed in full (ctest --output-on-failure shows it).
 # Environment passed through: ZEUES_BIN, ZEUES_BUILD.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -28,6 +29,10 @@ if [[ "$(installed)" != "$want" ]]; then
   fi
   flock -u 9
   exec 9>&-
+fi
+if [[ "${1:-}" == "--script" ]]; then
+  shift
+  exec node "$@"
 fi
 script=ui.test.mjs
 if [[ "${1:-}" == *.mjs ]]; then

@@ -56,7 +56,9 @@ class Drift(sh.SheetsCase):
         _, _, errors = sh.join_load(loaders, stop)
         self.assertEqual(errors, [])
         sh.wait_synced(srv, 60)
-        time.sleep(2.5)  # and one pull (2 s) after it
+        # A pull (every 2 s) takes the person's column into the store's layout.
+        sh.wait_for(lambda: "MatSys" in sh.export_tables(self.db)["Operaciones"][0], 30,
+                    what="a pull to bring the MatSys column")
         sh.wait_synced(srv, 60)
         ops = self.sheet("Operaciones")
         self.assertEqual(ops[0][2], "MatSys")
@@ -156,6 +158,45 @@ class Drift(sh.SheetsCase):
         sh.wait_synced(srv, 30)
         self.standin.control("set_cell", title="Operaciones", row=0, col=col,
                              value="Fecha_Materiales")
+
+    def test_4_notas_written_in_both_places(self):
+        srv = self.server
+        sh.wait_synced(srv, 60)
+        tag = sh.arm_pairs(srv, 1)[0][0]
+        # A tablet adds a note while the server does not sync: the sheet is behind.
+        sync = list(srv.args)
+        srv.stop()
+        srv.args = []
+        srv.start()
+        r = srv.post("/api/spool/%s/notas" % tag, json_body={"texto": "soldadura revisada"})
+        self.assertEqual(r.status, 200, r)
+        note = r.json["nota"] if "nota" in r.json else None
+        srv.stop()
+        # A pull of the older row keeps the note; a push then writes it to the sheet.
+        r = sh.cli_sheets("pull", self.db, self.standin)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        exp = sh.export_tables(self.db)["Operaciones"]
+        eh = exp[0]
+        row = next(x for x in exp[1:] if cell(x, eh.index("TAG_SPOOL")) == tag)
+        self.assertIn("soldadura revisada", cell(row, eh.index("Notas")), note)
+        r = sh.cli_sheets("push", self.db, self.standin)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        ops = self.sheet("Operaciones")
+        h = ops[0]
+        at = next(i for i, x in enumerate(ops) if cell(x, h.index("TAG_SPOOL")) == tag)
+        self.assertIn("soldadura revisada", cell(ops[at], h.index("Notas")))
+        # The office adds a line in the sheet to a row that is current: the pull takes it.
+        text = cell(ops[at], h.index("Notas")) + "\n20260416: revisar con calidad"
+        self.standin.control("set_cell", title="Operaciones", row=at, col=h.index("Notas"),
+                             value=text)
+        r = sh.cli_sheets("pull", self.db, self.standin)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        exp = sh.export_tables(self.db)["Operaciones"]
+        row = next(x for x in exp[1:] if cell(x, eh.index("TAG_SPOOL")) == tag)
+        self.assertEqual(cell(row, eh.index("Notas")), text)
+        srv.args = sync
+        srv.start()
+        sh.wait_synced(srv, 60)
 
 
 class DeletedRow(sh.SheetsCase):

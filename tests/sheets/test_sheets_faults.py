@@ -47,8 +47,8 @@ class Faults(sh.SheetsCase):
         self.standin.control("outage", mode="503")
         t0 = time.monotonic()
         during = self.load(8, 60)
-        h = sh.health_sheets(srv)
-        self.assertEqual(h["state"], "retrying", h)
+        h = sh.wait_for(lambda: (lambda x: x if x["state"] == "retrying" else None)(
+            sh.health_sheets(srv)), 20, what="health to report the outage")
         self.assertEqual(h["last_error_http"], 503, h)
         self.assertGreater(h["events_pending"], 0, h)
         time.sleep(max(0, 6 - (time.monotonic() - t0)))   # the outage lasts at least 6 s
