@@ -19,6 +19,7 @@
 #include "locks/reconcile.h"
 #include "redis/redis.h"
 #include "store/store.h"
+#include "sync/sync.h"
 #include "util/config.h"
 #include "util/log.h"
 #include "util/sd_notify.h"
@@ -43,6 +44,12 @@ int cli_serve(int argc, char **argv)
     if (config_load(&cfg, argc, argv, err, sizeof err) != 0) {
         fprintf(stderr, "zeues serve: %s\n", err);
         return 2;
+    }
+    /* The spreadsheet sync's libcurl (and OpenSSL) set-up, before any thread exists; a server
+     * without the sync never loads it. */
+    if (cfg.sheets_key[0] && cfg.sheet_id[0] && sync_global_init() != 0) {
+        fprintf(stderr, "zeues serve: libcurl cannot start\n");
+        return 1;
     }
     log_threshold = (log_level_t)config_log_level(cfg.log_level);
     log_set_format(strcmp(cfg.log_format, "json") == 0 ? LOG_FORMAT_JSON : LOG_FORMAT_TEXT);
