@@ -489,7 +489,7 @@ static const struct store_ops pg_ops = {
 static const char *const defaults[][2] = {
     {"connect_timeout", "3"},
     {"application_name", "zeues"},
-    {"options", "-c statement_timeout=15000 -c lock_timeout=10000"
+    {"options", "-c statement_timeout=15000 -c lock_timeout=5000"
                 " -c idle_in_transaction_session_timeout=60000 -c synchronous_commit=on"},
     {"keepalives", "1"},
     {"keepalives_idle", "10"},

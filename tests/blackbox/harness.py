@@ -3,6 +3,10 @@ SQLite file, and a tiny HTTP client. Python 3 standard library only.
 
 Environment:
   ZEUES_BIN       the binary (default /work/main/build/zeues)
+  ZEUES_BLACKBOX_STORE  sqlite (default) or postgres: with postgres, every `--db FILE` the
+                  tests give the binary (servers and CLI calls) becomes a database of its own
+                  on one PostgreSQL server this process starts (tests/pg/pg_server.py) on first
+                  use and removes at exit; the same FILE always names the same database.
   ZEUES_FIXTURES  the fixtures directory (default <repo>/tests/fixtures)
   ZEUES_BUILD     the build directory (informative)
 
@@ -69,6 +73,7 @@ def _spawn(argv, **kw):
 
 
 def _kill_all():
+    _pg_remove()
     for p in list(_children):
         if p.poll() is None:
             try:
@@ -115,6 +120,147 @@ for _sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(_sig, _on_signal)
     except (ValueError, OSError):  # not the main thread
         pass
+
+
+# ------------------------------------------------------------------------------------------
+# The store backend the binary runs on (ZEUES_BLACKBOX_STORE)
+# ------------------------------------------------------------------------------------------
+
+STORE = os.environ.get("ZEUES_BLACKBOX_STORE") or "sqlite"
+if STORE not in ("sqlite", "postgres"):
+    raise SystemExit("ZEUES_BLACKBOX_STORE must be sqlite or postgres, not %r" % STORE)
+_pg = None
+_pg_dbs = {}
+
+
+def pg_server():
+    """The PostgreSQL server of this process (started on first use), or None on SQLite."""
+    global _pg
+    if STORE != "postgres":
+        return None
+    if _pg is None:
+        sys.path.insert(0, os.path.join(REPO, "tests", "pg"))
+        import pg_server as _pgmod
+        srv = _pgmod.PgServer()
+        _tempdirs.append(srv.dir)
+        srv.start()
+        _pg = srv
+    return _pg
+
+
+def _pg_remove():
+    global _pg
+    if _pg is not None:
+        try:
+            _pg.remove()
+        except Exception:
+            pass
+        _pg = None
+
+
+def store_url(db):
+    """What the binary is given for the test's store FILE: the file itself on SQLite; on
+    PostgreSQL the URL of the database that stands for it (created on first use)."""
+    if STORE != "postgres" or "://" in str(db):
+        return db
+    key = os.path.abspath(str(db))
+    if key not in _pg_dbs:
+        import hashlib
+        name = "bb_" + hashlib.sha1(key.encode()).hexdigest()[:24]
+        _pg_dbs[key] = pg_server().createdb(name)
+    return _pg_dbs[key]
+
+
+def _map_db_args(args):
+    out = list(args)
+    for i in range(len(out) - 1):
+        if out[i] == "--db":
+            out[i + 1] = store_url(out[i + 1])
+    return out
+
+
+def sqlite_only(reason):
+    """Marks a test of the SQLite file itself (its schema migrations, its file system): on
+    PostgreSQL it is not defined at all, so not collected, and the reason is printed instead.
+    tests/CMakeLists.txt lists every such test with its reason."""
+    def deco(fn):
+        if STORE == "sqlite":
+            return fn
+        sys.stderr.write("SQLite-only, not run on %s: %s: %s\n" % (STORE, fn.__qualname__,
+                                                                   reason))
+        return None
+    return deco
+
+
+def store_exec(db, sql):
+    """Runs SQL statements on the test's store FILE behind the server's back (what another
+    process, or a fault, would do): sqlite3 on the file, psql on its PostgreSQL database.
+    Tests write SQL both backends accept, or one per backend (harness.STORE)."""
+    if STORE == "postgres":
+        url = store_url(db)
+        return pg_server().psql(sql, db=url.rsplit("/", 1)[1])
+    import sqlite3
+    con = sqlite3.connect(db, timeout=10, isolation_level=None)
+    try:
+        con.executescript(sql)
+    finally:
+        con.close()
+    return ""
+
+
+def store_query(db, sql):
+    """One SELECT on the test's store FILE (as store_exec): its rows as tuples of text."""
+    if STORE == "postgres":
+        out = store_exec(db, sql)
+        return [tuple(line.split("|")) for line in out.splitlines() if line]
+    import sqlite3
+    con = sqlite3.connect(db, timeout=10)
+    try:
+        return [tuple("" if v is None else str(v) for v in row)
+                for row in con.execute(sql).fetchall()]
+    finally:
+        con.close()
+
+
+class store_blocker:
+    """A context in which another process holds the store's write lock: SQLite's (BEGIN
+    IMMEDIATE on the file) or, on PostgreSQL, the counters row every write transaction locks
+    first (psql keeps the row locked until the context ends). Writers of the server then wait
+    their busy/lock timeout (5 s) and fail."""
+
+    def __init__(self, db):
+        self.db = db
+        self.con = self.proc = None
+
+    def __enter__(self):
+        if STORE != "postgres":
+            import sqlite3
+            self.con = sqlite3.connect(self.db, timeout=1, isolation_level=None)
+            self.con.execute("BEGIN IMMEDIATE")
+            return self
+        srv, name = pg_server(), store_url(self.db).rsplit("/", 1)[1]
+        self.proc = _spawn([os.path.join(srv.bin, "psql"), "-X", "-q", "-h", "127.0.0.1", "-p",
+                            str(srv.port), "-U", "zeues", "-d", name, "-v", "ON_ERROR_STOP=1"],
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True)
+        self.proc.stdin.write("BEGIN;\nSELECT 'locked' FROM counters FOR UPDATE;\n")
+        self.proc.stdin.flush()
+        line = ""
+        deadline = time.monotonic() + 10
+        while "locked" not in line and time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line and self.proc.poll() is not None:
+                raise RuntimeError("psql could not lock the counters row")
+        return self
+
+    def __exit__(self, *exc):
+        if self.con is not None:
+            self.con.execute("ROLLBACK")
+            self.con.close()
+        if self.proc is not None:
+            self.proc.kill()  # its connection ends: the transaction rolls back
+            self.proc.wait()
+        return False
 
 
 def make_tempdir(prefix="zeues-bb-"):
@@ -523,7 +669,7 @@ def run_cli(*args, env=None, timeout=120):
     """Runs `zeues <args>`; returns CompletedProcess with text stdout/stderr. Raises
     AssertionError if the process reported a sanitizer finding or died of SIGABRT, whatever
     the caller expected of its exit status."""
-    argv = [ZEUES_BIN] + [str(a) for a in args]
+    argv = [ZEUES_BIN] + _map_db_args([str(a) for a in args])
     r = subprocess.run(argv, env=base_env(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        timeout=timeout, preexec_fn=_child_preexec, encoding="utf-8",
                        errors="replace")
@@ -588,7 +734,7 @@ class Server:
         extra.setdefault("ZEUES_COMPAT", "v3")
         extra.setdefault("ENVIRONMENT", "blackbox")
         argv = [ZEUES_BIN, "serve", "--port", "0", "--db", self.db, "--bind", "127.0.0.1"]
-        argv += self.args
+        argv = _map_db_args(argv + self.args)
         if self.runs:
             self.runs[-1].scan()
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:

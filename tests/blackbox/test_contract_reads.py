@@ -200,7 +200,7 @@ class ReadContract(ZeuesTestCase):
         self.assertEqual(body["sheets_connection"], "ok")
         self.assertEqual(body["version"], "1.0.0")
         self.assertEqual(body["store"], "ok")
-        self.assertEqual(body["store_backend"], "sqlite")
+        self.assertEqual(body["store_backend"], harness.STORE)  # the backend it runs on
         self.assertEqual(body["redis"], "ok")
         self.assertEqual(body["auth"], "off")
         m = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d{1,6})?Z", body["timestamp"])

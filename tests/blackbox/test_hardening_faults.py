@@ -416,6 +416,8 @@ class HardeningFaults(ZeuesTestCase):
                          "left for the pending TTL of %d s)" % PENDING_TTL)
 
     # ------------------------------------------------------------------------------------------
+    @harness.sqlite_only("fills the file system under the SQLite file (the PostgreSQL server's "
+                         "disk is the server's; its outage is store.postgres.outage)")
     def test_3_disk_full(self):
         mnt = harness.make_tempdir("zeues-diskfull-")
         # 8 MB, not 2: SQLite checkpoints its WAL only at 1000 pages (4 MB), so on a 2 MB disk

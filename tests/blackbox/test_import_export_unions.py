@@ -369,6 +369,7 @@ class ImportExportUnions(unittest.TestCase):
         self.assertSameFiles(out, out2)
 
     # -- schema migration ----------------------------------------------------------------------
+    @harness.sqlite_only("writes a schema-v2 SQLite file and checks its migration")
     def test_v2_database_migrates_in_place(self):
         """A database written before unions (schema v2) kept OT, Notas and the counter cells
         verbatim in spools.extra. Opened now, they move to their typed columns, leave extra, and

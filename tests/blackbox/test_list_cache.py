@@ -11,12 +11,12 @@ import http.client
 import json
 import os
 import re
-import sqlite3
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
 from harness import Server, make_tempdir, remove_tempdir  # noqa: E402
 from test_live_stream import LiveCase, Plant, pausar, tomar  # noqa: E402
 
@@ -168,14 +168,10 @@ class ListCaching(LiveCase):
         workers = self.ok(a.get("/api/workers")).json["workers"]
         wid = workers[-1]["id"]
         etag = a.get("/api/workers").headers["etag"]
-        con = sqlite3.connect(self.db, timeout=10, isolation_level=None)
-        try:
-            con.execute("BEGIN IMMEDIATE")
-            con.execute("UPDATE workers SET nombre = 'Zacarías' WHERE id = ?", (wid,))
-            con.execute("UPDATE meta SET v = v + 1 WHERE k = 'generation'")
-            con.execute("COMMIT")
-        finally:
-            con.close()
+        bump = ("UPDATE counters SET generation = generation + 1" if harness.STORE == "postgres"
+                else "UPDATE meta SET v = v + 1 WHERE k = 'generation'")
+        harness.store_exec(self.db, "BEGIN; UPDATE workers SET nombre = 'Zacarías' WHERE id = %d;"
+                                    " %s; COMMIT" % (int(wid), bump))
 
         def renamed():
             r = a.get("/api/workers", headers={"If-None-Match": etag})

@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import socket
-import sqlite3
 import sys
 import threading
 import time
@@ -194,15 +193,10 @@ class Checklist(ZeuesTestCase):
         tag = self.take()
         wid = self.arm[0]
         before = self.detail(tag)
-        blocker = sqlite3.connect(self.db, timeout=1, isolation_level=None)
-        try:
-            blocker.execute("BEGIN IMMEDIATE")
+        with harness.store_blocker(self.db):
             t0 = time.monotonic()
             r = self.mut("tomar", tag, wid)
             took = time.monotonic() - t0
-        finally:
-            blocker.execute("ROLLBACK")
-            blocker.close()
         self.assertErrorBody(r, 503, "STORE_UNAVAILABLE")
         self.assertLess(took, 10, "the failing TOMAR hung")
         self.assertIsNone(self.lock(tag), "the failed TOMAR left its lock")
@@ -398,11 +392,10 @@ class Checklist(ZeuesTestCase):
         self.assertIn("Operaciones.csv línea 5: ", r.stderr)
         # Run time: corrupt one stored spool behind the server's back.
         tag = self.take()
-        con = sqlite3.connect(self.db, timeout=10)
-        orig = con.execute("SELECT fecha_armado, ocupado_op FROM spools WHERE tag=?",
-                           (tag,)).fetchone()
-        con.execute("UPDATE spools SET fecha_armado=20261399, ocupado_op=99 WHERE tag=?", (tag,))
-        con.commit()
+        orig = harness.store_query(self.db, "SELECT fecha_armado, ocupado_op FROM spools"
+                                            " WHERE tag='%s'" % tag)[0]
+        harness.store_exec(self.db, "UPDATE spools SET fecha_armado=20261399, ocupado_op=99"
+                                    " WHERE tag='%s'" % tag)
         try:
             got = {}
             for name, call in (("detail", lambda: self.server.get("/api/spools/detail?tag=" + tag)),
@@ -415,10 +408,8 @@ class Checklist(ZeuesTestCase):
                              "a stored row with fecha_armado 2026-13-99 and operation code 99 is "
                              "served as valid data instead of DATA_CORRUPT")
         finally:
-            con.execute("UPDATE spools SET fecha_armado=?, ocupado_op=? WHERE tag=?",
-                        orig + (tag,))
-            con.commit()
-            con.close()
+            harness.store_exec(self.db, "UPDATE spools SET fecha_armado=%d, ocupado_op=%d"
+                                        " WHERE tag='%s'" % (int(orig[0]), int(orig[1]), tag))
 
     def test_10_audit(self):
         """Every mutation appends exactly one audit event of the right type in the same
@@ -439,10 +430,16 @@ class Checklist(ZeuesTestCase):
             self.assertEqual(self.detail(tag)["version"], v0 + i + 1)
         tag2 = self.take()
         before = self.detail(tag2)
-        con = sqlite3.connect(self.db, timeout=10)
-        con.execute("CREATE TRIGGER zz_audit_down BEFORE INSERT ON events WHEN NEW.tag = '%s' "
-                    "BEGIN SELECT RAISE(ABORT, 'audit down'); END" % tag2)
-        con.commit()
+        if harness.STORE == "postgres":
+            harness.store_exec(self.db, "CREATE FUNCTION zz_audit_down() RETURNS trigger"
+                               " LANGUAGE plpgsql AS $$BEGIN IF NEW.tag = '%s' THEN"
+                               " RAISE EXCEPTION 'audit down'; END IF; RETURN NEW; END$$;"
+                               " CREATE TRIGGER zz_audit_down BEFORE INSERT ON events"
+                               " FOR EACH ROW EXECUTE FUNCTION zz_audit_down()" % tag2)
+        else:
+            harness.store_exec(self.db, "CREATE TRIGGER zz_audit_down BEFORE INSERT ON events"
+                               " WHEN NEW.tag = '%s' BEGIN SELECT RAISE(ABORT, 'audit down');"
+                               " END" % tag2)
         try:
             n_ev = len(events_of(self.db, tag2))
             r = self.mut("tomar", tag2, wid)
@@ -453,9 +450,8 @@ class Checklist(ZeuesTestCase):
             self.assertIsNone(self.lock(tag2), "lock left by the failed TOMAR")
             failed_as = (r.status, r.json.get("error"))
         finally:
-            con.execute("DROP TRIGGER zz_audit_down")
-            con.commit()
-            con.close()
+            harness.store_exec(self.db, "DROP TRIGGER zz_audit_down ON events"
+                               if harness.STORE == "postgres" else "DROP TRIGGER zz_audit_down")
         self.assertEqual(self.mut("tomar", tag2, wid).status, 200)
         self.assertEqual(self.mut("pausar", tag2, wid).status, 200)
         # The failure must be reported as what it is: the store could not write (5xx), not a
@@ -507,14 +503,9 @@ class Checklist(ZeuesTestCase):
                 self.assertEqual(resp.headers.get("access-control-allow-origin"), ORIGIN, resp)
         # A 5xx: the store stays locked by another process past the busy timeout (5 s).
         tag2 = self.take()
-        blocker = sqlite3.connect(self.db, timeout=1, isolation_level=None)
-        try:
-            blocker.execute("BEGIN IMMEDIATE")
+        with harness.store_blocker(self.db):
             r = post("/api/occupation/tomar", {"tag_spool": tag2, "worker_id": other,
                                                "operacion": "ARM"})
-        finally:
-            blocker.execute("ROLLBACK")
-            blocker.close()
         self.assertGreaterEqual(r.status, 500, r)
         self.assertEqual(list(r.json.keys()), harness.ERROR_KEYS, r)
         self.assertEqual(r.headers.get("access-control-allow-origin"), ORIGIN, r)

@@ -15,6 +15,7 @@ As a wrapper: pg_server.py -- COMMAND ARGS...  starts a server, runs COMMAND wit
 Environment: ZEUES_PG_BIN overrides where initdb/pg_ctl/postgres are found (default: the
 newest /usr/lib/postgresql/*/bin).
 """
+import ctypes
 import glob
 import os
 import pwd
@@ -28,6 +29,11 @@ import tempfile
 import time
 
 SUPERUSER = "zeues"
+_PR_SET_PDEATHSIG = 1
+try:
+    _libc = ctypes.CDLL("libc.so.6", use_errno=True)
+except OSError:  # pragma: no cover - not Linux
+    _libc = None
 
 
 def pg_bin():
@@ -74,6 +80,7 @@ class PgServer:
         self.port = None
         self.settings = dict(settings or {})
         self._dbs = 0
+        self.proc = None
         if self.user:
             os.chown(self.dir, self.user.pw_uid, self.user.pw_gid)
             os.chmod(self.dir, 0o700)
@@ -106,22 +113,56 @@ class PgServer:
             for k, v in self.settings.items():
                 f.write("%s = %s\n" % (k, v))
 
+    def _postmaster_preexec(self):
+        """In the child between fork and exec: become the cluster's user, then ask to be
+        killed when the parent dies (after the uid change, which would clear that request)."""
+        if self.user:
+            os.setgroups([])
+            os.setgid(self.user.pw_gid)
+            os.setuid(self.user.pw_uid)
+        if _libc is not None:
+            _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
     def start(self, timeout=30):
+        """Starts the postmaster as a child of this process (it dies with it, even when this
+        process is SIGKILLed by a test timeout) and waits until it accepts connections."""
         if not os.path.isdir(self.data):
             self.initdb()
         for attempt in range(5):
             if self.port is None or attempt:
                 self.port = free_port()
-            r = self._as_user([self._tool("pg_ctl"), "-D", self.data, "-l", self.log, "-w",
-                               "-t", str(timeout), "-o", "-p %d" % self.port, "start"],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            if r.returncode == 0:
-                return self
+            with open(self.log, "ab") as log:
+                if self.user:  # pg_ctl, run as the user, appends to it too
+                    os.chown(self.log, self.user.pw_uid, self.user.pw_gid)
+                self.proc = subprocess.Popen([self._tool("postgres"), "-D", self.data, "-p",
+                                              str(self.port)], stdout=log, stderr=log,
+                                             stdin=subprocess.DEVNULL, cwd=self.dir,
+                                             preexec_fn=self._postmaster_preexec)
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline and self.proc.poll() is None:
+                r = subprocess.run([self._tool("pg_isready"), "-q", "-h", "127.0.0.1", "-p",
+                                    str(self.port), "-U", SUPERUSER, "-d", "postgres"])
+                if r.returncode == 0:
+                    return self
+                time.sleep(0.05)
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
             time.sleep(0.2)  # the port was taken meanwhile: try another one
-        raise RuntimeError("pg_ctl start failed:\n%s\n%s" % (r.stdout, self.log_tail()))
+        raise RuntimeError("postgres did not start:\n%s" % self.log_tail())
 
     def stop(self, mode="fast"):
-        if os.path.isdir(self.data):
+        """Stops the server: the child started by start(), or one that pg_ctl started since."""
+        proc = getattr(self, "proc", None)
+        if proc is not None and proc.poll() is None:
+            proc.send_signal({"smart": signal.SIGTERM, "fast": signal.SIGINT}.get(
+                mode, signal.SIGQUIT))
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if os.path.exists(os.path.join(self.data, "postmaster.pid")):
             self._as_user([self._tool("pg_ctl"), "-D", self.data, "-m", mode, "-w", "-t", "30",
                            "stop"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -134,6 +175,8 @@ class PgServer:
             os.kill(pid, signal.SIGKILL)
         except (OSError, ValueError):
             pass
+        if self.proc is not None:
+            self.proc.wait()
 
     def restart(self):
         self.stop()
