@@ -21,8 +21,11 @@ static void usage(FILE *out)
             "  zeues device add NAME --db FILE                 enrol a tablet: prints its one-time code (24 h)\n"
             "  zeues device list --db FILE                     enrolled tablets, last seen, revoked\n"
             "  zeues device revoke NAME --db FILE              the tablet's requests are refused at once\n"
-            "Every --db FILE may be given as --store URL (sqlite:///path/to/file.db); the\n"
-            "environment variables ZEUES_DB and ZEUES_STORE set the default.\n");
+            "  zeues migrate --from sqlite:///F.db --to postgres://U@H:P/DB [--force]\n"
+            "                                                  copy a SQLite store into an empty PostgreSQL one\n"
+            "Every --db FILE may be given as --store URL (sqlite:///path/to/file.db or\n"
+            "postgres://user@host:port/db); the environment variables ZEUES_DB and ZEUES_STORE\n"
+            "set the default.\n");
 }
 
 /* Options of the store commands: --db / --store, --dir, --spools, --seed, --by, --reason. */
@@ -70,6 +73,20 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "serve") == 0) return cli_serve(argc - 2, argv + 2);
+    if (strcmp(cmd, "migrate") == 0) {
+        const char *from = NULL, *to = NULL;
+        int force = 0;
+        for (int i = 2; i < argc; i++) {
+            if (strcmp(argv[i], "--force") == 0) force = 1;
+            else if (strcmp(argv[i], "--from") == 0 && i + 1 < argc) from = argv[++i];
+            else if (strcmp(argv[i], "--to") == 0 && i + 1 < argc) to = argv[++i];
+            else {
+                fprintf(stderr, "zeues migrate: unknown or incomplete option %s\n", argv[i]);
+                return 2;
+            }
+        }
+        return cli_migrate(from, to, force);
+    }
 
     /* Supervisor commands take the TAG right after the command. */
     const char *tag = NULL;

@@ -21,6 +21,9 @@ int cli_supervise(struct store *st, const char *action, const char *tag, const c
 /** Device enrolment: action "add" (prints name's one-time code), "revoke" (name) or "list"
  *  (name unused). 0, 1 or 2. */
 int cli_device(struct store *st, const char *action, const char *name);
+/** Copies the SQLite store from into the empty PostgreSQL store to (force: replace what it
+ *  holds). 0, 1 (failed) or 2 (refused: usage, or a target that is not empty). */
+int cli_migrate(const char *from, const char *to, int force);
 /** Prints the spool's full audit trail. */
 int cli_log(struct store *st, const char *tag);
 

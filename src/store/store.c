@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/errors.h"
 #include "store/store.h"
 
 #define SQLITE_SCHEME "sqlite:"
@@ -34,6 +35,16 @@ const char *store_pg_safe_url(const char *url, char *out, size_t n)
     if (at && colon && colon < at) snprintf(out, n, "%.*s%s", (int)(colon - url), url, at);
     else snprintf(out, n, "%s", url);
     return out;
+}
+
+int store_pg_migrate_from_sqlite(const char *sqlite_path, const char *pg_url, int force,
+                                 FILE *out, char *err, size_t errlen)
+{
+    (void)sqlite_path;
+    (void)force;
+    (void)out;
+    store_pg_open(pg_url, err, errlen);
+    return ZE_STORE_UNAVAILABLE;
 }
 
 store_t *store_pg_open(const char *url, char *err, size_t errlen)

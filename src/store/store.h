@@ -31,6 +31,7 @@
 #define ZEUES_STORE_STORE_H
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/access.h"
 #include "core/event.h"
@@ -250,6 +251,14 @@ store_t *store_sqlite_open(const char *path, char *err, size_t errlen);
 /** Opens the PostgreSQL store at url (store_open's PostgreSQL backend; NULL with a message
  *  when this build has none). */
 store_t *store_pg_open(const char *url, char *err, size_t errlen);
+/** zeues migrate: copies everything of the SQLite store at sqlite_path (spools with their
+ *  verbatim cells, unions, workers, roles, events with their sequence numbers, tracked list,
+ *  audit book, snapshots, devices, sheet layouts) into the PostgreSQL store at pg_url in one
+ *  transaction, verifies the row counts of every table before committing and prints them to
+ *  out. A target that holds any row is refused (ZE_BAD_REQUEST) unless force, which first
+ *  drops everything in it. ZE_OK, else an error with a message in err. */
+int store_pg_migrate_from_sqlite(const char *sqlite_path, const char *pg_url, int force,
+                                 FILE *out, char *err, size_t errlen);
 /** url with its password (if any) left out, into out. Returns out. */
 const char *store_pg_safe_url(const char *url, char *out, size_t n);
 
