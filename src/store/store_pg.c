@@ -217,9 +217,15 @@ int store_pg__write_state_of(const pgc_t *c)
 int store_pg__db_failure(const pgc_t *c)
 {
     if (PQstatus(c->pg) != CONNECTION_OK || !c->sqlstate[0]) return 1;
-    /* Class 23 (integrity constraint) and 22 (data) belong to the statement; everything else
-     * (resources, timeouts, shutdown, read-only, ...) to the server. */
-    return strncmp(c->sqlstate, "23", 2) != 0 && strncmp(c->sqlstate, "22", 2) != 0;
+    /* The server's or the connection's: 08 connection, 25 transaction state (a read-only
+     * standby), 40 serialization / deadlock, 53 resources (disk full), 55 lock not available
+     * (lock_timeout), 57 operator intervention (shutdown, statement_timeout), 58 system, XX
+     * internal. Anything else (a constraint, bad data, a trigger that refuses the row) belongs
+     * to the one change whose statement it was; the others in its batch still commit. */
+    static const char *const server_classes[] = {"08", "25", "40", "53", "55", "57", "58", "XX"};
+    for (size_t i = 0; i < sizeof server_classes / sizeof server_classes[0]; i++)
+        if (strncmp(c->sqlstate, server_classes[i], 2) == 0) return 1;
+    return 0;
 }
 
 /* ------------------------------------------------------------------------------------------ */
