@@ -137,6 +137,7 @@ class SseFollower(threading.Thread):
 class Instances(harness.CheckedTestCase):
     @classmethod
     def setUpClass(cls):
+        harness.PG_PRIVATE = True  # test 3 restarts the server: not the run's shared one
         cls.tmp = harness.make_tempdir("zeues-instances-")
         cls.db = os.path.join(cls.tmp, "plant.db")   # stands for one PostgreSQL database
         r = harness.run_cli("demo", "--db", cls.db, "--spools", 200)
