@@ -217,9 +217,15 @@ int store_pg__write_state_of(const pgc_t *c)
 int store_pg__db_failure(const pgc_t *c)
 {
     if (PQstatus(c->pg) != CONNECTION_OK || !c->sqlstate[0]) return 1;
-    /* Class 23 (integrity constraint) and 22 (data) belong to the statement; everything else
-     * (resources, timeouts, shutdown, read-only, ...) to the server. */
-    return strncmp(c->sqlstate, "23", 2) != 0 && strncmp(c->sqlstate, "22", 2) != 0;
+    /* The server's or the connection's: 08 connection, 25 transaction state (a read-only
+     * standby), 40 serialization / deadlock, 53 resources (disk full), 55 lock not available
+     * (lock_timeout), 57 operator intervention (shutdown, statement_timeout), 58 system, XX
+     * internal. Anything else (a constraint, bad data, a trigger that refuses the row) belongs
+     * to the one change whose statement it was; the others in its batch still commit. */
+    static const char *const server_classes[] = {"08", "25", "40", "53", "55", "57", "58", "XX"};
+    for (size_t i = 0; i < sizeof server_classes / sizeof server_classes[0]; i++)
+        if (strncmp(c->sqlstate, server_classes[i], 2) == 0) return 1;
+    return 0;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -532,23 +538,37 @@ store_t *store_pg_open(const char *url, char *err, size_t errlen)
     pthread_mutex_init(&ps->gc_mu, NULL);
     pthread_cond_init(&ps->gc_cv, NULL);
     ps->gc_tail = &ps->gc_head;
-    ps->kw = xcalloc(N_DEFAULTS + 2, sizeof *ps->kw);
-    ps->val = xcalloc(N_DEFAULTS + 2, sizeof *ps->val);
-    for (size_t i = 0; i < N_DEFAULTS; i++) {
-        ps->kw[i] = defaults[i][0];
-        ps->val[i] = xstrdup(defaults[i][1]);
-    }
-    ps->kw[N_DEFAULTS] = "dbname"; /* expanded: the URL's own settings override the above */
-    ps->val[N_DEFAULTS] = xstrdup(url);
     char *perr = NULL;
     PQconninfoOption *opts = PQconninfoParse(url, &perr);
     if (!opts) {
-        snprintf(err, errlen, "store '%s': not a PostgreSQL URL: %s", ps->safe_url,
+        snprintf(err, errlen, "store '%s': not a PostgreSQL URL: %s", safe,
                  perr ? perr : "out of memory");
         PQfreemem(perr);
         pg_close(&ps->base);
         return NULL;
     }
+    ps->kw = xcalloc(N_DEFAULTS + 3, sizeof *ps->kw);
+    ps->val = xcalloc(N_DEFAULTS + 3, sizeof *ps->val);
+    size_t k = 0;
+    const char *default_options = NULL;
+    for (size_t i = 0; i < N_DEFAULTS; i++, k++) {
+        ps->kw[k] = defaults[i][0];
+        ps->val[k] = xstrdup(defaults[i][1]);
+        if (strcmp(defaults[i][0], "options") == 0) default_options = defaults[i][1];
+    }
+    ps->kw[k] = "dbname"; /* expanded: the URL's own settings override the above */
+    ps->val[k++] = xstrdup(url);
+    /* ...except that options the URL gives (e.g. -c search_path=...) are added to ours, not
+     * put in their place: the timeouts stay unless the URL sets them itself (a later -c of
+     * the same setting wins). */
+    for (PQconninfoOption *o = opts; o->keyword; o++)
+        if (strcmp(o->keyword, "options") == 0 && o->val && o->val[0] && default_options) {
+            size_t n = strlen(default_options) + strlen(o->val) + 2;
+            char *merged = xmalloc(n);
+            snprintf(merged, n, "%s %s", default_options, o->val);
+            ps->kw[k] = "options";
+            ps->val[k++] = merged;
+        }
     PQconninfoFree(opts);
     pgc_t *c = conn_open(ps, err, errlen);
     if (!c) {

@@ -4,9 +4,11 @@ SQLite file, and a tiny HTTP client. Python 3 standard library only.
 Environment:
   ZEUES_BIN       the binary (default /work/main/build/zeues)
   ZEUES_BLACKBOX_STORE  sqlite (default) or postgres: with postgres, every `--db FILE` the
-                  tests give the binary (servers and CLI calls) becomes a database of its own
-                  on one PostgreSQL server this process starts (tests/pg/pg_server.py) on first
-                  use and removes at exit; the same FILE always names the same database.
+                  tests give the binary (servers and CLI calls) becomes a store of its own (a
+                  schema, selected by the URL's search_path) on one PostgreSQL server: the one
+                  the ctest run shares (ZEUES_PG_SHARED) or one this process starts
+                  (tests/pg/pg_server.py) and removes at exit; the same FILE always names the
+                  same store.
   ZEUES_FIXTURES  the fixtures directory (default <repo>/tests/fixtures)
   ZEUES_BUILD     the build directory (informative)
 
@@ -133,17 +135,27 @@ _pg = None
 _pg_dbs = {}
 
 
+# A test that stops or restarts the PostgreSQL server sets this before its first store_url:
+# it then gets a server of its own even when the ctest run shares one (ZEUES_PG_SHARED).
+PG_PRIVATE = False
+
+
 def pg_server():
-    """The PostgreSQL server of this process (started on first use), or None on SQLite."""
+    """The PostgreSQL server of this process, or None on SQLite: the one the ctest run shares
+    (ZEUES_PG_SHARED, started by the fixture pg.shared.start) unless PG_PRIVATE, else one of
+    its own started on first use."""
     global _pg
     if STORE != "postgres":
         return None
     if _pg is None:
         sys.path.insert(0, os.path.join(REPO, "tests", "pg"))
         import pg_server as _pgmod
-        srv = _pgmod.PgServer()
-        _tempdirs.append(srv.dir)
-        srv.start()
+        shared = os.environ.get("ZEUES_PG_SHARED")
+        srv = _pgmod.PgServer.attach(shared) if shared and not PG_PRIVATE else None
+        if srv is None:
+            srv = _pgmod.PgServer()
+            _tempdirs.append(srv.dir)
+            srv.start()
         _pg = srv
     return _pg
 
@@ -167,8 +179,16 @@ def store_url(db):
     if key not in _pg_dbs:
         import hashlib
         name = "bb_" + hashlib.sha1(key.encode()).hexdigest()[:24]
-        _pg_dbs[key] = pg_server().createdb(name)
+        _pg_dbs[key] = pg_server().create_store(name)
     return _pg_dbs[key]
+
+
+def _pg_target(db):
+    """(server, database, schema) of the test's store FILE (or PostgreSQL URL)."""
+    srv = pg_server()  # also puts tests/pg on sys.path
+    import pg_server as _pgmod
+    name, schema = _pgmod.split_url(store_url(db))
+    return srv, name, schema
 
 
 def _map_db_args(args):
@@ -197,8 +217,8 @@ def store_exec(db, sql):
     process, or a fault, would do): sqlite3 on the file, psql on its PostgreSQL database.
     Tests write SQL both backends accept, or one per backend (harness.STORE)."""
     if STORE == "postgres":
-        url = store_url(db)
-        return pg_server().psql(sql, db=url.rsplit("/", 1)[1])
+        srv, name, schema = _pg_target(db)
+        return srv.psql(sql, db=name, schema=schema)
     import sqlite3
     con = sqlite3.connect(db, timeout=10, isolation_level=None)
     try:
@@ -238,11 +258,9 @@ class store_blocker:
             self.con = sqlite3.connect(self.db, timeout=1, isolation_level=None)
             self.con.execute("BEGIN IMMEDIATE")
             return self
-        srv, name = pg_server(), store_url(self.db).rsplit("/", 1)[1]
-        self.proc = _spawn([os.path.join(srv.bin, "psql"), "-X", "-q", "-h", "127.0.0.1", "-p",
-                            str(srv.port), "-U", "zeues", "-d", name, "-v", "ON_ERROR_STOP=1"],
-                           stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                           stderr=subprocess.DEVNULL, text=True)
+        srv, name, schema = _pg_target(self.db)
+        self.proc = _spawn(srv.psql_argv(name), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True, env=srv.psql_env(schema))
         self.proc.stdin.write("BEGIN;\nSELECT 'locked' FROM counters FOR UPDATE;\n")
         self.proc.stdin.flush()
         line = ""

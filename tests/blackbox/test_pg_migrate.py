@@ -80,7 +80,7 @@ class Migrate(harness.CheckedTestCase):
 
     def test_migrate_copies_everything_and_refuses_a_full_target(self):
         tag, history, tracked = self.work_on_source()
-        dst = harness.pg_server().createdb("migrated")
+        dst = harness.pg_server().createdb()
         r = harness.run_cli("migrate", "--from", self.src, "--to", dst)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("verified", r.stdout)
@@ -135,7 +135,7 @@ class Migrate(harness.CheckedTestCase):
                                         shallow=False), "%s differs after migrate --force" % sheet)
 
     def test_wrong_directions_are_refused(self):
-        dst = harness.pg_server().createdb("wrong")
+        dst = harness.pg_server().createdb()
         for args in (("--from", dst, "--to", dst), ("--from", self.src, "--to", self.src),
                      ("--to", dst)):
             r = harness.run_cli("migrate", *args)

@@ -5,6 +5,8 @@ belongs to the `postgres` user if it exists, else `nobody`, and the directory is
 Python 3 standard library only.
 
 As a module:  srv = PgServer(); srv.start(); url = srv.createdb("name"); ...; srv.stop()
+Shared:       pg_server.py --shared-start DIR / --shared-stop DIR: one server for a whole ctest
+  run (a fixture), described by DIR/state.json; PgServer.attach(DIR) uses it.
 As a wrapper: pg_server.py -- COMMAND ARGS...  starts a server, runs COMMAND with
   ZEUES_PG_URL=postgres://zeues@127.0.0.1:PORT (no database: the test creates its own),
   PGHOST, PGPORT, PGUSER (so `createdb NAME` reaches it) and ZEUES_PG_BIN (the server's bin
@@ -18,6 +20,7 @@ tree): a fresh cluster is made there once by initdb and copied for every server 
 """
 import ctypes
 import glob
+import json
 import os
 import pwd
 import shlex
@@ -82,6 +85,7 @@ class PgServer:
         self.settings = dict(settings or {})
         self._dbs = 0
         self.proc = None
+        self.shared = False
         if self.user:
             os.chown(self.dir, self.user.pw_uid, self.user.pw_gid)
             os.chmod(self.dir, 0o700)
@@ -213,8 +217,37 @@ class PgServer:
         self.start()
 
     def remove(self):
+        if self.shared:  # another process's server: its owner removes it
+            return
         self.stop("immediate")
         shutil.rmtree(self.dir, ignore_errors=True)
+
+    # -- one server shared by a whole ctest run (FIXTURES_SETUP / FIXTURES_CLEANUP) ----------
+    def start_daemon(self, timeout=30):
+        """Starts the server with pg_ctl: it outlives this process (the shared server)."""
+        if not os.path.isdir(self.data):
+            self.initdb()
+        self.port = free_port()
+        r = self._as_user([self._tool("pg_ctl"), "-D", self.data, "-l", self.log, "-w", "-t",
+                           str(timeout), "-o", "-p %d" % self.port, "start"],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 0:
+            raise RuntimeError("pg_ctl start failed:\n%s\n%s" % (r.stdout, self.log_tail()))
+        return self
+
+    @classmethod
+    def attach(cls, state_dir):
+        """The shared server described by state_dir/state.json (start_shared), or None."""
+        try:
+            with open(os.path.join(state_dir, "state.json")) as f:
+                st = json.load(f)
+        except (OSError, ValueError):
+            return None
+        srv = cls.__new__(cls)
+        srv.bin, srv.dir, srv.data, srv.log = st["bin"], st["dir"], st["data"], st["log"]
+        srv.port, srv.user, srv.settings, srv.proc = st["port"], _run_as_user(), {}, None
+        srv._dbs, srv.shared = 0, True
+        return srv
 
     def log_tail(self, n=30):
         try:
@@ -237,14 +270,45 @@ class PgServer:
         return {"ZEUES_PG_URL": self.base_url, "PGHOST": "127.0.0.1", "PGPORT": str(self.port),
                 "PGUSER": SUPERUSER, "ZEUES_PG_BIN": self.bin, "ZEUES_PG_CTL": self.ctl_command()}
 
-    def psql(self, sql, db="postgres"):
-        r = subprocess.run([self._tool("psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
-                            "-h", "127.0.0.1", "-p", str(self.port), "-U", SUPERUSER, "-d", db,
-                            "-c", sql], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True, timeout=60)
+    def psql_argv(self, db="postgres"):
+        return [self._tool("psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h",
+                "127.0.0.1", "-p", str(self.port), "-U", SUPERUSER, "-d", db]
+
+    @staticmethod
+    def psql_env(schema=None):
+        env = dict(os.environ)
+        if schema:
+            env["PGOPTIONS"] = "-c search_path=%s" % schema
+        return env
+
+    def psql(self, sql, db="postgres", schema=None):
+        r = subprocess.run(self.psql_argv(db) + ["-c", sql], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=60,
+                           env=self.psql_env(schema))
         if r.returncode != 0:
             raise RuntimeError("psql %r: %s" % (sql, r.stderr))
         return r.stdout.strip()
+
+    STORES_DB = "zeues_tests"
+
+    def create_store(self, name=None):
+        """A fresh empty store as a schema of one database (CREATE DATABASE costs a second of
+        disk work, CREATE SCHEMA nothing): the URL selects it with search_path."""
+        if name is None:
+            self._dbs += 1
+            name = "s%d_%d" % (os.getpid(), self._dbs)
+        try:
+            self.psql('CREATE SCHEMA "%s"' % name, db=self.STORES_DB)
+        except RuntimeError as e:
+            if "does not exist" not in str(e):
+                raise
+            try:
+                self.psql('CREATE DATABASE "%s"' % self.STORES_DB)
+            except RuntimeError as e2:  # another test process made it meanwhile
+                if "already exists" not in str(e2):
+                    raise
+            self.psql('CREATE SCHEMA "%s"' % name, db=self.STORES_DB)
+        return "%s/%s?options=-csearch_path%%3D%s" % (self.base_url, self.STORES_DB, name)
 
     def createdb(self, name=None):
         """A fresh empty database; returns its URL."""
@@ -255,7 +319,44 @@ class PgServer:
         return "%s/%s" % (self.base_url, name)
 
 
+def start_shared(state_dir):
+    stop_shared(state_dir)
+    cluster = os.path.join(state_dir, "cluster")
+    os.makedirs(cluster)
+    srv = PgServer(workdir=cluster)
+    srv.start_daemon()
+    with open(os.path.join(state_dir, "state.json"), "w") as f:
+        json.dump({"bin": srv.bin, "dir": srv.dir, "data": srv.data, "log": srv.log,
+                   "port": srv.port}, f)
+    print("shared PostgreSQL on port %d (%s)" % (srv.port, state_dir))
+    return 0
+
+
+def stop_shared(state_dir):
+    srv = PgServer.attach(state_dir)
+    if srv is not None:
+        srv._as_user([srv._tool("pg_ctl"), "-D", srv.data, "-m", "immediate", "-w", "stop"],
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    shutil.rmtree(state_dir, ignore_errors=True)
+    return 0
+
+
+def split_url(url):
+    """(database, schema or None) of a URL that createdb or create_store gave."""
+    path = url.split("://", 1)[1].split("/", 1)[1]
+    db, _, query = path.partition("?")
+    schema = None
+    for kv in query.split("&"):
+        if kv.startswith("options=-csearch_path%3D"):
+            schema = kv[len("options=-csearch_path%3D"):]
+    return db, schema
+
+
 def main(argv):
+    if len(argv) == 2 and argv[0] == "--shared-start":
+        return start_shared(argv[1])
+    if len(argv) == 2 and argv[0] == "--shared-stop":
+        return stop_shared(argv[1])
     if "--" not in argv:
         print("usage: pg_server.py -- COMMAND ARGS...", file=sys.stderr)
         return 2
