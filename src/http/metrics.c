@@ -7,14 +7,14 @@
 
 #include "core/errors.h"
 #include "core/prom.h"
-#include "http/router.h"
 
 /* The statuses this server answers with; anything else counts as "other". */
 static const int statuses[] = {200, 201, 204, 206, 301, 302, 304, 307, 308, 400, 401, 403,
                                404, 405, 408, 409, 410, 411, 413, 414, 415, 416, 422, 429,
                                431, 500, 501, 502, 503, 504, 505};
 #define N_STATUS (sizeof statuses / sizeof statuses[0] + 1)
-#define MAX_ROUTES 128 /* routes[] plus the unrouted row; checked at render */
+#define MAX_ROUTES 128 /* rows: route indexes 0..126, and the unrouted row */
+#define UNROUTED_ROW (MAX_ROUTES - 1)
 /* Upper bounds of the mutation latency buckets, in seconds. */
 static const double lat_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                     0.1,    0.25,  0.5,    1,     2.5,  5};
@@ -33,12 +33,10 @@ static size_t status_slot(int status)
     return N_STATUS - 1;
 }
 
-/* Row of a route: routes[] in order, then the unrouted row. */
+/* Row of a route index; the unrouted row for METRICS_UNROUTED (and anything out of range). */
 static size_t row_of(int route)
 {
-    if (route < 0 || (size_t)route >= routes_count || routes_count >= MAX_ROUTES)
-        return routes_count < MAX_ROUTES ? routes_count : MAX_ROUTES - 1;
-    return (size_t)route;
+    return route < 0 || route >= UNROUTED_ROW ? UNROUTED_ROW : (size_t)route;
 }
 
 void metrics_request(int route, int status, int64_t us, int mutates)
@@ -66,25 +64,31 @@ static uint64_t error_count(int code)
     return code > ZE__FIRST && code < ZE__LAST ? load(&errors[code - ZE__FIRST]) : 0;
 }
 
-static void route_labels(size_t row, const char **method, const char **pattern)
+static void route_labels(const route_t *table, size_t n, size_t row, const char **method,
+                         const char **pattern)
 {
-    if (row < routes_count) {
-        *method = routes[row].method;
-        *pattern = routes[row].pattern;
+    if (row < n && row != UNROUTED_ROW) {
+        *method = table[row].method;
+        *pattern = table[row].pattern;
     } else {
         *method = "";
         *pattern = "unrouted";
     }
 }
 
-void metrics_render_http(buf_t *out)
+/* The rows to show: the routes' (at most UNROUTED_ROW of them), then the unrouted one. */
+static size_t row_at(size_t i, size_t n) { return i < n && i < UNROUTED_ROW ? i : UNROUTED_ROW; }
+
+void metrics_render_http(buf_t *out, const route_t *table, size_t n_routes)
 {
-    size_t rows = routes_count < MAX_ROUTES ? routes_count + 1 : MAX_ROUTES;
+    size_t shown = n_routes < UNROUTED_ROW ? n_routes : UNROUTED_ROW;
+    size_t rows = shown + 1;
     prom_family(out, "zeues_http_requests_total", "counter",
                 "HTTP requests answered, by route (the route table's pattern) and status.");
-    for (size_t r = 0; r < rows; r++) {
+    for (size_t i = 0; i < rows; i++) {
+        size_t r = row_at(i, shown);
         const char *method, *pattern;
-        route_labels(r, &method, &pattern);
+        route_labels(table, n_routes, r, &method, &pattern);
         for (size_t s = 0; s < N_STATUS; s++) {
             uint64_t n = load(&requests[r][s]);
             if (!n) continue;
@@ -97,12 +101,13 @@ void metrics_render_http(buf_t *out)
     }
     prom_family(out, "zeues_mutation_duration_seconds", "histogram",
                 "Time from request to answer of state-changing requests, by route.");
-    for (size_t r = 0; r < rows; r++) {
+    for (size_t i = 0; i < rows; i++) {
+        size_t r = row_at(i, shown);
         uint64_t counts[N_LAT + 1], total = 0;
         for (size_t b = 0; b <= N_LAT; b++) total += counts[b] = load(&lat_counts[r][b]);
         if (!total) continue;
         const char *method, *pattern;
-        route_labels(r, &method, &pattern);
+        route_labels(table, n_routes, r, &method, &pattern);
         const char *l[] = {"route", pattern, NULL};
         prom_histogram(out, "zeues_mutation_duration_seconds", l, lat_bounds, counts, N_LAT,
                        (double)load(&lat_sum_us[r]) / 1e6);

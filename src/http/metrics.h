@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "http/router.h"
 #include "util/buf.h"
 
 /** The route index for a request that matched no route (404, 405, redirects). */
@@ -19,7 +20,9 @@ void metrics_request(int route, int status, int64_t us, int mutates);
 void metrics_error(int code);
 
 /** Appends the HTTP families (requests, mutation latency, errors by code, lock conflicts, store
- *  and Redis errors) in Prometheus text format. */
-void metrics_render_http(buf_t *out);
+ *  and Redis errors) in Prometheus text format; table (n routes) names the route indexes.
+ *  The table is a parameter so that this file needs no route table to count (the fuzzers link
+ *  it without one). */
+void metrics_render_http(buf_t *out, const route_t *table, size_t n);
 
 #endif

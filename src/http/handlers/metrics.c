@@ -7,6 +7,7 @@
 #include "core/prom.h"
 #include "http/handlers/handlers.h"
 #include "http/metrics.h"
+#include "http/router.h"
 #include "http/sse_hub.h"
 #include "redis/redis.h"
 #include "store/store.h"
@@ -87,7 +88,7 @@ int h_metrics(req_t *r)
 {
     app_t *app = r->app;
     buf_t b = {0};
-    metrics_render_http(&b);
+    metrics_render_http(&b, routes, routes_count);
     store_families(&b, app);
     char err[256];
     gauge(&b, "zeues_redis_up", "1 when Redis answers a PING now.",
