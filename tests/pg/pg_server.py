@@ -321,9 +321,10 @@ class PgServer:
 
 def start_shared(state_dir):
     stop_shared(state_dir)
-    cluster = os.path.join(state_dir, "cluster")
-    os.makedirs(cluster)
-    srv = PgServer(workdir=cluster)
+    os.makedirs(state_dir)
+    # The cluster lives in a temporary directory, not in the build tree: the server runs as an
+    # unprivileged user, who cannot reach a checkout under /root (a fresh machine's root user).
+    srv = PgServer()
     srv.start_daemon()
     with open(os.path.join(state_dir, "state.json"), "w") as f:
         json.dump({"bin": srv.bin, "dir": srv.dir, "data": srv.data, "log": srv.log,
@@ -337,6 +338,7 @@ def stop_shared(state_dir):
     if srv is not None:
         srv._as_user([srv._tool("pg_ctl"), "-D", srv.data, "-m", "immediate", "-w", "stop"],
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(srv.dir, ignore_errors=True)
     shutil.rmtree(state_dir, ignore_errors=True)
     return 0
 
