@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zlib.h>
 
 #include "core/errors.h"
@@ -27,8 +28,20 @@ typedef struct entry {
     uint64_t used;     /* last use, for eviction */
 } entry_t;
 
+/* A build in progress (list_cache_claim). Free while key is NULL. */
+#define MAX_BUILDS 16
+typedef struct build {
+    char *key;
+    uint64_t gen;
+    int done;          /* put or abandon was called */
+    int waiters;       /* requests waiting for it; the last one out frees the slot */
+    list_body_t *body; /* a reference for the waiters, set by put (NULL after abandon) */
+} build_t;
+
 struct list_cache {
     pthread_mutex_t mu;
+    pthread_cond_t built; /* broadcast when a build is done */
+    build_t b[MAX_BUILDS];
     entry_t e[MAX_ENTRIES];
     size_t bytes, max_bytes;
     uint64_t clock;
@@ -114,6 +127,11 @@ list_cache_t *list_cache_new(size_t max_bytes, store_t *store)
 {
     list_cache_t *c = xcalloc(1, sizeof *c);
     pthread_mutex_init(&c->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&c->built, &ca);
+    pthread_condattr_destroy(&ca);
     c->max_bytes = max_bytes;
     c->store = store;
     atomic_init(&c->gen, 1);
@@ -160,15 +178,19 @@ void list_cache_free(list_cache_t *c)
     if (!c) return;
     for (int i = 0; i < MAX_ENTRIES; i++)
         if (c->e[i].key) drop(c, &c->e[i]);
+    for (int i = 0; i < MAX_BUILDS; i++) {
+        free(c->b[i].key);
+        list_body_release(c->b[i].body);
+    }
+    pthread_cond_destroy(&c->built);
     pthread_mutex_destroy(&c->mu);
     free(c);
 }
 
-list_body_t *list_cache_get(list_cache_t *c, const char *key, uint64_t gen)
+/* The cached body for key at gen with a new reference, or NULL. Under c->mu. */
+static list_body_t *lookup(list_cache_t *c, const char *key, uint64_t gen)
 {
-    if (!c) return NULL;
     list_body_t *b = NULL;
-    pthread_mutex_lock(&c->mu);
     for (int i = 0; i < MAX_ENTRIES; i++) {
         entry_t *e = &c->e[i];
         if (!e->key || strcmp(e->key, key) != 0) continue;
@@ -180,16 +202,97 @@ list_body_t *list_cache_get(list_cache_t *c, const char *key, uint64_t gen)
         }
         break;
     }
+    return b;
+}
+
+list_body_t *list_cache_get(list_cache_t *c, const char *key, uint64_t gen)
+{
+    if (!c) return NULL;
+    pthread_mutex_lock(&c->mu);
+    list_body_t *b = lookup(c, key, gen);
     pthread_mutex_unlock(&c->mu);
     return b;
+}
+
+/* The build of key at gen in progress or done, or NULL. Under c->mu. */
+static build_t *find_build(list_cache_t *c, const char *key, uint64_t gen)
+{
+    for (int i = 0; i < MAX_BUILDS; i++)
+        if (c->b[i].key && c->b[i].gen == gen && strcmp(c->b[i].key, key) == 0) return &c->b[i];
+    return NULL;
+}
+
+static void build_free(build_t *b)
+{
+    free(b->key);
+    list_body_release(b->body);
+    memset(b, 0, sizeof *b);
+}
+
+list_body_t *list_cache_claim(list_cache_t *c, const char *key, uint64_t gen, int *builder)
+{
+    *builder = 0;
+    if (!c) return NULL;
+    pthread_mutex_lock(&c->mu);
+    list_body_t *body = lookup(c, key, gen);
+    build_t *b = body ? NULL : find_build(c, key, gen);
+    if (!body && !b) {
+        for (int i = 0; i < MAX_BUILDS && !*builder; i++) {
+            if (c->b[i].key) continue;
+            c->b[i].key = xstrdup(key);
+            c->b[i].gen = gen;
+            *builder = 1;
+        }
+        /* No free slot: this request builds on its own (no obligation). */
+    } else if (b && !b->done) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_sec += LIST_CACHE_WAIT_MS / 1000;
+        until.tv_nsec += (long)(LIST_CACHE_WAIT_MS % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        b->waiters++;
+        while (!b->done)
+            if (pthread_cond_timedwait(&c->built, &c->mu, &until) != 0) break;
+        if (b->body) body = list_body_ref(b->body);
+        /* A build that is done and waited for by nobody else is over. */
+        if (--b->waiters == 0 && b->done) build_free(b);
+    } else if (b && b->body) {
+        body = list_body_ref(b->body); /* done, its waiters still leaving */
+    }
+    pthread_mutex_unlock(&c->mu);
+    return body;
+}
+
+/* Ends the build of key at gen with body (a new reference for the waiters) or NULL. */
+static void build_done(list_cache_t *c, const char *key, uint64_t gen, list_body_t *body)
+{
+    pthread_mutex_lock(&c->mu);
+    build_t *b = find_build(c, key, gen);
+    if (b && !b->done) {
+        b->done = 1;
+        b->body = body ? list_body_ref(body) : NULL;
+        if (b->waiters == 0) build_free(b);
+        else pthread_cond_broadcast(&c->built);
+    }
+    pthread_mutex_unlock(&c->mu);
+}
+
+void list_cache_abandon(list_cache_t *c, const char *key, uint64_t gen)
+{
+    if (c) build_done(c, key, gen, NULL);
 }
 
 list_body_t *list_cache_put(list_cache_t *c, const char *key, uint64_t gen, buf_t *json)
 {
     list_body_t *b = body_new(json); /* outside the lock: this is the expensive part */
+    if (!c) return b;
+    build_done(c, key, gen, b);
     size_t len = body_bytes(b);
     /* A body built from an older generation is served to its request but not kept. */
-    if (!c || len > c->max_bytes / 2 || gen != atomic_load(&c->gen)) return b;
+    if (len > c->max_bytes / 2 || gen != atomic_load(&c->gen)) return b;
     pthread_mutex_lock(&c->mu);
     entry_t *slot = NULL;
     for (int i = 0; i < MAX_ENTRIES; i++)

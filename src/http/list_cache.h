@@ -53,10 +53,26 @@ void list_cache_changed(list_cache_t *c);
  *  list_body_release; NULL on a miss. */
 list_body_t *list_cache_get(list_cache_t *c, const char *key, uint64_t gen);
 /** Builds a body from json (takes its contents; json is empty afterwards): compresses it and
- *  computes its ETag, then caches it for key at gen when gen is still current and it fits.
- *  Returns a reference the caller releases with list_body_release; never NULL. c may be NULL
- *  (nothing cached). */
+ *  computes its ETag, then caches it for key at gen when gen is still current and it fits,
+ *  and hands it to the requests waiting in list_cache_claim for key at gen (also when it is
+ *  not cached). Returns a reference the caller releases with list_body_release; never NULL.
+ *  c may be NULL (nothing cached). */
 list_body_t *list_cache_put(list_cache_t *c, const char *key, uint64_t gen, buf_t *json);
+
+/* Longest wait of a request for the body another request is building (then it builds its own). */
+#define LIST_CACHE_WAIT_MS 10000
+
+/** One build per key and generation, however many requests miss at once (a change followed by
+ *  64 tablets asking for the same 5 MB list would otherwise make 64 reads, renders and gzips
+ *  of it at the same time). Like list_cache_get, but on a miss:
+ *  - the first caller gets NULL with *builder = 1: it must build the body and then call
+ *    list_cache_put, or list_cache_abandon when it could not, with the same key and gen;
+ *  - the others wait (up to LIST_CACHE_WAIT_MS) for that body and get a reference to it, or
+ *    NULL with *builder = 0 when the builder gave up or took too long: they build their own,
+ *    with no obligation. Also NULL with *builder = 0 when c is NULL. */
+list_body_t *list_cache_claim(list_cache_t *c, const char *key, uint64_t gen, int *builder);
+/** The builder of key at gen could not build: wakes its waiters (they build their own). */
+void list_cache_abandon(list_cache_t *c, const char *key, uint64_t gen);
 
 /** Adds a reference to b and returns b. */
 list_body_t *list_body_ref(list_body_t *b);

@@ -1,7 +1,9 @@
 /* Tests of src/http/list_cache: hits and misses by generation, the in-process counter and the
  * periodic re-read of the store's generation, bodies that outlive the cache, ETags, and gzip
- * (only its framing here: only src/http includes zlib; the black-box tests decompress).
+ * (only its framing here: only src/http includes zlib; the black-box tests decompress), and
+ * one build per key and generation however many requests miss at once.
  * Run one case with: test_list_cache <name-glob>. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -183,6 +185,125 @@ static void test_bounded_bytes(void **state)
     list_cache_free(c);
 }
 
+/* A request that misses: claims key at gen, and builds "[n]" when it is the builder. */
+typedef struct claimer {
+    list_cache_t *c;
+    uint64_t gen;
+    int builder;     /* what claim said */
+    int built;       /* this thread built a body of its own */
+    list_body_t *got;
+    int abandon;     /* as the builder: abandon after the delay instead of putting */
+    int delay_ms;    /* as the builder: time spent building */
+} claimer_t;
+
+static void *claim_thread(void *arg)
+{
+    claimer_t *t = arg;
+    t->got = list_cache_claim(t->c, "k", t->gen, &t->builder);
+    if (t->got) return NULL;
+    if (t->builder) sleep_ms(t->delay_ms);
+    if (t->builder && t->abandon) {
+        list_cache_abandon(t->c, "k", t->gen);
+        return NULL;
+    }
+    t->built = 1;
+    t->got = put_str(t->c, "k", t->gen, "[\"built\"]");
+    return NULL;
+}
+
+static void test_one_build_for_many_misses(void **state)
+{
+    (void)state;
+    list_cache_t *c = list_cache_new(1 << 20, NULL);
+    uint64_t g = list_cache_generation(c);
+    enum { N = 12 };
+    claimer_t t[N];
+    pthread_t th[N];
+    for (int i = 0; i < N; i++) {
+        t[i] = (claimer_t){.c = c, .gen = g, .delay_ms = 300};
+        assert_int_equal(pthread_create(&th[i], NULL, claim_thread, &t[i]), 0);
+    }
+    for (int i = 0; i < N; i++) pthread_join(th[i], NULL);
+    int builders = 0, built = 0;
+    for (int i = 0; i < N; i++) {
+        builders += t[i].builder;
+        built += t[i].built;
+        assert_non_null(t[i].got);
+        assert_string_equal(t[i].got->json, "[\"built\"]");
+    }
+    /* Every request got the body; exactly one made it (threads that came after the build
+     * was done found it cached). */
+    assert_int_equal(builders, 1);
+    assert_int_equal(built, 1);
+    for (int i = 1; i < N; i++) assert_ptr_equal(t[i].got, t[0].got);
+    for (int i = 0; i < N; i++) list_body_release(t[i].got);
+    /* The build is over: the next miss (a new generation) gets a builder again. */
+    list_cache_changed(c);
+    int builder = 0;
+    assert_null(list_cache_claim(c, "k", list_cache_generation(c), &builder));
+    assert_int_equal(builder, 1);
+    list_cache_abandon(c, "k", list_cache_generation(c));
+    list_cache_free(c);
+}
+
+static void test_abandoned_build_wakes_waiters(void **state)
+{
+    (void)state;
+    list_cache_t *c = list_cache_new(1 << 20, NULL);
+    uint64_t g = list_cache_generation(c);
+    /* The builder goes first and fails after 300 ms; the waiters then build their own. */
+    int builder = 0;
+    assert_null(list_cache_claim(c, "k", g, &builder));
+    assert_int_equal(builder, 1);
+    enum { N = 4 };
+    claimer_t t[N];
+    pthread_t th[N];
+    for (int i = 0; i < N; i++) {
+        t[i] = (claimer_t){.c = c, .gen = g};
+        assert_int_equal(pthread_create(&th[i], NULL, claim_thread, &t[i]), 0);
+    }
+    sleep_ms(300);
+    for (int i = 0; i < N; i++) assert_false(t[i].built); /* still waiting for the build */
+    list_cache_abandon(c, "k", g);
+    for (int i = 0; i < N; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < N; i++) {
+        assert_false(t[i].builder);
+        assert_true(t[i].built);
+        assert_string_equal(t[i].got->json, "[\"built\"]");
+        list_body_release(t[i].got);
+    }
+    /* What they built is cached: the next request is a hit, with no build. */
+    list_body_t *hit = list_cache_claim(c, "k", g, &builder);
+    assert_non_null(hit);
+    assert_int_equal(builder, 0);
+    list_body_release(hit);
+    list_cache_free(c);
+}
+
+static void test_stale_build_reaches_its_waiters(void **state)
+{
+    (void)state;
+    list_cache_t *c = list_cache_new(1 << 20, NULL);
+    uint64_t g = list_cache_generation(c);
+    int builder = 0;
+    assert_null(list_cache_claim(c, "k", g, &builder));
+    assert_int_equal(builder, 1);
+    claimer_t w = {.c = c, .gen = g};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, claim_thread, &w), 0);
+    sleep_ms(100);
+    list_cache_changed(c); /* a commit while the list was being built */
+    list_body_t *mine = put_str(c, "k", g, "[\"old\"]");
+    pthread_join(th, NULL);
+    /* The waiter asked at g and gets the body of g, although it is not kept. */
+    assert_false(w.built);
+    assert_ptr_equal(w.got, mine);
+    assert_null(list_cache_get(c, "k", list_cache_generation(c)));
+    list_body_release(w.got);
+    list_body_release(mine);
+    list_cache_free(c);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -193,6 +314,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_gzip_made_when_smaller),
         cmocka_unit_test(test_store_generation_rechecked),
         cmocka_unit_test(test_bounded_bytes),
+        cmocka_unit_test(test_one_build_for_many_misses),
+        cmocka_unit_test(test_abandoned_build_wakes_waiters),
+        cmocka_unit_test(test_stale_build_reaches_its_waiters),
     };
     if (argc > 1) cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);

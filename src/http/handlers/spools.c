@@ -136,24 +136,44 @@ static int query_op_or_reply(req_t *r, zop_t *op, const char *expected)
     return 0;
 }
 
-/* Serves the body cached for key when nothing has changed since it was built. Sets *gen for
- * the later remember(). Returns 1 when the request was answered. */
-static int cached(req_t *r, const char *key, uint64_t *gen)
+/* The generation a list answer is built from and whether this request builds it for others
+ * (list_cache_claim): then remember() or forget() must follow. */
+typedef struct claim {
+    uint64_t gen;
+    int builder;
+} claim_t;
+
+/* Serves the body cached for key when nothing has changed since it was built, or the one
+ * another request is building right now. Sets *cl for the later remember() / forget().
+ * Returns 1 when the request was answered. */
+static int cached(req_t *r, const char *key, claim_t *cl)
 {
-    *gen = 0;
+    *cl = (claim_t){0};
     if (!r->env->lists) return 0;
-    *gen = list_cache_generation(r->env->lists);
-    list_body_t *b = list_cache_get(r->env->lists, key, *gen);
+    cl->gen = list_cache_generation(r->env->lists);
+    list_body_t *b = list_cache_claim(r->env->lists, key, cl->gen, &cl->builder);
     if (!b) return 0;
     return reply_list_body(r, b) == 0;
 }
 
-/* Turns the answer just rendered into a cached body (kept for the next reads at gen) and
- * serves it from there: the gzip and the ETag come with it. */
-static void remember(req_t *r, const char *key, uint64_t gen)
+/* Turns the answer just rendered into a cached body (kept for the next reads at its
+ * generation, and handed to the requests waiting for it) and serves it from there: the gzip
+ * and the ETag come with it. An answer that is not a 200 lets the waiters build their own. */
+static void remember(req_t *r, const char *key, const claim_t *cl)
 {
-    if (!r->env->lists || r->status != 200) return;
-    reply_list_body(r, list_cache_put(r->env->lists, key, gen, &r->out));
+    if (!r->env->lists) return;
+    if (r->status != 200) {
+        if (cl->builder) list_cache_abandon(r->env->lists, key, cl->gen);
+        return;
+    }
+    reply_list_body(r, list_cache_put(r->env->lists, key, cl->gen, &r->out));
+}
+
+/* The list could not be built (its error answer is set): the waiters build their own. */
+static int forget(req_t *r, const char *key, const claim_t *cl)
+{
+    if (cl->builder) list_cache_abandon(r->env->lists, key, cl->gen);
+    return 0;
 }
 
 /* Closes the answer run_list began: ],"total":N,... (the keys after "spools", in order). */
@@ -183,12 +203,12 @@ int h_spools_iniciar(req_t *r)
     int v5 = c.op == ZOP_ARM && strcmp(r->app->cfg->compat, "v5") == 0;
     if (v5) c.filter = FILTER_ADD_V5;
     char key[64];
-    uint64_t gen;
+    claim_t cl;
     snprintf(key, sizeof key, "iniciar|%s%s", zop_name(c.op), v5 ? "|v5" : "");
-    if (cached(r, key, &gen)) return 0;
-    if (run_list(r, &c) != 0) return 0;
+    if (cached(r, key, &cl)) return 0;
+    if (run_list(r, &c) != 0) return forget(r, key, &cl);
     reply_list(r, &c, v5 ? "ARM - Fecha_Materiales llena Y Armador vacío" : lists_label_take(c.op));
-    remember(r, key, gen);
+    remember(r, key, &cl);
     return 0;
 }
 
@@ -198,16 +218,16 @@ int h_spools_completar(req_t *r)
     if (query_op_or_reply(r, &c.op, "ARM, SOLD, METROLOGIA o REPARACION") != 0) return 0;
     if (query_string_or_reply(r, "worker_nombre", &c.worker_nombre) != 0) return 0;
     char key[256];
-    uint64_t gen = 0;
+    claim_t cl = {0};
     /* A name too long for the key is simply not cached. */
     int keyed = (size_t)snprintf(key, sizeof key, "completar|%s|%s", zop_name(c.op),
                                  c.worker_nombre) < sizeof key;
-    if (keyed && cached(r, key, &gen)) return 0;
-    if (run_list(r, &c) != 0) return 0;
+    if (keyed && cached(r, key, &cl)) return 0;
+    if (run_list(r, &c) != 0) return forget(r, key, &cl);
     char label[160];
     snprintf(label, sizeof label, "%s - ocupado por %s", zop_name(c.op), c.worker_nombre);
     reply_list(r, &c, label);
-    if (keyed) remember(r, key, gen);
+    if (keyed) remember(r, key, &cl);
     return 0;
 }
 
@@ -217,15 +237,15 @@ int h_spools_cancelar(req_t *r)
     if (query_op_or_reply(r, &c.op, "ARM, SOLD, METROLOGIA o REPARACION") != 0) return 0;
     if (query_int_or_reply(r, "worker_id", 1, &c.worker_id) != 0) return 0;
     char key[64];
-    uint64_t gen;
+    claim_t cl;
     snprintf(key, sizeof key, "cancelar|%s|%lld", zop_name(c.op), (long long)c.worker_id);
-    if (cached(r, key, &gen)) return 0;
-    if (run_list(r, &c) != 0) return 0;
+    if (cached(r, key, &cl)) return 0;
+    if (run_list(r, &c) != 0) return forget(r, key, &cl);
     char label[96];
     snprintf(label, sizeof label, "%s - ocupado por worker_id=%lld", zop_name(c.op),
              (long long)c.worker_id);
     reply_list(r, &c, label);
-    remember(r, key, gen);
+    remember(r, key, &cl);
     return 0;
 }
 
@@ -241,15 +261,15 @@ int h_spools_ocupados(req_t *r)
     }
     if (query_int_or_reply(r, "worker_id", 1, &c.worker_id) != 0) return 0;
     char key[64];
-    uint64_t gen;
+    claim_t cl;
     snprintf(key, sizeof key, "ocupados|%s|%lld", zop_name(c.op), (long long)c.worker_id);
-    if (cached(r, key, &gen)) return 0;
-    if (run_list(r, &c) != 0) return 0;
+    if (cached(r, key, &cl)) return 0;
+    if (run_list(r, &c) != 0) return forget(r, key, &cl);
     char label[96];
     snprintf(label, sizeof label, "Ocupado_Por contiene (%lld) - operacion=%s",
              (long long)c.worker_id, zop_name(c.op));
     reply_list(r, &c, label);
-    remember(r, key, gen);
+    remember(r, key, &cl);
     return 0;
 }
 
@@ -259,13 +279,13 @@ int h_spools_reparacion(req_t *r)
     if (query_int_or_reply(r, "worker_id", 0, &c.worker_id) != 0) return 0;
     if (c.worker_id) c.filter = FILTER_REPAIR_HELD;
     char key[64];
-    uint64_t gen;
+    claim_t cl;
     snprintf(key, sizeof key, "reparacion|%lld", (long long)c.worker_id);
-    if (cached(r, key, &gen)) return 0;
-    if (run_list(r, &c) != 0) return 0;
+    if (cached(r, key, &cl)) return 0;
+    if (run_list(r, &c) != 0) return forget(r, key, &cl);
     reply_list(r, &c, c.worker_id ? "REPARACION - ocupados por el trabajador"
                                   : "RECHAZADO + BLOQUEADO visibles (no ocupados)");
-    remember(r, key, gen);
+    remember(r, key, &cl);
     return 0;
 }
 

@@ -15,12 +15,14 @@ int h_workers(req_t *r)
 {
     list_cache_t *lc = r->env->lists;
     uint64_t gen = lc ? list_cache_generation(lc) : 0;
-    list_body_t *b = list_cache_get(lc, "workers", gen);
+    int builder = 0;
+    list_body_t *b = list_cache_claim(lc, "workers", gen, &builder);
     if (b) return reply_list_body(r, b);
     json_t *arr = json_array();
     int rc = r->app->store->ops->worker_foreach(r->app->store, collect, arr);
     if (rc != ZE_OK) {
         json_decref(arr);
+        if (builder) list_cache_abandon(lc, "workers", gen);
         return reply_error(r, ZE_STORE_UNAVAILABLE, NULL, "No se pudo leer Trabajadores");
     }
     json_t *o = json_object();
