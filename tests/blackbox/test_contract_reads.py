@@ -194,7 +194,8 @@ class ReadContract(ZeuesTestCase):
         self.assertEqual(list(body.keys()), ["status", "timestamp", "environment",
                                              "sheets_connection", "version", "store",
                                              "store_backend", "store_stats", "redis",
-                                             "uptime_seconds", "sheets", "auth"])
+                                             "uptime_seconds", "sheets", "auth",
+                                             "instance"])
         self.assertEqual(body["status"], "healthy")
         self.assertEqual(body["environment"], "blackbox")
         self.assertEqual(body["sheets_connection"], "ok")
@@ -203,6 +204,8 @@ class ReadContract(ZeuesTestCase):
         self.assertEqual(body["store_backend"], harness.STORE)  # the backend it runs on
         self.assertEqual(body["redis"], "ok")
         self.assertEqual(body["auth"], "off")
+        # No --instance: the origin of its lock tokens (hex digits).
+        self.assertRegex(body["instance"], r"^[0-9a-f]{8,}$")
         self.assertEqual(body["sheets"], {"state": "off"})  # no --sheets-key / --sheet-id
         m = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d{1,6})?Z", body["timestamp"])
         self.assertIsNotNone(m, body["timestamp"])

@@ -196,6 +196,9 @@ class Instances(harness.CheckedTestCase):
         self.assertEqual(len(evs), 1, evs)
         winner = workers[[r.status for r in results].index(200)]
         self.assertEqual(evs[0][3], winner)
+        # Each instance names itself in its health answer, so an operator can tell them apart.
+        names = {s.get("/api/health").json["instance"] for s in self.servers}
+        self.assertEqual(len(names), 2, names)
         for s in self.servers:  # both instances see the one occupant
             d = s.get("/api/spools/detail?tag=" + tag).json
             self.assertIn("(%d)" % winner, json.dumps(d, ensure_ascii=False))

@@ -66,6 +66,10 @@ int h_health(req_t *r)
     json_object_set_new(o, "sheets", sheets_sync_health(__atomic_load_n(&app->sheets, __ATOMIC_ACQUIRE),
                                                          app->store, r->now));
     json_object_set_new(o, "auth", json_string(access_mode_name(auth_mode(app))));
+    /* Which of several instances answered (README "Running several instances"): --instance,
+     * or the origin of its lock tokens when none was given. */
+    json_object_set_new(o, "instance", json_string(app->cfg->instance_id[0] ? app->cfg->instance_id
+                                                                             : app->instance));
     return reply_json(r, 200, o);
 }
 
