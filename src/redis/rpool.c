@@ -283,6 +283,19 @@ int rpool_ping(rpool_t *p, char *err, size_t errlen)
     else if (!ok)
         rconn_errf(err, errlen, "redis: unexpected PING reply");
     freeReplyObject(r);
+    /* A Redis that answers PING may still refuse every lock: MISCONF after a failed save,
+     * READONLY on a replica, OOM, NOREPLICAS under min-replicas-to-write. Only a write tells. */
+    if (ok) {
+        r = redisCommand(l.c, "SET %s 1 PX 10000", RPOOL_PROBE_KEY);
+        ok = r && r->type == REDIS_REPLY_STATUS;
+        if (!r)
+            rconn_errf(err, errlen, "redis: %s", l.c->errstr);
+        else if (r->type == REDIS_REPLY_ERROR)
+            rconn_errf(err, errlen, "redis refuses writes: %s", r->str);
+        else if (!ok)
+            rconn_errf(err, errlen, "redis: unexpected SET reply");
+        freeReplyObject(r);
+    }
     rpool__checkin(p, &l);
     return ok ? ZE_OK : ZE_REDIS_UNAVAILABLE;
 }

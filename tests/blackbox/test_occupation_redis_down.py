@@ -9,6 +9,9 @@
     restarting the server, and the locks of occupied spools are restored within 12 s.
   * FLUSHALL while spools are occupied: the holder's PAUSAR still works (lock restored from the
     store), a TOMAR by someone else still gets 409, and reconciliation restores the other locks.
+  * A Redis that answers PING but refuses writes (NOREPLICAS; MISCONF after a failed save is the
+    same): health says "redis":"error", a TOMAR answers 503 and changes nothing; writes allowed
+    again: all is well without a restart.
 """
 import csv
 import http.client
@@ -330,6 +333,36 @@ class OccupationRedisDown(ZeuesTestCase):
             self.assertEqual(d["ocupado_por"], self.names[ld.wid] if held else None, ld.tag)
         stray = [e for e in meta if e["id"] not in baseline and e["tag_spool"] not in load_tags]
         self.assertEqual(stray, [], "events outside the load spools")
+
+
+    def test_3_redis_that_refuses_writes(self):
+        """A Redis that answers PING but refuses writes (here min-replicas-to-write without a
+        replica: NOREPLICAS; a failed save gives MISCONF the same way) is reported by health,
+        and no change is half-made while it lasts."""
+        srv, tag, wid = self.server, self.pop_free(), self.eligible[0]
+        self.redis.command("CONFIG", "SET", "min-replicas-to-write", "1")
+        try:
+            self.assertEqual(self.redis.command("PING"), "PONG")
+            health = srv.get("/api/health").json
+            self.assertEqual(health["redis"], "error", health)
+            self.assertEqual(health["status"], "degraded")
+            rh = srv.get("/api/redis-health").json
+            self.assertIs(rh["operational"], False, rh)
+            self.assertIn("NOREPLICAS", rh["message"])
+            before = self.detail(tag)
+            r = self.post("tomar", tag_spool=tag, worker_id=wid, operacion="ARM")
+            self.assertEqual(r.status, 503, r.body)
+            self.assertEqual(r.json["error"], "REDIS_UNAVAILABLE")
+            self.assertEqual(self.detail(tag), before)
+            self.assertIsNone(self.lock(tag))
+        finally:
+            self.redis.command("CONFIG", "SET", "min-replicas-to-write", "0")
+        health = srv.get("/api/health").json
+        self.assertEqual(health["redis"], "ok", health)
+        r = self.post("tomar", tag_spool=tag, worker_id=wid, operacion="ARM")
+        self.assertEqual(r.status, 200, r.body)
+        r = self.post("pausar", tag_spool=tag, worker_id=wid, operacion="ARM")
+        self.assertEqual(r.status, 200, r.body)
 
 
 if __name__ == "__main__":
