@@ -344,6 +344,22 @@ def _tail(path, n=40):
 # Redis
 # ------------------------------------------------------------------------------------------
 
+def wait_past_midnight(tz="America/Santiago", margin_s=150):
+    """Tests that compare a date the server wrote with "today" in the plant's time zone would
+    fail once when a run crosses that zone's midnight between the action and the check. Called
+    at the start of such a test file: if the zone's midnight is less than margin_s away (longer
+    than the file runs), waits until just after it. At most once a day, at most margin_s."""
+    import datetime
+    import zoneinfo
+    now = datetime.datetime.now(zoneinfo.ZoneInfo(tz))
+    midnight = (now + datetime.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    left = (midnight - now).total_seconds()
+    if left < margin_s:
+        sys.stderr.write("harness: %s midnight in %.0f s; waiting until it has passed\n"
+                         % (tz, left))
+        time.sleep(left + 2)
+
+
 class Redis:
     """A private redis-server on a free loopback port, without persistence."""
 
