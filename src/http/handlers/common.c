@@ -5,6 +5,7 @@
 
 #include "app/auth.h"
 #include "core/errors.h"
+#include "http/body.h"
 #include "http/handlers/handlers.h"
 #include "store/store.h"
 
@@ -54,6 +55,23 @@ int pin_or_reply(req_t *r, const worker_t *w)
     else
         reply_error(r, ZE_STORE_UNAVAILABLE, d, "No se pudo verificar el PIN. Intenta nuevamente.");
     return -1;
+}
+
+int pin_body_or_reply(req_t *r, json_t **body, int64_t *worker_id, const char **pin)
+{
+    static const char *const fields[] = {"worker_id", "pin", NULL};
+    *body = NULL;
+    *pin = NULL;
+    *worker_id = 0;
+    if (body_object_or_reply(r, body) != 0) return -1;
+    if (body_only_fields_or_reply(r, *body, fields) != 0 ||
+        body_int_or_reply(r, *body, "worker_id", 1, worker_id) != 0 ||
+        body_string_or_reply(r, *body, "pin", 1, 16, pin) != 0) {
+        json_decref(*body);
+        *body = NULL;
+        return -1;
+    }
+    return 0;
 }
 
 int spool_or_reply(req_t *r, const char *tag, spool_t *out)

@@ -109,15 +109,10 @@ int h_console_log(req_t *r)
 /* POST /api/console/pin/set {worker_id, pin}: a supervisor gives a worker a (new) PIN. */
 int h_console_pin_set(req_t *r)
 {
-    static const char *const fields[] = {"worker_id", "pin", NULL};
     json_t *body = NULL;
     const char *pin = NULL;
     int64_t worker_id = 0;
-    if (body_object_or_reply(r, &body) != 0) return 0;
-    if (body_only_fields_or_reply(r, body, fields) != 0 ||
-        body_int_or_reply(r, body, "worker_id", 1, &worker_id) != 0 ||
-        body_string_or_reply(r, body, "pin", 1, 16, &pin) != 0)
-        goto out;
+    if (pin_body_or_reply(r, &body, &worker_id, &pin) != 0) return 0;
     int rc = auth_pin_set(r->app->store, worker_id, pin, app_now(r->app));
     if (rc == ZE_VALIDATION_ERROR) {
         json_t *d = json_object();
@@ -133,7 +128,6 @@ int h_console_pin_set(req_t *r)
         json_object_set_new(o, "worker_id", json_integer(worker_id));
         reply_json(r, 200, o);
     }
-out:
     json_decref(body);
     return 0;
 }

@@ -14,6 +14,10 @@ int worker_or_reply(req_t *r, int64_t id, const char *nombre, worker_t *out);
  *  PIN_REQUIRED (the UI asks for it), 423 PIN_LOCKED, 403 PIN_NOT_SET, each with data
  *  {worker_id, worker_nombre}. worker_or_reply calls it; 0, or -1 after replying. */
 int pin_or_reply(req_t *r, const worker_t *w);
+/** Parses a body of exactly {worker_id, pin} (worker_id >= 1, pin a string of at most 16
+ *  bytes; its digits are the application's business). 0 with *body owned by the caller (*pin
+ *  points into it), or -1 after replying 400/422 with nothing left to free. */
+int pin_body_or_reply(req_t *r, json_t **body, int64_t *worker_id, const char **pin);
 /** Reads spool tag: 404 SPOOL_NO_ENCONTRADO, 422 DATA_CORRUPT, 503 STORE_UNAVAILABLE. */
 int spool_or_reply(req_t *r, const char *tag, spool_t *out);
 /** Answers an application failure (app/mutate) with the single error body; clears fail. */

@@ -13,15 +13,10 @@
 
 int h_workers_pin_verify(req_t *r)
 {
-    static const char *const fields[] = {"worker_id", "pin", NULL};
     json_t *body = NULL;
     const char *pin = NULL;
     int64_t worker_id = 0;
-    if (body_object_or_reply(r, &body) != 0) return 0;
-    if (body_only_fields_or_reply(r, body, fields) != 0 ||
-        body_int_or_reply(r, body, "worker_id", 1, &worker_id) != 0 ||
-        body_string_or_reply(r, body, "pin", 1, 16, &pin) != 0)
-        goto out;
+    if (pin_body_or_reply(r, &body, &worker_id, &pin) != 0) return 0;
     if (auth_mode(r->app) != ACCESS_DEVICES_PIN) {
         reply_error(r, ZE_BAD_REQUEST, NULL,
                     "Este servidor no usa PIN de trabajador (--auth %s).",
