@@ -13,7 +13,7 @@ static const int statuses[] = {200, 201, 204, 206, 301, 302, 304, 307, 308, 400,
                                404, 405, 408, 409, 410, 411, 413, 414, 415, 416, 422, 429,
                                431, 500, 501, 502, 503, 504, 505};
 #define N_STATUS (sizeof statuses / sizeof statuses[0] + 1)
-#define MAX_ROUTES 128 /* rows: route indexes 0..126, and the unrouted row */
+#define MAX_ROUTES (METRICS_MAX_ROUTES + 1) /* a row per route, and the unrouted row */
 #define UNROUTED_ROW (MAX_ROUTES - 1)
 /* Upper bounds of the mutation latency buckets, in seconds. */
 static const double lat_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,

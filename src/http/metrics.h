@@ -11,6 +11,8 @@
 
 /** The route index for a request that matched no route (404, 405, redirects). */
 #define METRICS_UNROUTED (-1)
+/* Routes with a row of counters each; the route table holds fewer (checked in routes.c). */
+#define METRICS_MAX_ROUTES 127
 
 /** Counts one answered request of route index route (an index into routes[], or
  *  METRICS_UNROUTED) with status, and, for a state change, its latency in microseconds. */

@@ -10,6 +10,7 @@
  *   console     the console's actions: a signed-in supervisor in every mode (off included),
  *               because their audit event names who. A supervisor session carries every role. */
 #include "http/handlers/handlers.h"
+#include "http/metrics.h"
 #include "http/router.h"
 
 const route_t routes[] = {
@@ -82,3 +83,6 @@ const route_t routes[] = {
     {"GET", "/api/sse/stream", h_sse_stream, ROUTE_STREAM, ACCESS_READ, "Live events (Server-Sent Events)"},
 };
 const size_t routes_count = sizeof routes / sizeof routes[0];
+/* Every route has its own row of /metrics counters. */
+_Static_assert(sizeof routes / sizeof routes[0] <= METRICS_MAX_ROUTES,
+               "more routes than rows of /metrics counters: raise METRICS_MAX_ROUTES");
