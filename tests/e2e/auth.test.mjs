@@ -18,14 +18,13 @@
 //
 // Output: one line per check, then `N passed, M failed`; exit code 0 only if all passed.
 
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { Run, assert, freePort, sanitizerExcerpt, shot as shotFile, sleep, tid } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..');
@@ -41,93 +40,21 @@ const SUP = { name: 'Ana Soto', password: 'clave-e2e-supervisora' };
 const BLOCKED = 'MK-1335-CW-25238-015';
 const WATCHDOG_MS = 120000;
 
-let passed = 0, failed = 0;
-const t0 = Date.now();
-const secs = () => ((Date.now() - t0) / 1000).toFixed(1).padStart(5);
-function ok(name) { passed++; console.log(`[${secs()}s] PASS ${name}`); }
-function bad(name, err) {
-  failed++;
-  const msg = err instanceof Error ? err.message.split('\n').slice(0, 8).join('\n    ') : String(err);
-  console.log(`[${secs()}s] FAIL ${name}\n    ${msg}`);
-}
-async function check(name, fn) {
-  try { await fn(); ok(name); return true; } catch (e) { bad(name, e); return false; }
-}
-function assert(cond, msg) { if (!cond) throw new Error(msg); }
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/* ---- children (die with us: setpriv --pdeathsig), temp dir, sanitizer check ---- */
-
-const children = [];
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'zeues-e2e-auth-'));
-let browser = null, cleaned = false;
-const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p)) || null;
-
-function spawnChild(cmd, args, opts) {
-  const [c, a] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', cmd, ...args]] : [cmd, args];
-  const p = spawn(c, a, Object.assign({ stdio: ['pipe', 'pipe', 'pipe'] }, opts));
-  p.exited = new Promise((res) => p.on('exit', (code, sig) => res({ code, sig })));
-  p.on('error', () => {});
-  p.label = `${path.basename(cmd)} ${args[0] || ''}`.trim();
-  p.out = '';
-  const keep = (d) => { p.out += d.toString(); };
-  p.stdout.on('data', keep);
-  p.stderr.on('data', keep);
-  p.isZeues = cmd === ZEUES_BIN;
-  children.push(p);
-  return p;
-}
-
-const SANITIZER_RE = /^(?:==\d+==ERROR: |\S*: runtime error: |WARNING: ThreadSanitizer|FATAL: ThreadSanitizer|ThreadSanitizer: |SUMMARY: \w*Sanitizer)/m;
-function sanitizerExcerpt(text) {
-  const m = SANITIZER_RE.exec(text || '');
-  if (!m) return '';
-  const start = m.index ? text.lastIndexOf('\n', m.index - 2) + 1 : 0;
-  return text.slice(start, start + 6000);
-}
+const run = new Run({ tmpPrefix: 'zeues-e2e-auth-', watchdogMs: WATCHDOG_MS, zeuesBin: ZEUES_BIN, msgLines: 8 });
+const { tmp } = run;
+const check = (name, fn) => run.check(name, fn);
+const secs = () => run.secs();
+const spawnChild = (cmd, args, opts) => run.spawnChild(cmd, args, opts);
 
 /** Runs `zeues args...` with input on stdin to its end; returns its output or throws. */
 async function zeues(args, input) {
-  const p = spawnChild(ZEUES_BIN, args, { cwd: tmp });
+  const p = spawnChild(ZEUES_BIN, args, { cwd: tmp, stdio: ['pipe', 'pipe', 'pipe'] });
   p.stdin.end(input || '');
   const { code, sig } = await p.exited;
   const rep = sanitizerExcerpt(p.out);
   if (rep) throw new Error(`zeues ${args.join(' ')}: sanitizer report:\n${rep}`);
   if (code !== 0) throw new Error(`zeues ${args[0]} exited ${code ?? sig}: ${p.out.slice(-1500)}`);
   return p.out;
-}
-
-async function cleanup() {
-  if (cleaned) return;
-  cleaned = true;
-  if (browser) { try { await Promise.race([browser.close(), sleep(5000)]); } catch (e) { /* gone */ } }
-  for (const p of children) {
-    if (p.exitCode === null && p.signalCode === null) { try { p.kill('SIGTERM'); } catch (e) { /* gone */ } }
-  }
-  await Promise.race([Promise.all(children.map((p) => p.exited)), sleep(15000)]);
-  for (const p of children) {
-    if (p.exitCode === null && p.signalCode === null) { try { p.kill('SIGKILL'); } catch (e) { /* gone */ } }
-  }
-  try { fs.rmSync(tmp, { recursive: true, force: true }); } catch (e) { /* ignore */ }
-}
-process.on('exit', () => {
-  for (const p of children) { try { p.kill('SIGKILL'); } catch (e) { /* gone */ } }
-  try { fs.rmSync(tmp, { recursive: true, force: true }); } catch (e) { /* ignore */ }
-});
-const watchdog = setTimeout(() => {
-  bad('watchdog', `the test did not finish within ${WATCHDOG_MS / 1000} s`);
-  console.log(`${passed} passed, ${failed} failed`);
-  cleanup().finally(() => process.exit(1));
-}, WATCHDOG_MS);
-watchdog.unref();
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  });
 }
 
 async function startRedis() {
@@ -169,11 +96,7 @@ function getWithCa(port, p, ca) {
   });
 }
 
-const tid = (id) => `[data-testid="${id}"]`;
-async function shot(page, name) {
-  await page.evaluate(() => document.fonts && document.fonts.ready).catch(() => {});
-  await page.screenshot({ path: path.join(SHOTS, 'auth-' + name + '.png') });
-}
+const shot = (page, name) => shotFile(page, path.join(SHOTS, 'auth-' + name + '.png'));
 
 async function main() {
   fs.mkdirSync(SHOTS, { recursive: true });
@@ -210,7 +133,7 @@ async function main() {
   const caSpki = crypto.createHash('sha256')
     .update(new crypto.X509Certificate(caPem).publicKey.export({ type: 'spki', format: 'der' }))
     .digest('base64');
-  browser = await chromium.launch({
+  const browser = run.browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -330,25 +253,4 @@ async function main() {
   return srv;
 }
 
-let srvHandle = null;
-try {
-  srvHandle = await main();
-} catch (e) {
-  bad('setup / scenario', e);
-  const z = children.find((p) => p.spawnargs.some((a) => a === 'serve'));
-  if (z) console.log('--- zeues output (tail) ---\n' + z.out.slice(-2000));
-}
-await cleanup();
-for (const p of children.filter((c) => c.isZeues)) {
-  const { code, sig } = await p.exited;
-  const rep = sanitizerExcerpt(p.out);
-  if (rep) console.log(`--- sanitizer report of ${p.label} (pid ${p.pid}) ---\n${rep}`);
-  if (rep || sig === 'SIGABRT') bad(`${p.label} (pid ${p.pid}): sanitizer report or SIGABRT`, rep || 'SIGABRT');
-  if (srvHandle && p === srvHandle.proc) {
-    await check(`${p.label} exits 0 on SIGTERM`, () => assert(code === 0, `exit ${code ?? sig}:\n${p.out.slice(-1500)}`));
-  }
-}
-clearTimeout(watchdog);
-console.log(`runtime ${secs().trim()} s`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+await run.finish(main);

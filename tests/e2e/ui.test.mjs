@@ -21,12 +21,12 @@
 // ZEUES_E2E_HEADED=1 to watch it (needs a display).
 // Output: one line per check, then `N passed, M failed`; exit code 0 only if all passed.
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { Run, assert, freePort, sanitizerExcerpt, shot as shotFile, sleep, tid } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..');
@@ -40,106 +40,15 @@ const WATCHDOG_MS = 150000;    // hard stop (ctest's TIMEOUT is 300 s)
 const WIDE = { width: 1280, height: 800 };
 const PORTRAIT = { width: 800, height: 1280 };
 
-/* ------------------------------------------------------------------------------------------ */
-/* bookkeeping: results, children, temp dir                                                    */
-/* ------------------------------------------------------------------------------------------ */
-
-let passed = 0, failed = 0;
-const t0 = Date.now();
-const secs = () => ((Date.now() - t0) / 1000).toFixed(1).padStart(5);
-
-function ok(name) { passed++; console.log(`[${secs()}s] PASS ${name}`); }
-function bad(name, err) {
-  failed++;
-  const msg = err instanceof Error ? err.message.split('\n').slice(0, 6).join('\n    ') : String(err);
-  console.log(`[${secs()}s] FAIL ${name}\n    ${msg}`);
-}
-/** Runs one check; returns true if it passed. A throwing check is a failure, never a crash. */
-async function check(name, fn) {
-  try { await fn(); ok(name); return true; } catch (e) { bad(name, e); return false; }
-}
-function assert(cond, msg) { if (!cond) throw new Error(msg); }
-
-const children = [];
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'zeues-e2e-'));
-let browser = null;
-let cleaned = false;
-
-/** Children die with this process even if it is SIGKILLed (ctest timeout): setpriv --pdeathsig.
- *  The whole output of each process of the binary is kept (p.out) for the sanitizer check. */
-const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p)) || null;
-function spawnChild(cmd, args, opts) {
-  const [c, a] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', cmd, ...args]] : [cmd, args];
-  const p = spawn(c, a, Object.assign({ stdio: ['ignore', 'pipe', 'pipe'] }, opts));
-  p.exited = new Promise((res) => p.on('exit', (code, sig) => res({ code, sig })));
-  p.on('error', () => {});
-  p.label = `${path.basename(cmd)} ${args[0] || ''}`.trim();
-  if (cmd === ZEUES_BIN) {
-    p.isZeues = true;
-    p.out = '';
-    const keep = (d) => { p.out += d.toString(); };
-    p.stdout.on('data', keep);
-    p.stderr.on('data', keep);
-  }
-  children.push(p);
-  return p;
-}
-
-/* The first line of a sanitizer report, at the start of a line (zeues' own log lines start with
- * a timestamp): ASan/LSan "==PID==ERROR: ", UBSan "file:line:col: runtime error: ", TSan's
- * warnings and fatal errors, any SUMMARY line. Same rule as tests/blackbox/harness.py. */
-const SANITIZER_RE = /^(?:==\d+==ERROR: |\S*: runtime error: |WARNING: ThreadSanitizer|FATAL: ThreadSanitizer|ThreadSanitizer: |SUMMARY: \w*Sanitizer)/m;
-function sanitizerExcerpt(text) {
-  const m = SANITIZER_RE.exec(text || '');
-  if (!m) return '';
-  const start = m.index ? text.lastIndexOf('\n', m.index - 2) + 1 : 0;
-  return text.slice(start, start + 6000);
-}
-
-async function cleanup() {
-  if (cleaned) return;
-  cleaned = true;
-  if (browser) { try { await Promise.race([browser.close(), sleep(5000)]); } catch (e) { /* gone */ } }
-  for (const p of children) {
-    if (p.exitCode === null && p.signalCode === null) { try { p.kill('SIGTERM'); } catch (e) { /* gone */ } }
-  }
-  // 15 s, like the black-box harness: a sanitizer build writes its leak report on the way out.
-  await Promise.race([Promise.all(children.map((p) => p.exited)), sleep(15000)]);
-  for (const p of children) {
-    if (p.exitCode === null && p.signalCode === null) { try { p.kill('SIGKILL'); } catch (e) { /* gone */ } }
-  }
-  try { fs.rmSync(tmp, { recursive: true, force: true }); } catch (e) { /* ignore */ }
-}
-
-function killNow() {
-  for (const p of children) { try { p.kill('SIGKILL'); } catch (e) { /* gone */ } }
-  try { fs.rmSync(tmp, { recursive: true, force: true }); } catch (e) { /* ignore */ }
-}
-process.on('exit', killNow);
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => { console.log(`interrupted by ${sig}`); cleanup().finally(() => process.exit(1)); });
-}
-const watchdog = setTimeout(() => {
-  bad('watchdog', `the test did not finish within ${WATCHDOG_MS / 1000} s`);
-  console.log(`${passed} passed, ${failed} failed`);
-  cleanup().finally(() => process.exit(1));
-}, WATCHDOG_MS);
-watchdog.unref();
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const run = new Run({ tmpPrefix: 'zeues-e2e-', watchdogMs: WATCHDOG_MS, zeuesBin: ZEUES_BIN });
+const { tmp } = run;
+const check = (name, fn) => run.check(name, fn);
+const secs = () => run.secs();
+const spawnChild = (cmd, args, opts) => run.spawnChild(cmd, args, opts);
 
 /* ------------------------------------------------------------------------------------------ */
 /* services                                                                                    */
 /* ------------------------------------------------------------------------------------------ */
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  });
-}
 
 function tcpOpen(port) {
   return new Promise((resolve) => {
@@ -221,12 +130,7 @@ function watchPage(page, label) {
   return page;
 }
 
-const tid = (id) => `[data-testid="${id}"]`;
-
-async function shot(page, name) {
-  await page.evaluate(() => document.fonts && document.fonts.ready).catch(() => {});
-  await page.screenshot({ path: path.join(SHOTS, name + '.png') });
-}
+const shot = (page, name) => shotFile(page, path.join(SHOTS, name + '.png'));
 
 async function textOf(page, id) { return (await page.locator(tid(id)).first().textContent()) || ''; }
 
@@ -409,7 +313,7 @@ async function main() {
 
   /* browser: one context for the tablet, another for the wall */
   let tm = Date.now();
-  browser = await chromium.launch({
+  const browser = run.browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: process.env.ZEUES_E2E_HEADED !== '1',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -822,32 +726,4 @@ async function main() {
   return zeues;
 }
 
-let zeuesHandle = null;
-try {
-  zeuesHandle = await main();
-} catch (e) {
-  bad('setup / scenario', e);
-  const z = children.find((p) => p.spawnargs.some((a) => a === 'serve'));
-  if (z && z.tail) console.log('--- zeues output (tail) ---\n' + z.tail.slice(-2000));
-}
-await cleanup();
-// After SIGTERM (cleanup): every process of the binary ended clean. A report is a failure
-// whatever the scenario did; it is printed in full (check() keeps only six lines).
-for (const p of children.filter((c) => c.isZeues)) {
-  const { code, sig } = await p.exited;
-  const rep = sanitizerExcerpt(p.out);
-  if (rep) console.log(`--- sanitizer report of ${p.label} (pid ${p.pid}) ---\n${rep}`);
-  await check(`${p.label} (pid ${p.pid}): no sanitizer report, not killed by SIGABRT`, () => {
-    assert(!rep, `sanitizer report (exit ${code ?? sig}), printed above`);
-    assert(sig !== 'SIGABRT', `died of SIGABRT (a sanitizer with abort_on_error=1, or an assert):\n${p.out.slice(-1500)}`);
-  });
-  if (p === (zeuesHandle && zeuesHandle.proc)) {
-    await check(`${p.label} exits 0 on SIGTERM`, () => {
-      assert(code === 0, `exit ${code ?? sig}:\n${p.out.slice(-1500)}`);
-    });
-  }
-}
-clearTimeout(watchdog);
-console.log(`runtime ${secs().trim()} s`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+await run.finish(main);
