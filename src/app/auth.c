@@ -72,7 +72,32 @@ int auth_device_add(store_t *st, const char *name, int64_t now, char *code, int6
     return rc;
 }
 
-int auth_enroll(store_t *st, const char *typed_code, int64_t now, char *token, device_t *dev)
+static int enroll(store_t *st, const char *typed_code, int64_t now, char *token, device_t *dev);
+
+/* Wrong enrolment codes per client address (in this process). */
+static attempts_t *enroll_attempts;
+static pthread_once_t enroll_once = PTHREAD_ONCE_INIT;
+static void enroll_init(void) { enroll_attempts = attempts_new(); }
+static const throttle_rule_t enroll_rule = {.free_failures = AUTH_ENROLL_FREE,
+                                            .max_delay = AUTH_ENROLL_MAX_WAIT};
+
+int auth_enroll(store_t *st, const char *client, const char *typed_code, int64_t now,
+                char *token, device_t *dev, int64_t *retry_after)
+{
+    pthread_once(&enroll_once, enroll_init);
+    *retry_after = attempts_wait(enroll_attempts, client, &enroll_rule, now);
+    if (*retry_after > 0) return ZE_TOO_MANY_ATTEMPTS;
+    int rc = enroll(st, typed_code, now, token, dev);
+    if (rc == ZE_UNAUTHORIZED) {
+        attempts_fail(enroll_attempts, client, now);
+        LOG_WARN("device enrolment refused (unknown, used or expired code)");
+    } else if (rc == ZE_OK) {
+        attempts_clear(enroll_attempts, client);
+    }
+    return rc;
+}
+
+static int enroll(store_t *st, const char *typed_code, int64_t now, char *token, device_t *dev)
 {
     char code[ACCESS_CODE_LEN + 1];
     if (access_code_normalize(typed_code, code, sizeof code) != 0) return ZE_UNAUTHORIZED;

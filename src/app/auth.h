@@ -63,13 +63,22 @@ access_mode_t auth_mode(const app_t *app);
  */
 int auth_device_add(store_t *st, const char *name, int64_t now, char *code, int64_t *expires);
 
+/** Wrong enrolment codes per client address: AUTH_ENROLL_FREE cost nothing, then each one
+ *  doubles the wait before the next code from that address is heard, up to
+ *  AUTH_ENROLL_MAX_WAIT seconds. A code has 40 bits; this keeps guessing at a few per minute. */
+#define AUTH_ENROLL_FREE 10
+#define AUTH_ENROLL_MAX_WAIT 300
+
 /**
  * Exchanges a typed enrolment code (any case, spaces and '-' ignored) for a new device token,
  * written into token (AUTH_TOKEN_TEXT bytes); *dev gets the device. The code is used up.
- * ZE_OK, ZE_UNAUTHORIZED (unknown, used, expired or revoked code; malformed), or
- * ZE_STORE_UNAVAILABLE.
+ * client (the address, "" when unknown) is the key of the wrong-code throttle (in this
+ * process). ZE_OK, ZE_UNAUTHORIZED (unknown, used, expired or revoked code; malformed),
+ * ZE_TOO_MANY_ATTEMPTS (client must wait *retry_after seconds; the code was not looked at),
+ * or ZE_STORE_UNAVAILABLE.
  */
-int auth_enroll(store_t *st, const char *typed_code, int64_t now, char *token, device_t *dev);
+int auth_enroll(store_t *st, const char *client, const char *typed_code, int64_t now,
+                char *token, device_t *dev, int64_t *retry_after);
 
 /**
  * The check that runs before every handler: in app's mode, may a request with these

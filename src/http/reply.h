@@ -61,6 +61,9 @@ const char *req_query(req_t *r, const char *name);
 
 /** Looks up a request header (case-insensitive); NULL when absent. Borrowed. */
 const char *req_header(req_t *r, const char *name);
+/** The client's IPv4 address as text into out ("" when unknown): the key of per-client
+ *  throttles. Behind a reverse proxy it is the proxy's. */
+void req_peer(req_t *r, char *out, size_t len);
 
 /** Answers status with the JSON value (takes ownership of v). Returns 0. */
 int reply_json(req_t *r, int status, json_t *v);

@@ -216,6 +216,31 @@ class AuthDevices(ZeuesTestCase):
                 self.assertErrorBody(r, status, code)
                 self.assertNotIn("set-cookie", r.headers)
 
+    def test_enroll_guessing_is_throttled_per_address(self):
+        code = self.add("Tablet adivinada")
+        guesses = ["ABCD-EF%s%s" % (a, b) for a in "GHJK" for b in "LMN"][:11]
+        self.assertNotIn(code, guesses)
+        for i, g in enumerate(guesses):  # 10 free wrong codes, and the 11th is still heard
+            with self.subTest(guess=i + 1):
+                self.assertRefused(self.enroll(g), 401, "UNAUTHORIZED", "guess %d" % (i + 1),
+                                   challenge=False)
+        # Now this address waits, even with the right code, which is not looked at.
+        r = self.enroll(code)
+        self.assertErrorBody(r, 429, "TOO_MANY_ATTEMPTS")
+        wait = int(r.headers.get("retry-after", "0"))
+        self.assertGreaterEqual(wait, 1, r.headers)
+        self.assertLessEqual(wait, 2, r.headers)
+        self.assertEqual(r.json["data"]["retry_after"], wait)
+        self.assertNotIn("set-cookie", r.headers)
+        time.sleep(wait + 1)
+        r = self.enroll(code)  # not used up by the refusal
+        self.assertEqual(r.status, 200, r)
+        self.secrets.append(r.json["token"])
+        # A success forgets the failures: the next wrong code is a plain 401 again.
+        self.assertRefused(self.enroll("ABCD-EFPQ"), 401, "UNAUTHORIZED", "after success",
+                           challenge=False)
+        self.assertNoSecretsLogged()
+
     def test_revoked_device_is_refused_within_a_second(self):
         token = self.enrolled("Tablet revocada")
         self.assertEqual(self.call("GET", "/api/workers", token=token).status, 200)
