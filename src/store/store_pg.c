@@ -391,12 +391,29 @@ int store_pg__write_end(pg_store_t *ps, pgc_t *c, int ret, int bump, int64_t seq
 /* Small ops                                                                                   */
 /* ------------------------------------------------------------------------------------------ */
 
+/* Also tells whether the server takes writes, so that health need not wait for the next write
+ * to say so: a standby (in recovery) makes the state read-only; a server that answers and is
+ * not one clears a read-only or error state (a disk-full state stays until a write succeeds,
+ * since only a write can tell). */
 static int pg_ping(store_t *st)
 {
     pg_store_t *ps = (pg_store_t *)st;
     pgc_t *c = store_pg__acquire(ps);
     if (!c) return ZE_STORE_UNAVAILABLE;
-    int ret = store_pg__cmd(c, "SELECT 1", NULL, NULL);
+    PGresult *r = store_pg__q(c, "SELECT pg_is_in_recovery()", NULL);
+    int ret = r && PQntuples(r) == 1 ? ZE_OK : ZE_STORE_UNAVAILABLE;
+    if (ret == ZE_OK) {
+        if (PQgetvalue(r, 0, 0)[0] == 't') {
+            atomic_store(&ps->write_state, STORE_WRITE_READ_ONLY);
+        } else {
+            int ws = STORE_WRITE_READ_ONLY;
+            if (!atomic_compare_exchange_strong(&ps->write_state, &ws, STORE_WRITE_OK)) {
+                ws = STORE_WRITE_ERROR;
+                atomic_compare_exchange_strong(&ps->write_state, &ws, STORE_WRITE_OK);
+            }
+        }
+    }
+    PQclear(r);
     store_pg__release(ps, c);
     return ret;
 }

@@ -154,8 +154,23 @@ static int fail(pgc_t *c, char *err, size_t errlen, const char *what)
     return ZE_STORE_UNAVAILABLE;
 }
 
+/* 1 when the schema is this binary's already: then opening the store writes nothing, so a
+ * standby (read-only) can be opened and served from. */
+static int up_to_date(pgc_t *c)
+{
+    PGresult *r = store_pg__q(c, "SELECT to_regclass('zeues_schema') IS NOT NULL", NULL);
+    int exists = r && PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    if (!exists) return 0;
+    r = store_pg__q(c, "SELECT version FROM zeues_schema", NULL);
+    int current = r && PQntuples(r) == 1 && store_pg__int(r, 0, 0) == PG_SCHEMA_VERSION;
+    PQclear(r);
+    return current;
+}
+
 int store_pg__migrate(pgc_t *c, char *err, size_t errlen)
 {
+    if (up_to_date(c)) return ZE_OK;
     if (store_pg__cmd(c, "BEGIN", NULL, NULL) != ZE_OK ||
         store_pg__cmd(c, "SELECT pg_advisory_xact_lock(" PG_MIGRATE_LOCK ")", NULL, NULL) !=
             ZE_OK ||

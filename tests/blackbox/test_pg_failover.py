@@ -5,7 +5,9 @@ the standby has it), `zeues serve` on a libpq multi-host URL with
 target_session_attrs=read-write. Under TOMAR/PAUSAR load the primary is SIGKILLed and the
 replica promoted (what Patroni does): mutations answer 503 STORE_UNAVAILABLE meanwhile, then
 succeed again on the new primary without restarting ZEUES, and every mutation acknowledged
-before the failover is in the new primary's audit log. PostgreSQL-only: blackbox.pg.
+before the failover is in the new primary's audit log. An instance that reaches only the
+standby says "read_only" in health before any write, and "ok" once it is promoted.
+PostgreSQL-only: blackbox.pg.
 """
 import os
 import subprocess
@@ -139,6 +141,36 @@ class Failover(harness.CheckedTestCase):
         self.assertTrue(srv.alive())
         self.assertEqual(srv.stop(), 0)
 
+
+    def test_a_standby_says_read_only_until_promoted(self):
+        """An instance whose URL reaches only the standby says so in health before any write
+        ("store": "read_only"); its TOMAR answers 503 STORE_UNAVAILABLE and changes nothing.
+        Once the standby is promoted, health says "ok" without a write, and the TOMAR works."""
+        url = "postgres://%s@127.0.0.1:%d/plant" % (pg_server.SUPERUSER, self.replica.port)
+        srv = harness.Server(db=url, redis_url=self.redis.url,
+                             workdir=harness.make_tempdir("zeues-standby-")).start()
+        self.addCleanup(srv.kill)
+        health = srv.get("/api/health").json
+        self.assertEqual((health["store"], health["status"]), ("read_only", "degraded"), health)
+        wid = [w["id"] for w in srv.get("/api/workers").json["workers"]
+               if w.get("activo") and {"Armador", "Ayudante"} & set(w.get("roles") or [])][0]
+        tag = [s["tag_spool"] for s in srv.get("/api/spools/iniciar?operacion=ARM").json["spools"]
+               if not s.get("ocupado_por")][0]
+        body = {"tag_spool": tag, "worker_id": wid, "operacion": "ARM"}
+        r = srv.post("/api/occupation/tomar", json_body=body)
+        self.assertEqual((r.status, r.json["error"]), (503, "STORE_UNAVAILABLE"), r.body)
+        self.assertIsNone(self.redis.command("GET", "spool_lock:" + tag))
+        self.replica._as_user([self.replica._tool("pg_ctl"), "-D", self.replica.data, "-w",
+                               "promote"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and srv.get("/api/health").json["store"] != "ok":
+            time.sleep(0.2)
+        self.assertEqual(srv.get("/api/health").json["store"], "ok")
+        r = srv.post("/api/occupation/tomar", json_body=body)
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(self.replica.psql("SELECT accion FROM events WHERE tag = '%s'" % tag,
+                                           db="plant"), "TOMAR")
+        self.assertEqual(srv.stop(), 0)
 
 if __name__ == "__main__":
     if harness.STORE != "postgres":
