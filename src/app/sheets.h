@@ -2,11 +2,13 @@
  * google-sheets.md). The append-only events table is the outbox: a push writes every event
  * after the cursor "metadata_seq" to the Metadata sheet (exactly once: the cursor moves only
  * after Google answered 2xx, and after a crash or an unanswered append the sheet's last ids
- * are read back first) and the tracking columns of the spools (and unions) those events
- * touched to the rows found by TAG_SPOOL (+ N_UNION) in a fresh read of the header row and
- * key columns. A pull reads the sheets, brings new spools, unions, workers and edited
- * engineering columns in through the store's import (same codec as CSV), and puts back any
- * tracking cell a person changed (a logged conflict: the store wins).
+ * are read back first), deletes the Uniones rows of the unions those events deleted, and
+ * writes the tracking columns of the spools (and unions) they touched to the rows found by
+ * TAG_SPOOL (+ N_UNION) in a fresh read of the header row and key columns. A pull reads the
+ * sheets, brings new spools, unions, workers and edited engineering columns in through the
+ * store's import (same codec as CSV; never a union deleted in ZEUES that the sheet may still
+ * show), and puts back any tracking cell a person changed (a logged conflict: the store
+ * wins).
  *
  * sheets_sync_* runs this on a thread of its own inside the server: start-up never waits for
  * Google, and no tablet request ever waits for the sync. The one-shot functions below are
@@ -42,6 +44,7 @@ typedef struct sheets_ctx {
 /** What one push cycle did. */
 typedef struct sheets_push_result {
     size_t events_appended, events_confirmed, cells_written, rows_appended;
+    size_t rows_deleted; /* Uniones rows of unions deleted in ZEUES */
     int more; /* events are still pending (the batch was full) */
 } sheets_push_result_t;
 

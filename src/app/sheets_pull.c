@@ -212,6 +212,10 @@ int sheets_pull_once(sheets_ctx_t *ctx, sync_err_t *e)
     for (int i = 0; i < S_COUNT; i++) tabs[i] = (sheet_table_t)SHEET_TABLE_INIT;
     sheets_t in;
     memset(&in, 0, sizeof in);
+    /* The rows cursor before the read: every union deleted up to it had left the sheet by
+     * then; one deleted after it may still be in what is read, and must not come back. */
+    if (ctx->store->ops->sync_get(ctx->store, SHEETS_CUR_ROWS, &in.deleted_after) != ZE_OK)
+        return sheets__store_err(e, "reading the cursors");
     rc = read_whole(ctx, want, tabs, e);
     if (rc == SYNC_OK) rc = decode(tabs, has, &in, e);
     /* A row whose version cell is behind the store shows a spool before a change made in

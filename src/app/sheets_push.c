@@ -1,6 +1,6 @@
 /* The push half of the spreadsheet sync (app/sheets.h): events after the cursor to Metadata,
- * exactly once; the tracking cells of the spools and unions they touched to the rows their
- * keys have now. */
+ * exactly once; the rows of unions they deleted out of Uniones (sheets_delete.c); the tracking
+ * cells of the spools and unions they touched to the rows their keys have now. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,52 +36,6 @@ static int on_event(void *ud, const event_rec_t *e)
     }
     l->ev[l->n++] = *e;
     return 0;
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* Reading the header rows and key columns                                                     */
-/* ------------------------------------------------------------------------------------------ */
-
-/* The header row (values[0]) of a ValueRange into t as row 0. */
-static void header_of(json_t *vr, sheet_table_t *t)
-{
-    json_t *vals = json_object_get(vr, "values");
-    json_t *first = json_array_size(vals) ? json_array_get(vals, 0) : NULL;
-    json_t *one = json_array();
-    json_array_append(one, first ? first : json_array());
-    sheets_values_to_table(one, 1, t);
-    json_decref(one);
-    if (!first) {
-        /* An empty header row reads as no row at all: the plan then says "run init". */
-        sheet_table_deinit(t);
-    }
-}
-
-/* Rows 2.. of have from the key columns read as whole columns: cols[k] is the column,
- * vrs[k] its ValueRange (row 1 first). */
-static void keys_into(sheet_table_t *have, json_t *const *vrs, const int *cols, size_t nk)
-{
-    size_t rows = 0;
-    for (size_t k = 0; k < nk; k++) {
-        size_t n = json_array_size(json_object_get(vrs[k], "values"));
-        if (n > rows) rows = n;
-    }
-    int width = 0;
-    for (size_t k = 0; k < nk; k++)
-        if (cols[k] + 1 > width) width = cols[k] + 1;
-    char **cells = xcalloc((size_t)width, sizeof *cells);
-    char num[64];
-    for (size_t i = 1; i < rows; i++) {
-        for (int c = 0; c < width; c++) cells[c] = "";
-        for (size_t k = 0; k < nk; k++) {
-            json_t *row = json_array_get(json_object_get(vrs[k], "values"), i);
-            json_t *v = json_array_get(row, 0);
-            cells[cols[k]] = xstrdup(v ? sheets_value_text(v, num, sizeof num) : "");
-        }
-        sheet_table_append(have, (const char *const *)cells, (size_t)width, i + 1);
-        for (size_t k = 0; k < nk; k++) free(cells[cols[k]]);
-    }
-    free(cells);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -145,7 +99,7 @@ static int read_sheets(sheets_ctx_t *ctx, cycle_t *c, sync_err_t *e)
         sheet_table_deinit(&c->have_un);
         sheet_table_deinit(&c->meta_hdr);
         if (at_op >= 0) {
-            header_of(json_array_get(vr, (size_t)at_op), &c->have_op);
+            sheets__header_of(json_array_get(vr, (size_t)at_op), &c->have_op);
             int col = c->have_op.count
                           ? sheets_plan_find_col(&sheets_spec_operaciones, &c->have_op.rows[0],
                                                  "TAG_SPOOL")
@@ -153,11 +107,11 @@ static int read_sheets(sheets_ctx_t *ctx, cycle_t *c, sync_err_t *e)
             if (col >= 0 && col != ctx->key_guess[0]) ctx->key_guess[0] = col, moved = 1;
             else if (col >= 0) {
                 json_t *k = json_array_get(vr, (size_t)at_op + 1);
-                keys_into(&c->have_op, &k, &col, 1);
+                sheets__keys_into(&c->have_op, &k, &col, 1);
             }
         }
         if (at_un >= 0) {
-            header_of(json_array_get(vr, (size_t)at_un), &c->have_un);
+            sheets__header_of(json_array_get(vr, (size_t)at_un), &c->have_un);
             int cols[2] = {-1, -1};
             for (int k = 0; k < 2 && c->have_un.count; k++)
                 cols[k] = sheets_plan_find_col(&sheets_spec_uniones, &c->have_un.rows[0],
@@ -168,10 +122,10 @@ static int read_sheets(sheets_ctx_t *ctx, cycle_t *c, sync_err_t *e)
             } else if (cols[0] >= 0 && cols[1] >= 0) {
                 json_t *k[2] = {json_array_get(vr, (size_t)at_un + 1),
                                 json_array_get(vr, (size_t)at_un + 2)};
-                keys_into(&c->have_un, k, cols, 2);
+                sheets__keys_into(&c->have_un, k, cols, 2);
             }
         }
-        if (at_meta >= 0) header_of(json_array_get(vr, (size_t)at_meta), &c->meta_hdr);
+        if (at_meta >= 0) sheets__header_of(json_array_get(vr, (size_t)at_meta), &c->meta_hdr);
         if (at_ids >= 0) c->meta_ids = json_incref(json_array_get(vr, (size_t)at_ids));
         json_decref(vr);
         if (!moved) return SYNC_OK;
@@ -335,6 +289,9 @@ int sheets_push_once(sheets_ctx_t *ctx, sheets_push_result_t *r, sync_err_t *e)
         sheet_codec_write_operaciones(&c.sh, &c.want_op);
         c.with_unions = c.sh.n_unions > 0;
         if (c.with_unions) sheet_codec_write_uniones(&c.sh, &c.want_un);
+        /* Deleted unions first: the read below then finds every row where it is now. */
+        rc = sheets__push_deletes(ctx, &dirty, &r->rows_deleted, e);
+        if (rc != SYNC_OK) goto out;
     }
     rc = read_sheets(ctx, &c, e);
     if (rc != SYNC_OK) goto out;

@@ -1,12 +1,14 @@
 /* What the push and the pull of the spreadsheet sync share (app/sheets_int.h): the session
- * set-up, the tags the events after a cursor touched, and the writes of a plan (one range per
- * row, rows to append in the sheet's column order, appends in pieces). */
+ * set-up, the tags the events after a cursor touched and the unions they deleted, the reading
+ * of header rows and key columns, and the writes of a plan (one range per row, rows to append
+ * in the sheet's column order, appends in pieces). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app/sheets.h"
 #include "app/sheets_int.h"
+#include "core/decide.h"
 #include "core/errors.h"
 #include "core/sheets_a1.h"
 #include "core/sheets_plan.h"
@@ -48,12 +50,38 @@ static int on_tag(void *ud, const event_rec_t *e)
     }
     t->tags[t->n++] = xstrdup(e->tag);
     t->upto = e->seq;
+    int gone[ZUNION_MAX];
+    size_t n = decide_guardar_deleted(e, gone);
+    for (size_t i = 0; i < n; i++) {
+        if (t->n_gone == t->cap_gone) {
+            t->cap_gone = t->cap_gone ? t->cap_gone * 2 : 16;
+            t->gone = xrealloc(t->gone, t->cap_gone * sizeof *t->gone);
+        }
+        char key[ZTAG_MAX + 16];
+        snprintf(key, sizeof key, "%s\x1f%d", e->tag, gone[i]);
+        t->gone[t->n_gone++] = xstrdup(key);
+    }
     return 0;
 }
 
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorts v[0..*n) and drops repeats (freed). */
+static void sort_unique(char **v, size_t *n)
+{
+    if (*n) qsort(v, *n, sizeof *v, cmp_str);
+    size_t k = 0;
+    for (size_t i = 0; i < *n; i++) {
+        if (k && strcmp(v[k - 1], v[i]) == 0) {
+            free(v[i]);
+            continue;
+        }
+        v[k++] = v[i];
+    }
+    *n = k;
 }
 
 /* The tags of the events with after < seq <= last, sorted and unique. */
@@ -66,16 +94,8 @@ int sheets__dirty_tags(struct store *st, int64_t after, int64_t last, sheets_tag
         if (rc != ZE_OK) return rc;
         if (t->n == before) break;
     }
-    if (t->n) qsort(t->tags, t->n, sizeof *t->tags, cmp_str);
-    size_t k = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        if (k && strcmp(t->tags[k - 1], t->tags[i]) == 0) {
-            free(t->tags[i]);
-            continue;
-        }
-        t->tags[k++] = t->tags[i];
-    }
-    t->n = k;
+    sort_unique(t->tags, &t->n);
+    sort_unique(t->gone, &t->n_gone);
     return ZE_OK;
 }
 
@@ -83,6 +103,8 @@ void sheets__tagset_free(sheets_tagset_t *t)
 {
     for (size_t i = 0; i < t->n; i++) free(t->tags[i]);
     free(t->tags);
+    for (size_t i = 0; i < t->n_gone; i++) free(t->gone[i]);
+    free(t->gone);
 }
 
 int sheets__is_dirty(void *ud, const char *key)
@@ -95,6 +117,49 @@ int sheets__is_dirty(void *ud, const char *key)
     tag[n] = '\0';
     const char *k = tag;
     return t->n && bsearch(&k, t->tags, t->n, sizeof *t->tags, cmp_str) != NULL;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Reads                                                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+void sheets__header_of(json_t *vr, sheet_table_t *t)
+{
+    json_t *vals = json_object_get(vr, "values");
+    json_t *first = json_array_size(vals) ? json_array_get(vals, 0) : NULL;
+    json_t *one = json_array();
+    json_array_append(one, first ? first : json_array());
+    sheets_values_to_table(one, 1, t);
+    json_decref(one);
+    if (!first) {
+        /* An empty header row reads as no row at all: the plan then says "run init". */
+        sheet_table_deinit(t);
+    }
+}
+
+void sheets__keys_into(sheet_table_t *have, json_t *const *vrs, const int *cols, size_t nk)
+{
+    size_t rows = 0;
+    for (size_t k = 0; k < nk; k++) {
+        size_t n = json_array_size(json_object_get(vrs[k], "values"));
+        if (n > rows) rows = n;
+    }
+    int width = 0;
+    for (size_t k = 0; k < nk; k++)
+        if (cols[k] + 1 > width) width = cols[k] + 1;
+    char **cells = xcalloc((size_t)width, sizeof *cells);
+    char num[64];
+    for (size_t i = 1; i < rows; i++) {
+        for (int c = 0; c < width; c++) cells[c] = "";
+        for (size_t k = 0; k < nk; k++) {
+            json_t *row = json_array_get(json_object_get(vrs[k], "values"), i);
+            json_t *v = json_array_get(row, 0);
+            cells[cols[k]] = xstrdup(v ? sheets_value_text(v, num, sizeof num) : "");
+        }
+        sheet_table_append(have, (const char *const *)cells, (size_t)width, i + 1);
+        for (size_t k = 0; k < nk; k++) free(cells[cols[k]]);
+    }
+    free(cells);
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -123,9 +123,10 @@ static void *run(void *arg)
         int prc = sheets_push_once(&s->ctx, &r, &pe);
         if (prc != SYNC_OK && prc != SYNC_E_STOPPED)
             LOG_WARN("push: %s", pe.msg);
-        if (prc == SYNC_OK && (r.events_appended || r.cells_written || r.rows_appended))
-            LOG_INFO("push: %zu events to Metadata, %zu cells, %zu rows appended", r.events_appended,
-                     r.cells_written, r.rows_appended);
+        if (prc == SYNC_OK &&
+            (r.events_appended || r.cells_written || r.rows_appended || r.rows_deleted))
+            LOG_INFO("push: %zu events to Metadata, %zu cells, %zu rows appended, %zu deleted",
+                     r.events_appended, r.cells_written, r.rows_appended, r.rows_deleted);
         /* The pull's own refusal stays visible until a push or pull clears it. */
         if (prc == SYNC_OK && rc != SYNC_OK) set_result(s, rc, &e);
         else set_result(s, prc, &pe);

@@ -97,7 +97,7 @@ int cli_sheets(const char *action, int argc, char **argv)
         if (!rc) printf("pulled; %lld tracking cells put back\n", (long long)ctx.conflicts);
     } else {
         sheets_push_result_t r;
-        size_t events = 0, cells = 0, rows = 0;
+        size_t events = 0, cells = 0, rows = 0, deleted = 0;
         do {
             if (sheets_push_once(&ctx, &r, &e) != SYNC_OK) {
                 rc = fail("push", &e);
@@ -106,9 +106,11 @@ int cli_sheets(const char *action, int argc, char **argv)
             events += r.events_appended;
             cells += r.cells_written;
             rows += r.rows_appended;
+            deleted += r.rows_deleted;
         } while (r.more);
-        if (!rc) printf("pushed: %zu events to Metadata, %zu cells, %zu rows appended\n", events,
-                        cells, rows);
+        if (!rc)
+            printf("pushed: %zu events to Metadata, %zu cells, %zu rows appended, %zu deleted\n",
+                   events, cells, rows, deleted);
     }
     sync_client_free(c);
     store_close(st);

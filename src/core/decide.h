@@ -134,6 +134,10 @@ int decide_finalizar(const spool_t *s, const zcmd_t *cmd, zoutcome_t *out, zfail
 /** guardar: the spool's union list becomes cmd->edits (create / update / delete; unions with
  *  work keep DN/TIPO and are not deleted: 400). Needs cmd->unions. */
 int decide_guardar(const spool_t *s, const zcmd_t *cmd, zoutcome_t *out, zfail_t *fail);
+/** The N_UNIONs a UNIONES_GUARDADAS event (as decide_guardar writes it) deleted, into out
+ *  (room for ZUNION_MAX), in the order the event lists them; returns how many. 0 for any other
+ *  event, and for metadata that does not parse (nothing is guessed). */
+size_t decide_guardar_deleted(const event_rec_t *e, int out[ZUNION_MAX]);
 /** Notas append: out->notas_line = "{YYYYMMDD}: {texto}" (cmd->today), NOTAS_ACTUALIZADA. */
 int decide_notas(const spool_t *s, const zcmd_t *cmd, zoutcome_t *out, zfail_t *fail);
 

@@ -322,6 +322,22 @@ int decide_guardar(const spool_t *s, const zcmd_t *cmd, zoutcome_t *out, zfail_t
     return ZE_OK;
 }
 
+size_t decide_guardar_deleted(const event_rec_t *e, int out[ZUNION_MAX])
+{
+    if (strcmp(e->tipo, "UNIONES_GUARDADAS") != 0) return 0;
+    json_t *m = json_loads(e->metadata_json, 0, NULL);
+    json_t *del = json_object_get(m, "deleted");
+    size_t n = 0, i;
+    json_t *v;
+    json_array_foreach(del, i, v)
+    {
+        json_int_t k = json_integer_value(v);
+        if (json_is_integer(v) && k >= 1 && k <= ZUNION_MAX && n < ZUNION_MAX) out[n++] = (int)k;
+    }
+    json_decref(m);
+    return n;
+}
+
 /* ---- Notas ------------------------------------------------------------------------------- */
 
 #define NOTA_MAX_CHARS 500

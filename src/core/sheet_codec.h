@@ -108,6 +108,10 @@ typedef struct sheets {
                          row's version cell equals the stored version, i.e. when the sheet
                          shows the spool as it is now; otherwise the sheet has not caught up
                          with a change made in ZEUES and the store keeps its values */
+    int64_t deleted_after; /* with only_current: a union the store does not have and deleted
+                              by an event whose seq is above this one is not inserted (the
+                              sheet was read before its row left the sheet); the pull passes
+                              the rows cursor as it was before it read the sheet */
 } sheets_t;
 
 /** Frees every array of s (and the strings they hold) and zeroes it; s itself is caller-owned.

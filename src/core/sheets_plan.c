@@ -239,6 +239,45 @@ int sheets_plan_build(const sheets_spec_t *spec, const sheet_table_t *have, int 
     return ZE_OK;
 }
 
+int sheets_plan_deletes(const sheets_spec_t *spec, const sheet_table_t *have,
+                        const char *const *gone, size_t n_gone, int **rows, size_t *n_rows,
+                        char *err, size_t errlen)
+{
+    *rows = NULL;
+    *n_rows = 0;
+    if (have->count == 0) {
+        snprintf(err, errlen, "%s: the sheet has no header row (run `zeues sheets init`)",
+                 spec->title);
+        return ZE_VALIDATION_ERROR;
+    }
+    int cols[2] = {-1, -1};
+    for (size_t k = 0; k < spec->n_keys && k < 2; k++) {
+        cols[k] = sheets_plan_find_col(spec, &have->rows[0], spec->keys[k]);
+        if (cols[k] < 0) {
+            snprintf(err, errlen, "%s: the sheet's header row has no column %s", spec->title,
+                     spec->keys[k]);
+            return ZE_VALIDATION_ERROR;
+        }
+    }
+    kmap_t m;
+    kmap_init(&m, n_gone);
+    for (size_t i = 0; i < n_gone; i++) kmap_put(&m, gone[i], 1);
+    char key[512];
+    size_t cap = 0;
+    /* Bottom up: a deletion moves only the rows below it, none of which is still to go. */
+    for (size_t i = have->count; i-- > 1;) {
+        sheets_plan_key(spec, cols, &have->rows[i], key, sizeof key);
+        if (!key[0] || kmap_get(&m, key) < 0) continue;
+        if (*n_rows == cap) {
+            cap = cap ? cap * 2 : 8;
+            *rows = xrealloc(*rows, cap * sizeof **rows);
+        }
+        (*rows)[(*n_rows)++] = (int)i + 1;
+    }
+    kmap_deinit(&m);
+    return ZE_OK;
+}
+
 void sheets_plan_deinit(sheets_plan_t *p)
 {
     if (!p) return;

@@ -79,6 +79,19 @@ void sheets_plan_key(const sheets_spec_t *spec, const int *key_cols, const sheet
                      char *out, size_t n);
 
 /**
+ * The rows to delete from the sheet have (rows[0] = its header row, rows[i] = sheet row i+1;
+ * only the key columns need be filled; borrowed) for the keys gone[0..n_gone) (as
+ * sheets_plan_key makes them): the 1-based sheet row of every row whose key is one of them,
+ * duplicates included, into *rows (caller frees with free()), highest row first, so that
+ * deleting them in that order never moves a row still to delete. *n_rows = 0 when none is
+ * there (deleted already). ZE_OK, or ZE_VALIDATION_ERROR with a message naming the sheet and
+ * column when the header row lacks a key column (then *rows = NULL).
+ */
+int sheets_plan_deletes(const sheets_spec_t *spec, const sheet_table_t *have,
+                        const char *const *gone, size_t n_gone, int **rows, size_t *n_rows,
+                        char *err, size_t errlen);
+
+/**
  * Exactly-once for the Metadata append: of the pending event ids pend[0..n) (in append
  * order), the index of the last one found among the last 64 non-empty cells of the sheet's
  * id column col_a[0..n_a) (top to bottom); -1 when none is there. Those up to the returned

@@ -186,7 +186,10 @@ struct store_ops {
      *  cells of its sheet. A spool whose counters or a union whose OT/DN/TIPO change this way
      *  gets version + 1. With in->only_current, a stored spool whose version is not the one
      *  its row carries (spool.version) keeps its Notas and OT and none of its unions is
-     *  inserted or changed (the versions are compared inside the transaction). */
+     *  inserted or changed (the versions are compared inside the transaction); and a union
+     *  the store does not have whose last deletion (by commit) came with an event of seq >
+     *  in->deleted_after is not inserted, whatever its spool's row says (compared inside the
+     *  transaction too: a deletion committed while the sheet was being read counts). */
     int (*import)(store_t *st, const sheets_t *in, char *err, size_t errlen);
     /** Reads the sheets, Uniones included (caller frees with sheets_free). */
     int (*export)(store_t *st, sheets_t *out);
@@ -206,8 +209,10 @@ struct store_ops {
     int (*unions_foreach)(store_t *st, union_visit_fn fn, void *ud);
     /** One transaction writing everything in c: the spool (if c->spool) with its version
      *  compare-and-set, each union put with its own, the deletes, the Notas line and the
-     *  events. Any lost compare-and-set: ZE_VERSION_CONFLICT and nothing is written. A put or
-     *  delete of a union whose tag is not c->spool->tag is ZE_BAD_REQUEST. */
+     *  events. Each deleted union is recorded (TAG_SPOOL + N_UNION, with the seq of the last
+     *  event of c, 0 when it has none; one record per key, the last deletion's) for import's
+     *  deleted_after. Any lost compare-and-set: ZE_VERSION_CONFLICT and nothing is written. A
+     *  put or delete of a union whose tag is not c->spool->tag is ZE_BAD_REQUEST. */
     int (*commit)(store_t *st, store_change_t *c);
     /** The Notas cell of tag into out (n bytes, truncated at a character boundary).
      *  ZE_SPOOL_NO_ENCONTRADO for an unknown tag. */
@@ -336,11 +341,11 @@ store_t *store_sqlite_open(const char *path, char *err, size_t errlen);
  *  when this build has none). */
 store_t *store_pg_open(const char *url, char *err, size_t errlen);
 /** zeues migrate: copies everything of the SQLite store at sqlite_path (spools with their
- *  verbatim cells, unions, workers, roles, events with their sequence numbers, tracked list,
- *  audit book, snapshots, devices, sheet layouts) into the PostgreSQL store at pg_url in one
- *  transaction, verifies the row counts of every table before committing and prints them to
- *  out. A target that holds any row is refused (ZE_BAD_REQUEST) unless force, which first
- *  drops everything in it. ZE_OK, else an error with a message in err. */
+ *  verbatim cells, unions and the record of deleted ones, workers, roles, events with their
+ *  sequence numbers, tracked list, audit book, snapshots, devices, sheet layouts) into the
+ *  PostgreSQL store at pg_url in one transaction, verifies the row counts of every table
+ *  before committing and prints them to out. A target that holds any row is refused
+ *  (ZE_BAD_REQUEST) unless force, which first drops everything in it. ZE_OK, else an error with a message in err. */
 int store_pg_migrate_from_sqlite(const char *sqlite_path, const char *pg_url, int force,
                                  FILE *out, char *err, size_t errlen);
 /** url with its password (if any) left out, into out. Returns out. */

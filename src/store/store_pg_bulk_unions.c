@@ -2,6 +2,7 @@
  * the union counters of Operaciones: in the store they always equal the unions they count (as
  * in store_sqlite_bulk_unions.c). Runs inside the transactions of store_pg__import and
  * store_pg__export (store_pg_bulk.c). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,13 +20,18 @@
 /* A union of a known spool is inserted with everything the sheet says; one already stored
  * takes the sheet's engineering cells (OT, DN, TIPO, position, verbatim cells) and keeps its
  * tracking. A change of OT, DN or TIPO raises its version, so a concurrent commit that read
- * the old union loses its compare-and-set instead of writing it back. */
+ * the old union loses its compare-and-set instead of writing it back. A union the store does
+ * not have and deleted after $14 (sheets_t.deleted_after) is not inserted: the sheet was read
+ * while its row was still there. */
 static const char *const upsert_sql =
     "INSERT INTO uniones(tag, n, pos, ot, dn_c, tipo, arm_inicio, arm_fin, arm_worker,"
     " sol_inicio, sol_fin, sol_worker, version, extra)"
     " SELECT $1::text, $2::integer, $3::bigint, $4::text, $5::bigint, $6::text, $7::bigint,"
     " $8::bigint, $9::text, $10::bigint, $11::bigint, $12::text, 1, $13::text"
     " WHERE EXISTS (SELECT 1 FROM spools WHERE tag = $1::text) AND " PG_NOT_STALE("$1::text")
+    " AND (EXISTS (SELECT 1 FROM uniones WHERE tag = $1::text AND n = $2::integer)"
+    " OR NOT EXISTS (SELECT 1 FROM union_deletions d WHERE d.tag = $1::text"
+    " AND d.n = $2::integer AND d.seq > $14::bigint))"
     " ON CONFLICT(tag, n) DO UPDATE SET pos = excluded.pos, ot = excluded.ot,"
     " dn_c = excluded.dn_c, tipo = excluded.tipo, extra = excluded.extra,"
     " version = uniones.version + CASE WHEN uniones.ot IS DISTINCT FROM excluded.ot"
@@ -58,6 +64,7 @@ static int upsert_unions(pgc_t *c, const sheets_t *in, char *err, size_t errlen)
         pgp_int(&p, u->sol_fin);
         pgp_text(&p, u->sol_worker);
         pgp_text(&p, extra);
+        pgp_int(&p, in->only_current ? in->deleted_after : INT64_MAX);
         char why[256] = "";
         ret = store_pg__cmd_err(c, upsert_sql, &p, NULL, why, sizeof why);
         if (ret == ZE_OK) {

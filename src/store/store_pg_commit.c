@@ -161,6 +161,23 @@ static int delete_union(pgc_t *c, const char *tag, int n)
     return rows == 1 ? ZE_OK : ZE_VERSION_CONFLICT; /* not there any more: a lost race */
 }
 
+/* Records that union n of tag was deleted by the change whose last event is ev (NULL: a change
+ * without events, seq 0), replacing an older record of the key (store.h import). */
+static int note_deletion(pgc_t *c, const char *tag, int n, const event_rec_t *ev)
+{
+    pgp_t p = {0};
+    pgp_text(&p, tag);
+    pgp_int(&p, n);
+    pgp_int(&p, ev ? ev->seq : 0);
+    pgp_int(&p, ev ? ev->ts : 0);
+    return store_pg__cmd(c,
+                         "INSERT INTO union_deletions(tag, n, seq, deleted_at)"
+                         " VALUES($1, $2::integer, $3::bigint, $4::bigint)"
+                         " ON CONFLICT(tag, n) DO UPDATE SET seq = excluded.seq,"
+                         " deleted_at = excluded.deleted_at",
+                         &p, NULL);
+}
+
 static int append_notas(pgc_t *c, const char *tag, const char *line)
 {
     pgp_t p = {0};
@@ -206,6 +223,10 @@ static int write_change(pgc_t *c, store_change_t *ch, int64_t *seq)
         if ((ret = insert_event(c, &ch->events[i], *seq + 1)) != ZE_OK) return ret;
         ++*seq;
     }
+    /* After the events: a deletion is recorded with the seq of the change's last one. */
+    const event_rec_t *last = ch->n_events ? &ch->events[ch->n_events - 1] : NULL;
+    for (size_t i = 0; i < ch->n_deletes; i++)
+        if ((ret = note_deletion(c, ch->spool->tag, ch->deletes[i], last)) != ZE_OK) return ret;
     return ZE_OK;
 }
 

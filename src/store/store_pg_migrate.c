@@ -50,6 +50,7 @@ static const struct table {
     {"worker_pins", "worker_id, pin_hash, set_at, failures, last_failure, locked_at",
      "worker_id", ""},
     {"pin_sessions", "device_id, worker_id, expires_at", "device_id, worker_id", ""},
+    {"union_deletions", "tag, n, seq, deleted_at", "tag, n", ""},
 };
 #define N_TABLES (sizeof tables / sizeof tables[0])
 
@@ -149,7 +150,8 @@ static int64_t pg_rows(pgc_t *c)
 static int drop_all(pgc_t *c, char *err, size_t errlen)
 {
     static const char *const sql =
-        "DROP TABLE IF EXISTS pin_sessions, worker_pins, sessions, supervisors, sync_state,"
+        "DROP TABLE IF EXISTS union_deletions, pin_sessions, worker_pins, sessions, supervisors,"
+        " sync_state,"
         " uniones, devices, snapshots, audit, tracked, events, counters,"
         " roles, workers, sheet_headers, spools, zeues_schema CASCADE;"
         " DROP FUNCTION IF EXISTS zeues_append_only()";

@@ -14,7 +14,7 @@
 #include "util/log.h"
 
 #define LOG_MODULE "store"
-#define PG_SCHEMA_VERSION 4
+#define PG_SCHEMA_VERSION 5
 #define PG_MIGRATE_LOCK "7215017" /* pg_advisory_xact_lock key of the migration */
 
 /* v1: what SQLite's versions 1-4 built, in one step. */
@@ -144,8 +144,17 @@ static const char *const schema_v4[] = {
     NULL,
 };
 
+/* v5, the unions deleted in ZEUES (SQLite v8): one row per TAG_SPOOL + N_UNION with the seq and
+ * time of its last deletion's event, for the spreadsheet pull (store.h import, deleted_after). */
+static const char *const schema_v5[] = {
+    "CREATE TABLE union_deletions("
+    " tag TEXT COLLATE \"C\" NOT NULL, n INTEGER NOT NULL, seq BIGINT NOT NULL,"
+    " deleted_at BIGINT NOT NULL, PRIMARY KEY(tag, n))",
+    NULL,
+};
+
 static const char *const *const steps[PG_SCHEMA_VERSION] = {schema_v1, schema_v2, schema_v3,
-                                                            schema_v4};
+                                                            schema_v4, schema_v5};
 
 static int fail(pgc_t *c, char *err, size_t errlen, const char *what)
 {

@@ -70,6 +70,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
         " sol_inicio=?9, sol_fin=?10, sol_worker=?11, version = version + 1"
         " WHERE tag=?1 AND n=?2 AND version=?12",
     [STMT_UNION_DELETE] = "DELETE FROM uniones WHERE tag = ?1 AND n = ?2",
+    [STMT_UNION_DELETED] =
+        "INSERT INTO union_deletions(tag, n, seq, deleted_at) VALUES(?1, ?2, ?3, ?4)"
+        " ON CONFLICT(tag, n) DO UPDATE SET seq = excluded.seq, deleted_at = excluded.deleted_at",
     [STMT_NOTAS_GET] = "SELECT notas FROM spools WHERE tag = ?1",
     [STMT_NOTAS_APPEND] =
         "UPDATE spools SET notas = CASE WHEN notas = '' THEN ?2 ELSE notas || char(10) || ?2 END"

@@ -2,6 +2,7 @@
  * union counters of Operaciones: in the store they always equal the unions they count. Runs
  * inside the transactions of store_sqlite__import / store_sqlite__export (store_sqlite_bulk.c). */
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +21,17 @@
  * already stored takes the sheet's engineering cells (OT, DN, TIPO, its position and its
  * verbatim cells) and keeps its tracking (ARM/SOLD dates and workers), like a spool keeps its
  * occupation on re-import. A change of OT, DN or TIPO raises its version, so a concurrent
- * commit that read the old union loses its compare-and-set instead of writing it back. */
+ * commit that read the old union loses its compare-and-set instead of writing it back. A
+ * union the store does not have and deleted after ?14 (sheets_t.deleted_after) is not
+ * inserted: the sheet was read while its row was still there. */
 static const char *const upsert_sql =
     "INSERT INTO uniones(tag, n, pos, ot, dn_c, tipo, arm_inicio, arm_fin, arm_worker,"
     " sol_inicio, sol_fin, sol_worker, version, extra)"
     " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1, ?13"
     " WHERE EXISTS (SELECT 1 FROM spools WHERE tag = ?1) AND " NOT_STALE
+    " AND (EXISTS (SELECT 1 FROM uniones WHERE tag = ?1 AND n = ?2)"
+    " OR NOT EXISTS (SELECT 1 FROM union_deletions d WHERE d.tag = ?1 AND d.n = ?2"
+    " AND d.seq > ?14))"
     " ON CONFLICT(tag, n) DO UPDATE SET pos = excluded.pos, ot = excluded.ot,"
     " dn_c = excluded.dn_c, tipo = excluded.tipo, extra = excluded.extra,"
     " version = version + (ot IS NOT excluded.ot OR dn_c IS NOT excluded.dn_c"
@@ -57,6 +63,7 @@ static int upsert_unions(sqlite3 *db, const sheets_t *in, char *err, size_t errl
         sqlite3_bind_int64(q, 11, u->sol_fin);
         sqlite3_bind_text(q, 12, u->sol_worker, -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 13, extra, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(q, 14, in->only_current ? in->deleted_after : INT64_MAX);
         free(extra);
         ret = store_sqlite__bulk_step(db, q, err, errlen);
         if (ret == ZE_OK) {

@@ -151,6 +151,21 @@ static int delete_union(conn_t *c, const char *tag, int n)
     return sqlite3_changes(c->db) == 1 ? ZE_OK : ZE_VERSION_CONFLICT;
 }
 
+/* Records that union n of tag was deleted by the change whose last event is ev (NULL: a change
+ * without events, seq 0), replacing an older record of the key (store.h import). */
+static int note_deletion(conn_t *c, const char *tag, int n, const event_rec_t *ev)
+{
+    sqlite3_stmt *q = store_sqlite__stmt_get(c, STMT_UNION_DELETED);
+    if (!q) return ZE_STORE_UNAVAILABLE;
+    sqlite3_bind_text(q, 1, tag, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, n);
+    sqlite3_bind_int64(q, 3, ev ? ev->seq : 0);
+    sqlite3_bind_int64(q, 4, ev ? ev->ts : 0);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? ZE_OK : ZE_STORE_UNAVAILABLE;
+}
+
 static int append_notas(conn_t *c, const char *tag, const char *line)
 {
     sqlite3_stmt *q = store_sqlite__stmt_get(c, STMT_NOTAS_APPEND);
@@ -193,6 +208,10 @@ int store_sqlite__write_change(conn_t *c, store_change_t *ch)
         return ret;
     for (size_t i = 0; i < ch->n_events; i++)
         if ((ret = insert_event(c, &ch->events[i])) != ZE_OK) return ret;
+    /* After the events: a deletion is recorded with the seq of the change's last one. */
+    const event_rec_t *last = ch->n_events ? &ch->events[ch->n_events - 1] : NULL;
+    for (size_t i = 0; i < ch->n_deletes; i++)
+        if ((ret = note_deletion(c, ch->spool->tag, ch->deletes[i], last)) != ZE_OK) return ret;
     return ZE_OK;
 }
 

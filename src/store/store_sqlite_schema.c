@@ -14,7 +14,7 @@
 #include "util/log.h"
 
 #define LOG_MODULE "store"
-#define SCHEMA_VERSION 7
+#define SCHEMA_VERSION 8
 
 static const char *const schema_v1 =
     "CREATE TABLE IF NOT EXISTS spools("
@@ -154,6 +154,15 @@ static const char *const schema_v7 =
     "CREATE TABLE pin_sessions("
     " device_id INTEGER NOT NULL, worker_id INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
     " PRIMARY KEY(device_id, worker_id)) WITHOUT ROWID;";
+
+/* v8, spreadsheet sync: the unions deleted in ZEUES, one row per TAG_SPOOL + N_UNION with the
+ * seq and time of its last deletion's event, so that a pull of a sheet read before the push
+ * took the union's row out does not insert it again (store.h import, deleted_after). Never
+ * more rows than union keys ever deleted. */
+static const char *const schema_v8 =
+    "CREATE TABLE union_deletions("
+    " tag TEXT NOT NULL, n INTEGER NOT NULL, seq INTEGER NOT NULL, deleted_at INTEGER NOT NULL,"
+    " PRIMARY KEY(tag, n)) WITHOUT ROWID;";
 
 /* ------------------------------------------------------------------------------------------ */
 /* v2 -> v3: the v4 cells of Operaciones move from extra into their typed columns              */
@@ -306,8 +315,9 @@ int store_sqlite__migrate(sqlite3 *db, char *err, size_t errlen)
     if (version < 5 && store_sqlite__exec(db, schema_v5) != ZE_OK) goto fail_rollback;
     if (version < 6 && store_sqlite__exec(db, schema_v6) != ZE_OK) goto fail_rollback;
     if (version < 7 && store_sqlite__exec(db, schema_v7) != ZE_OK) goto fail_rollback;
-    if (store_sqlite__exec(db, "PRAGMA user_version = 7; COMMIT") != ZE_OK) goto fail_rollback;
-    if (version > 0) LOG_INFO("database schema migrated from version %d to 7", version);
+    if (version < 8 && store_sqlite__exec(db, schema_v8) != ZE_OK) goto fail_rollback;
+    if (store_sqlite__exec(db, "PRAGMA user_version = 8; COMMIT") != ZE_OK) goto fail_rollback;
+    if (version > 0) LOG_INFO("database schema migrated from version %d to 8", version);
     return ZE_OK;
 fail_rollback:
     snprintf(err, errlen, "cannot create schema: %s", sqlite3_errmsg(db));

@@ -79,8 +79,10 @@ int sync_values_append(sync_client_t *c, const char *range, json_t *rows, char *
 /** spreadsheets.get of the sheets: *sheets gets a JSON array of {"title", "sheetId",
  *  "rowCount", "columnCount"} objects in sheet order (new reference). */
 int sync_sheet_list(sync_client_t *c, json_t **sheets, sync_err_t *e);
-/** spreadsheets.batchUpdate of requests (an array of Request objects such as addSheet or
- *  appendDimension; borrowed), applied by Google all together or not at all. */
+/** spreadsheets.batchUpdate of requests (an array of Request objects such as addSheet,
+ *  appendDimension or deleteDimension; borrowed), applied by Google all together or not at
+ *  all. Sent at most once (a fresh connection, which libcurl never sends again by itself):
+ *  after an error with no answer the caller must read the sheet before trying again. */
 int sync_structure(sync_client_t *c, json_t *requests, sync_err_t *e);
 
 #endif

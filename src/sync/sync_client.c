@@ -412,7 +412,8 @@ int sync_structure(sync_client_t *c, json_t *requests, sync_err_t *e)
 {
     json_t *body = json_pack("{s:O,s:b}", "requests", requests, "includeSpreadsheetInResponse", 0);
     json_t *j = NULL;
-    int ret = call(c, 1, "POST", ":batchUpdate?prettyPrint=false", body, &j, e);
+    /* On a fresh connection, like an append: a deleteDimension sent twice deletes two rows. */
+    int ret = call_x(c, 1, 1, "POST", ":batchUpdate?prettyPrint=false", body, &j, e);
     json_decref(body);
     json_decref(j);
     return ret;

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """`zeues migrate --from sqlite:///F --to postgres://...` on the real binary: a SQLite plant that
 has been worked on (unions and unknown spreadsheet columns imported, occupations taken and
-paused, the supervisor's list, the UI audit book, a legacy snapshot, an enrolled tablet) is
-copied into an empty PostgreSQL database; then both stores export the same five sheets byte for
+paused, a union deleted, the supervisor's list, the UI audit book, a legacy snapshot, an
+enrolled tablet) is copied into an empty PostgreSQL database; then both stores export the same five sheets byte for
 byte, the audit trail keeps its sequence numbers (`zeues log` and /api/history agree), the
 devices and the supervisor's records are the same, a server on the copy continues the event
 sequence after the last copied event, and a second migrate into the now non-empty target is
@@ -10,6 +10,7 @@ refused unless --force. PostgreSQL-only: registered once, as blackbox.pg.test_pg
 """
 import filecmp
 import os
+import sqlite3
 import sys
 import unittest
 
@@ -18,6 +19,7 @@ import harness  # noqa: E402
 
 SHEETS = ("Operaciones.csv", "Uniones.csv", "Trabajadores.csv", "Roles.csv", "Metadata.csv")
 WORKER_WITH_PIN = 93
+UNIONS_TAG = "MK-2001-CW-30001-001"   # unions without work in plant_unions: one is deleted
 
 
 class Migrate(harness.CheckedTestCase):
@@ -60,6 +62,13 @@ class Migrate(harness.CheckedTestCase):
                  "payload_json": "{\"k\": [1, 2]}"}]}))
             self.ok(srv.post("/api/supervisor/legacy-snapshot",
                              json_body={"snapshot_id": "snap-1", "raw": "[\"x\"]"}))
+            # A union deleted on a tablet: its record (for the spreadsheet pull) is copied too.
+            todas = self.ok(srv.get("/api/v4/uniones/%s/todas" % UNIONS_TAG)).json["unions"]
+            keep = [{k: u[k] for k in ("n_union", "dn_union", "tipo_union")}
+                    for u in todas[:-1]]
+            self.assertTrue(keep and not todas[-1]["has_work"], todas)
+            self.ok(srv.post("/api/v4/uniones/guardar",
+                             json_body={"tag_spool": UNIONS_TAG, "unions": keep}))
             history = self.ok(srv.get("/api/history/" + tag)).json
             tracked = self.ok(srv.get("/api/supervisor/list")).json
             self.assertEqual(srv.stop(), 0)
@@ -88,6 +97,14 @@ class Migrate(harness.CheckedTestCase):
         for table in ("spools", "uniones", "workers", "roles", "events", "tracked", "audit",
                       "snapshots", "devices", "sheet_headers"):
             self.assertGreater(int(counts.get(table, 0)), 0, "%s not copied: %s" % (table, r.stdout))
+        self.assertEqual(counts.get("union_deletions"), "1", r.stdout)
+        con = sqlite3.connect(self.src[len("sqlite://"):])
+        src_rows = [tuple(str(v) for v in r) for r in con.execute(
+            "SELECT tag, n, seq, deleted_at FROM union_deletions").fetchall()]
+        con.close()
+        self.assertEqual(harness.store_query(dst, "SELECT tag, n, seq, deleted_at FROM"
+                                                  " union_deletions"), src_rows)
+        self.assertEqual(src_rows[0][:2], (UNIONS_TAG, "4"))
 
         # The sheets, unknown columns and the audit log included, are the same byte for byte.
         a, b = self.export(self.src, "from-sqlite"), self.export(dst, "from-postgres")

@@ -7,7 +7,9 @@ the client is written against) and, where that is silent, what Google documents:
                                   (pow() on its public numbers), iss/aud/scope/iat/exp as Google
                                   checks them; 400 invalid_grant bodies otherwise.
   GET  /v4/spreadsheets/{id}      sheet properties (sheetId, title, index, gridProperties).
-  POST /v4/spreadsheets/{id}:batchUpdate        addSheet, appendDimension, insertDimension.
+  POST /v4/spreadsheets/{id}:batchUpdate        addSheet, appendDimension, insertDimension,
+                                  deleteDimension (DimensionRange by numeric sheetId, zero-based
+                                  and half open); all requests applied together or none.
   GET  /v4/spreadsheets/{id}/values/{range}     values.get
   GET  /v4/spreadsheets/{id}/values:batchGet    ranges=... repeated
   POST /v4/spreadsheets/{id}/values:batchUpdate valueInputOption in the body (required)
@@ -44,8 +46,11 @@ Control endpoints for tests (no auth), all JSON:
   POST /control/rename_sheet  {"title": T, "to": U}     a person renames a sheet
   POST /control/stall_appends {"seconds": S}  an append is applied, then answered S s later
   POST /control/drop_appends  {"count": N}    the next N appends are applied, never answered
+  POST /control/stall_structure {"seconds": S}  the same for spreadsheets.batchUpdate
+  POST /control/drop_structure  {"count": N}
   GET  /control/dump          {"sheets": {title: rows}} as stored (trailing blanks trimmed)
-  GET  /control/stats         request counts, 429s, most requests seen in one minute
+  GET  /control/stats         request counts, 429s, most requests seen in one minute, rows
+                              appended and deleted (by deleteDimension) per sheet
 
 Run: python3 standin.py --key KEY.json --port 0 --sheet-id ID [--portfile F]
 """
@@ -257,11 +262,13 @@ class State:
         self.window = {}    # (kind, minute) -> count
         self.stats = {"read": 0, "write": 0, "token": 0, "429": 0, "401": 0, "403": 0,
                       "400": 0, "503": 0, "max_per_minute": {"read": 0, "write": 0},
-                      "append_rows": {}}
+                      "append_rows": {}, "deleted_rows": {}, "structure": 0}
         self.next_sheet_id = 1000
         self.deferred = []   # person's edits applied just before the next values read
         self.stall_appends = 0.0
         self.drop_appends = 0
+        self.stall_structure = 0.0
+        self.drop_structure = 0
 
     def create(self, sid, titles):
         ss = {"sheets": []}
@@ -542,10 +549,15 @@ class Handler(BaseHTTPRequestHandler):
                 body = json.loads(raw_body) if raw_body else {}
                 out = self.api(method, sid, ss, rest, q, body)
                 is_append = rest.endswith(":append")
-                stall = st.stall_appends if is_append else 0
-                drop = is_append and st.drop_appends > 0
-                if drop:
+                is_structure = rest == ":batchUpdate"
+                stall = (st.stall_appends if is_append else
+                         st.stall_structure if is_structure else 0)
+                drop = ((is_append and st.drop_appends > 0) or
+                        (is_structure and st.drop_structure > 0))
+                if drop and is_append:
                     st.drop_appends -= 1
+                elif drop:
+                    st.drop_structure -= 1
         except ApiError as e:
             if e.code == 400:
                 st.stats["400"] += 1
@@ -626,16 +638,59 @@ class Handler(BaseHTTPRequestHandler):
         raise ApiError(404, "NOT_FOUND", "Requested entity was not found.")
 
     def structure(self, sid, ss, body):
+        """spreadsheets.batchUpdate: "If any request is not valid then the entire request will
+        fail and nothing will be applied" (reference §2.6)."""
+        st = self.state
+        snapshot = ([s for s in ss["sheets"]],
+                    {id(s): ([list(r) for r in s.cells], s.row_count, s.col_count)
+                     for s in ss["sheets"]}, st.next_sheet_id, dict(st.stats["deleted_rows"]))
+        try:
+            return self.structure_apply(sid, ss, body)
+        except ApiError:
+            ss["sheets"] = snapshot[0]
+            for s in ss["sheets"]:
+                s.cells, s.row_count, s.col_count = snapshot[1][id(s)]
+            st.next_sheet_id = snapshot[2]
+            st.stats["deleted_rows"] = snapshot[3]
+            raise
+
+    @staticmethod
+    def grid(ss, i, kind, sheet_id):
+        for s in ss["sheets"]:
+            if s.sheet_id == sheet_id:
+                return s
+        raise ApiError(400, "INVALID_ARGUMENT",
+                       "Invalid requests[%d].%s: No grid with id: %s" % (i, kind, sheet_id))
+
+    def dimension(self, ss, i, kind, rng):
+        """The sheet and [start, end) of a DimensionRange (zero-based, half open; a missing
+        index is unbounded on that side), checked as Google checks it."""
+        s = self.grid(ss, i, kind, rng.get("sheetId", 0))
+        dim = rng.get("dimension")
+        if dim not in ("ROWS", "COLUMNS"):
+            raise ApiError(400, "INVALID_ARGUMENT",
+                           "Invalid requests[%d].%s: dimension must be ROWS or COLUMNS" % (i, kind))
+        count = s.row_count if dim == "ROWS" else s.col_count
+        start = int(rng.get("startIndex", 0))
+        end = int(rng.get("endIndex", count))
+        if start < 0 or end < start:
+            raise ApiError(400, "INVALID_ARGUMENT",
+                           "Invalid requests[%d].%s: Invalid dimension range: start %d, end %d"
+                           % (i, kind, start, end))
+        return s, dim, start, end, count
+
+    def structure_apply(self, sid, ss, body):
         st = self.state
         replies = []
-        for req in body.get("requests", []):
+        st.stats["structure"] += 1
+        for i, req in enumerate(body.get("requests", [])):
             if "addSheet" in req:
                 p = req["addSheet"].get("properties", {})
                 title = p.get("title") or "Sheet%d" % (len(ss["sheets"]) + 1)
                 if any(s.title == title for s in ss["sheets"]):
                     raise ApiError(400, "INVALID_ARGUMENT",
-                                   "Invalid requests[0].addSheet: A sheet with the name \"%s\" "
-                                   "already exists. Please enter another name." % title)
+                                   "Invalid requests[%d].addSheet: A sheet with the name \"%s\" "
+                                   "already exists. Please enter another name." % (i, title))
                 g = p.get("gridProperties", {})
                 st.next_sheet_id += 1
                 s = Sheet(st.next_sheet_id, title, g.get("rowCount", 1000),
@@ -645,11 +700,53 @@ class Handler(BaseHTTPRequestHandler):
                                                             "title": title}}})
             elif "appendDimension" in req:
                 a = req["appendDimension"]
-                s = next(s for s in ss["sheets"] if s.sheet_id == a["sheetId"])
+                s = self.grid(ss, i, "appendDimension", a.get("sheetId", 0))
                 if a["dimension"] == "ROWS":
                     s.row_count += a["length"]
                 else:
                     s.col_count += a["length"]
+                replies.append({})
+            elif "deleteDimension" in req:
+                s, dim, start, end, count = self.dimension(
+                    ss, i, "deleteDimension", req["deleteDimension"].get("range", {}))
+                what = "row" if dim == "ROWS" else "column"
+                if end > count:
+                    raise ApiError(400, "INVALID_ARGUMENT",
+                                   "Invalid requests[%d].deleteDimension: Cannot delete a %s "
+                                   "that doesn't exist. Tried to delete %s index %d but there "
+                                   "are only %d %ss." % (i, what, what, end - 1, count, what))
+                if start == 0 and end == count:
+                    raise ApiError(400, "INVALID_ARGUMENT",
+                                   "Invalid requests[%d].deleteDimension: You can't delete all "
+                                   "the %ss on the sheet." % (i, what))
+                if dim == "ROWS":
+                    del s.cells[start:end]
+                    s.row_count -= end - start
+                    d = st.stats["deleted_rows"]
+                    d[s.title] = d.get(s.title, 0) + end - start
+                else:
+                    for row in s.cells:
+                        del row[start:end]
+                    s.col_count -= end - start
+                replies.append({})
+            elif "insertDimension" in req:
+                a = req["insertDimension"]
+                s, dim, start, end, count = self.dimension(ss, i, "insertDimension",
+                                                           a.get("range", {}))
+                if start > count:
+                    raise ApiError(400, "INVALID_ARGUMENT",
+                                   "Invalid requests[%d].insertDimension: range start %d is past "
+                                   "the end of the grid (%d)" % (i, start, count))
+                if dim == "ROWS":
+                    for _ in range(end - start):
+                        if start < len(s.cells):
+                            s.cells.insert(start, [])
+                    s.row_count += end - start
+                else:
+                    for row in s.cells:
+                        if start < len(row):
+                            row[start:start] = [""] * (end - start)
+                    s.col_count += end - start
                 replies.append({})
             else:
                 raise ApiError(400, "INVALID_ARGUMENT", "Invalid request: %s" % list(req)[0])
@@ -705,6 +802,10 @@ class Handler(BaseHTTPRequestHandler):
             st.stall_appends = float(a["seconds"])
         elif what == "drop_appends":
             st.drop_appends = int(a["count"])
+        elif what == "stall_structure":
+            st.stall_structure = float(a["seconds"])
+        elif what == "drop_structure":
+            st.drop_structure = int(a["count"])
         elif what == "create":
             st.create(sid, a.get("sheets", []))
         elif what == "dump":

@@ -92,13 +92,17 @@ void device_revocation_and_names(void **state);
 void sync_state_reads_zero_then_what_was_put(void **state);
 void sync_state_is_shared_and_survives_reopen(void **state);
 void import_only_current_keeps_what_the_sheet_has_not_caught_up_with(void **state);
+void a_deleted_union_does_not_come_back_from_a_sheet_read_before_its_row_left(void **state);
 
 #define CONTRACT_SYNC_TESTS                                                                   \
     cmocka_unit_test_setup_teardown(sync_state_reads_zero_then_what_was_put, setup, teardown), \
         cmocka_unit_test_setup_teardown(sync_state_is_shared_and_survives_reopen, setup,      \
                                         teardown),                                            \
         cmocka_unit_test_setup_teardown(                                                      \
-            import_only_current_keeps_what_the_sheet_has_not_caught_up_with, setup, teardown)
+            import_only_current_keeps_what_the_sheet_has_not_caught_up_with, setup, teardown), \
+        cmocka_unit_test_setup_teardown(                                                      \
+            a_deleted_union_does_not_come_back_from_a_sheet_read_before_its_row_left, setup,  \
+            teardown)
 
 /* contract_accounts.c */
 void supervisor_accounts_are_created_once(void **state);

@@ -1,7 +1,8 @@
 /* The store contract for the spreadsheet sync: its named integers (store.h sync_get /
  * sync_put: absent names read as 0, a put replaces, values survive a reopen and are seen by
- * another handle at once, the generation is left alone) and the pull's import with
- * only_current (a row the sheet has not caught up with does not undo a change). */
+ * another handle at once, the generation is left alone), the pull's import with only_current
+ * (a row the sheet has not caught up with does not undo a change) and with deleted_after (a
+ * union deleted after the sheet was brought up to date does not come back from it). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -114,4 +115,107 @@ void import_only_current_keeps_what_the_sheet_has_not_caught_up_with(void **stat
     assert_int_equal(st->ops->spool_get(st, "T-1", &s), ZE_OK);
     assert_string_equal(s.nv, "NV-2");
     assert_true(s.ocupado_worker_id != 0); /* and its tracking, as every import keeps it */
+}
+
+/* ---- deleted unions ---- */
+
+static zunion_t union_of(const char *tag, int n, int64_t dn_c)
+{
+    zunion_t u;
+    memset(&u, 0, sizeof u);
+    snprintf(u.tag, sizeof u.tag, "%s", tag);
+    u.n = n;
+    snprintf(u.ot, sizeof u.ot, "55");
+    u.dn_c = dn_c;
+    snprintf(u.tipo, sizeof u.tipo, "BW");
+    return u;
+}
+
+/* One commit on tag's current version with puts, deletes and one event; the event's seq. */
+static int64_t change_unions(store_t *st, const char *tag, zunion_t *puts, size_t n_puts,
+                             const int *deletes, size_t n_deletes, int id)
+{
+    spool_t s;
+    assert_int_equal(st->ops->spool_get(st, tag, &s), ZE_OK);
+    event_rec_t ev = event_for(tag, id);
+    store_change_t ch = {.spool = &s, .expected_version = s.version, .puts = puts,
+                         .n_puts = n_puts, .deletes = deletes, .n_deletes = n_deletes,
+                         .events = &ev, .n_events = 1};
+    assert_int_equal(st->ops->commit(st, &ch), ZE_OK);
+    return ev.seq;
+}
+
+/* A pull of a Uniones sheet listing unions ns[0..n) of tag (DN dn_c each) and no Operaciones
+ * rows: no spool is stale, only deleted_after stands between a sheet row and the store. */
+static void pull_unions(store_t *st, const char *tag, const int *ns, size_t n, int64_t dn_c,
+                        int64_t deleted_after)
+{
+    static char *u_h[] = {"ID", "OT", "N_UNION", "TAG_SPOOL", "DN_UNION", "TIPO_UNION"};
+    sheet_union_t su[ZUNION_MAX];
+    memset(su, 0, sizeof su);
+    for (size_t i = 0; i < n; i++) su[i].u = union_of(tag, ns[i], dn_c);
+    sheets_t in = {.union_headers = u_h, .n_union_headers = 6, .unions = su, .n_unions = n,
+                   .has_unions = 1, .only_current = 1, .deleted_after = deleted_after};
+    char err[256] = "";
+    assert_int_equal(st->ops->import(st, &in, err, sizeof err), ZE_OK);
+}
+
+/* unions of tag as a bit set of N_UNION, and the DN of union 1 into *dn1 */
+static unsigned unions_set(store_t *st, const char *tag, int64_t *dn1)
+{
+    zunion_t u[ZUNION_MAX];
+    size_t n = 0;
+    unsigned set = 0;
+    assert_int_equal(st->ops->unions_get(st, tag, u, &n), ZE_OK);
+    for (size_t i = 0; i < n; i++) {
+        set |= 1u << u[i].n;
+        if (u[i].n == 1 && dn1) *dn1 = u[i].dn_c;
+    }
+    return set;
+}
+
+void a_deleted_union_does_not_come_back_from_a_sheet_read_before_its_row_left(void **state)
+{
+    ctx_t *c = *state;
+    store_t *st = c->st;
+    const int all[3] = {1, 2, 3}, two = 2;
+    zunion_t p[3] = {union_of("T-5", 1, 100), union_of("T-5", 2, 100), union_of("T-5", 3, 100)};
+    int64_t made = change_unions(st, "T-5", p, 3, NULL, 0, 51);
+    /* The tablet deletes union 2; the sheet, last brought up to date at `made`, still lists
+     * it: a pull takes union 1's new DN and leaves union 2 deleted. */
+    int64_t gone = change_unions(st, "T-5", NULL, 0, &two, 1, 52);
+    assert_true(gone > made);
+    int64_t dn1 = 0;
+    pull_unions(st, "T-5", all, 3, 250, made);
+    assert_int_equal(unions_set(st, "T-5", &dn1), (1u << 1) | (1u << 3));
+    assert_int_equal(dn1, 250);
+    /* The same from another handle (another process of the plant): the record is stored. */
+    store_t *other = open_or_fail(c->url);
+    pull_unions(other, "T-5", all, 3, 250, gone - 1);
+    store_close(other);
+    assert_int_equal(unions_set(st, "T-5", NULL), (1u << 1) | (1u << 3));
+    /* Once the sheet has caught up with the deletion (the push took the row out), a row the
+     * office types back with that key is a new union: it comes in. */
+    pull_unions(st, "T-5", all, 3, 250, gone);
+    assert_int_equal(unions_set(st, "T-5", NULL), (1u << 1) | (1u << 2) | (1u << 3));
+    /* Deleted again: the record is the last deletion's, so an older sheet stays out again. */
+    int64_t again = change_unions(st, "T-5", NULL, 0, &two, 1, 53);
+    pull_unions(st, "T-5", all, 3, 250, gone);
+    assert_int_equal(unions_set(st, "T-5", NULL), (1u << 1) | (1u << 3));
+    /* Created again on the tablet: the union exists, so the sheet's cells come in as for any
+     * union (nothing is resurrected). */
+    zunion_t back = union_of("T-5", 2, 300);
+    change_unions(st, "T-5", &back, 1, NULL, 0, 54);
+    static char *u_h[] = {"ID", "OT", "N_UNION", "TAG_SPOOL", "DN_UNION", "TIPO_UNION"};
+    sheet_union_t su = {.u = union_of("T-5", 2, 450)};
+    sheets_t in = {.union_headers = u_h, .n_union_headers = 6, .unions = &su, .n_unions = 1,
+                   .has_unions = 1, .only_current = 1, .deleted_after = again - 1};
+    char err[256] = "";
+    assert_int_equal(st->ops->import(st, &in, err, sizeof err), ZE_OK);
+    zunion_t u[ZUNION_MAX];
+    size_t n = 0;
+    assert_int_equal(st->ops->unions_get(st, "T-5", u, &n), ZE_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(u[1].n, 2);
+    assert_int_equal(u[1].dn_c, 450);
 }

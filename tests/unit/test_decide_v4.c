@@ -1094,6 +1094,16 @@ static void test_guardar_writes(void **state)
                         "\"tipo_union\": \"SO\", \"dn_anterior\": 3.0, \"tipo_anterior\": \"SO\"}], "
                         "\"deleted\": [3]}");
     assert_non_null(strstr(g_out->event.live_json, "\"UNIONES_GUARDADAS\""));
+    /* What the spreadsheet push reads back of it: the N_UNIONs deleted, nothing else. */
+    int gone[ZUNION_MAX];
+    assert_int_equal(decide_guardar_deleted(&g_out->event, gone), 1);
+    assert_int_equal(gone[0], 3);
+    event_rec_t other = g_out->event;
+    snprintf(other.tipo, sizeof other.tipo, "TOMAR_SPOOL");
+    assert_int_equal(decide_guardar_deleted(&other, gone), 0);
+    other = g_out->event;
+    snprintf(other.metadata_json, sizeof other.metadata_json, "{\"deleted\": [3");
+    assert_int_equal(decide_guardar_deleted(&other, gone), 0); /* unparsable: nothing guessed */
 
     /* Stale counters on an unchanged list are still corrected (D14.10). */
     s = base_spool();
@@ -1141,6 +1151,21 @@ static void test_guardar_writes(void **state)
     assert_int_equal(json_array_size(json_object_get(meta, "updated")), 20);
     assert_true(json_is_integer(json_array_get(json_object_get(meta, "updated"), 0)));
     json_decref(meta);
+    /* The compact form keeps the N lists: a deletion among many edits is still read back. */
+    ne = mkedits("1:FILL/1250 2:FILL/1250 3:FILL/1250 4:FILL/1250 5:FILL/1250 6:FILL/1250 "
+                 "7:FILL/1250 8:FILL/1250 9:FILL/1250 10:FILL/1250 11:FILL/1250 12:FILL/1250 "
+                 "13:FILL/1250 14:FILL/1250 15:FILL/1250 16:FILL/1250 17:FILL/1250 "
+                 "18:FILL/1250 20:FILL/1250",
+                 e20);
+    cmd.n_edits = ne;
+    assert_int_equal(decide_guardar(&s, &cmd, g_out, &fail), ZE_OK);
+    assert_int_equal(g_out->deleted, 1);
+    meta = json_loads(g_out->event.metadata_json, 0, NULL);
+    assert_true(json_is_integer(json_array_get(json_object_get(meta, "updated"), 0)));
+    json_decref(meta);
+    int gone20[ZUNION_MAX];
+    assert_int_equal(decide_guardar_deleted(&g_out->event, gone20), 1);
+    assert_int_equal(gone20[0], 19);
 }
 
 /* ---------------------------------------------------------------------------------------- */

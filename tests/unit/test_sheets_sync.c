@@ -295,6 +295,54 @@ static void plan_keys_unions_by_tag_and_number(void **state)
     sheet_table_deinit(&want);
 }
 
+/* The rows of deleted unions: found by TAG_SPOOL + N_UNION wherever the columns and rows are
+ * now, every copy of the key, bottom row first (deleting in that order moves no row still to
+ * go); none when the rows are gone already; a sheet without a key column is refused by name. */
+static void plan_deletes_finds_the_rows_of_deleted_unions_bottom_first(void **state)
+{
+    (void)state;
+    const char *have_rows[][6] = {
+        {"OT", "N_UNION", "DN_UNION", "TAG_SPOOL", NULL},
+        {"9", "1", "2", "A-1", NULL},
+        {"9", "2", "2", "A-1", NULL},   /* to go */
+        {NULL},                         /* a blank row a person left */
+        {"9", "2", "2", "B-1", NULL},   /* same N_UNION, another spool: stays */
+        {"9", "3", "2", "A-1", NULL},   /* to go */
+        {"9", "2", "2", " A-1 ", NULL}, /* a copy a person made of the row: goes too */
+    };
+    sheet_table_t have = SHEET_TABLE_INIT;
+    table(&have, have_rows, 7);
+    const char *gone[] = {"A-1\x1f" "2", "A-1\x1f" "3", "C-9\x1f" "1"};
+    int *rows = NULL;
+    size_t n = 0;
+    char err[256] = "";
+    assert_int_equal(sheets_plan_deletes(&sheets_spec_uniones, &have, gone, 3, &rows, &n, err,
+                                         sizeof err),
+                     ZE_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(rows[0], 7);
+    assert_int_equal(rows[1], 6);
+    assert_int_equal(rows[2], 3);
+    free(rows);
+    /* Gone already (an attempt whose answer was lost): nothing to delete. */
+    const char *gone_already[] = {"C-9\x1f" "1"};
+    assert_int_equal(sheets_plan_deletes(&sheets_spec_uniones, &have, gone_already, 1, &rows, &n,
+                                         err, sizeof err),
+                     ZE_OK);
+    assert_int_equal(n, 0);
+    free(rows);
+    sheet_table_deinit(&have);
+    const char *bad_rows[][6] = {{"OT", "TAG_SPOOL", NULL}, {"9", "A-1", NULL}};
+    table(&have, bad_rows, 2);
+    assert_int_equal(sheets_plan_deletes(&sheets_spec_uniones, &have, gone, 3, &rows, &n, err,
+                                         sizeof err),
+                     ZE_VALIDATION_ERROR);
+    assert_non_null(strstr(err, "N_UNION"));
+    assert_null(rows);
+    assert_int_equal(n, 0);
+    sheet_table_deinit(&have);
+}
+
 static void metadata_confirmed_finds_what_reached_the_sheet(void **state)
 {
     (void)state;
@@ -320,6 +368,7 @@ int main(void)
         cmocka_unit_test(json_cells_become_codec_text),
         cmocka_unit_test(plan_finds_rows_by_key_and_columns_by_header),
         cmocka_unit_test(plan_keys_unions_by_tag_and_number),
+        cmocka_unit_test(plan_deletes_finds_the_rows_of_deleted_unions_bottom_first),
         cmocka_unit_test(metadata_confirmed_finds_what_reached_the_sheet),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
