@@ -1,0 +1,38 @@
+/* A cache of rendered spool cards (the SpoolStatus JSON of POST /api/spools/batch-status and
+ * GET /api/spool/{tag}/status), so that a card is rendered once per change of its inputs, not
+ * once per request.
+ *
+ * Validity is exact, never time- or generation-based: a card is keyed by the full bytes of the
+ * spool row it was rendered from (as the request has just read it from the store) and by the
+ * workers epoch, a counter bumped whenever the active workers' names differ from those of the
+ * previous request (card_cache_workers_epoch). A card is a function of exactly those inputs
+ * (core/status.c, json_map_spool_status), so a hit is byte for byte what rendering would give.
+ * Rows and workers are compared field by field (every field of the row, not only those a card
+ * shows), never as raw struct bytes.
+ *
+ * Bounded: at most max_bytes of cards (key included) are held; past it new cards are not kept
+ * (existing ones are still replaced when their spool changes). Thread-safe: striped locks,
+ * held only to compare and copy. */
+#ifndef ZEUES_HTTP_CARD_CACHE_H
+#define ZEUES_HTTP_CARD_CACHE_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/spool.h"
+#include "util/buf.h"
+
+typedef struct card_cache card_cache_t;
+
+/** A cache holding at most max_bytes. Caller frees with card_cache_free. */
+card_cache_t *card_cache_new(size_t max_bytes);
+/** Frees c. NULL is allowed. */
+void card_cache_free(card_cache_t *c);
+/** The epoch of the active workers w[0..n) (as the request read them): the same as the previous
+ *  call's when their ids, names and active flags are the same, else a new one. */
+uint64_t card_cache_workers_epoch(card_cache_t *c, const worker_t *w, size_t n);
+/** Appends the card cached for s at epoch to out and returns 1; 0 on a miss (out unchanged). */
+int card_cache_get(card_cache_t *c, const spool_t *s, uint64_t epoch, buf_t *out);
+/** Caches json[0..len) as the card of s at epoch (replacing an older card of s's tag). */
+void card_cache_put(card_cache_t *c, const spool_t *s, uint64_t epoch, const char *json, size_t len);
+
+#endif
