@@ -12,14 +12,18 @@
 #define BUCKETS 16384 /* a power of two; the 10,000-spool demo plant fits with short chains */
 #define STRIPES 64
 
+/* One allocation per card, so a hit touches the bucket, then one block: the key (the tag
+ * first) and the JSON right after it. */
 typedef struct card {
-    char *key;    /* the row the card was rendered from, as key_of made it (tag first) */
-    size_t key_len;
-    uint64_t epoch;
-    char *json;
-    size_t len;
     struct card *next;
+    uint64_t epoch;
+    uint64_t gen;  /* the list generation (http/list_cache.h) at which the card was last known
+                      current; 0 = never */
+    size_t key_len, len;
+    char data[];   /* key_len bytes of key (key_of), then len bytes of JSON and a NUL */
 } card_t;
+
+static const char *card_json(const card_t *k) { return k->data + k->key_len; }
 
 struct card_cache {
     pthread_mutex_t stripe[STRIPES];
@@ -49,8 +53,6 @@ void card_cache_free(card_cache_t *c)
     for (size_t b = 0; b < BUCKETS; b++)
         for (card_t *k = c->bucket[b], *next; k; k = next) {
             next = k->next;
-            free(k->key);
-            free(k->json);
             free(k);
         }
     for (int i = 0; i < STRIPES; i++) pthread_mutex_destroy(&c->stripe[i]);
@@ -138,7 +140,26 @@ static size_t bucket_of(const char *tag)
     return (size_t)(h & (BUCKETS - 1));
 }
 
-int card_cache_get(card_cache_t *c, const spool_t *s, uint64_t epoch, buf_t *out)
+int card_cache_get_current(card_cache_t *c, const char *tag, uint64_t gen, buf_t *out)
+{
+    if (gen == 0) return 0;
+    size_t b = bucket_of(tag);
+    pthread_mutex_t *mu = &c->stripe[b % STRIPES];
+    int hit = 0;
+    pthread_mutex_lock(mu);
+    for (card_t *k = c->bucket[b]; k; k = k->next)
+        if (strcmp(k->data, tag) == 0) {
+            if (k->gen == gen) {
+                buf_append(out, card_json(k), k->len);
+                hit = 1;
+            }
+            break;
+        }
+    pthread_mutex_unlock(mu);
+    return hit;
+}
+
+int card_cache_get(card_cache_t *c, const spool_t *s, uint64_t epoch, uint64_t gen, buf_t *out)
 {
     buf_t key = {0};
     key_of(s, &key);
@@ -147,9 +168,10 @@ int card_cache_get(card_cache_t *c, const spool_t *s, uint64_t epoch, buf_t *out
     int hit = 0;
     pthread_mutex_lock(mu);
     for (card_t *k = c->bucket[b]; k; k = k->next)
-        if (strcmp(k->key, s->tag) == 0) {
-            if (k->epoch == epoch && k->key_len == key.len && memcmp(k->key, key.data, key.len) == 0) {
-                buf_append(out, k->json, k->len);
+        if (strcmp(k->data, s->tag) == 0) {
+            if (k->epoch == epoch && k->key_len == key.len && memcmp(k->data, key.data, key.len) == 0) {
+                buf_append(out, card_json(k), k->len);
+                if (gen > k->gen) k->gen = gen;
                 hit = 1;
             }
             break;
@@ -159,40 +181,36 @@ int card_cache_get(card_cache_t *c, const spool_t *s, uint64_t epoch, buf_t *out
     return hit;
 }
 
-void card_cache_put(card_cache_t *c, const spool_t *s, uint64_t epoch, const char *json, size_t len)
+void card_cache_put(card_cache_t *c, const spool_t *s, uint64_t epoch, uint64_t gen,
+                    const char *json, size_t len)
 {
     size_t b = bucket_of(s->tag);
     pthread_mutex_t *mu = &c->stripe[b % STRIPES];
     buf_t key = {0};
     key_of(s, &key);
-    size_t key_len = key.len;
-    char *key_s = buf_take(&key);
-    char *copy = xmalloc(len + 1);
-    memcpy(copy, json, len);
-    copy[len] = '\0';
+    size_t size = sizeof(card_t) + key.len + len + 1;
+    card_t *n = xmalloc(size);
+    n->epoch = epoch;
+    n->gen = gen;
+    n->key_len = key.len;
+    n->len = len;
+    memcpy(n->data, key.data, key.len);
+    memcpy(n->data + key.len, json, len);
+    n->data[key.len + len] = '\0';
+    buf_deinit(&key);
     pthread_mutex_lock(mu);
-    card_t *k = c->bucket[b];
-    while (k && strcmp(k->key, s->tag) != 0) k = k->next;
-    if (k) {
-        atomic_fetch_sub(&c->bytes, k->key_len + k->len);
-        free(k->key);
-        free(k->json);
-    } else if (atomic_load(&c->bytes) + sizeof *k + key_len + len > c->max_bytes) {
+    card_t **at = &c->bucket[b];
+    while (*at && strcmp((*at)->data, s->tag) != 0) at = &(*at)->next;
+    card_t *old = *at;
+    if (!old && atomic_load(&c->bytes) + size > c->max_bytes) {
         pthread_mutex_unlock(mu);
-        free(key_s);
-        free(copy);
+        free(n);
         return;
-    } else {
-        k = xcalloc(1, sizeof *k);
-        k->next = c->bucket[b];
-        c->bucket[b] = k;
-        atomic_fetch_add(&c->bytes, sizeof *k);
     }
-    k->key = key_s;
-    k->key_len = key_len;
-    k->epoch = epoch;
-    k->json = copy;
-    k->len = len;
-    atomic_fetch_add(&c->bytes, key_len + len);
+    n->next = old ? old->next : NULL;
+    *at = n;
+    atomic_fetch_add(&c->bytes, size);
+    if (old) atomic_fetch_sub(&c->bytes, sizeof(card_t) + old->key_len + old->len + 1);
     pthread_mutex_unlock(mu);
+    free(old);
 }
