@@ -11,6 +11,7 @@
 #include "app/notify.h"
 #include "app/sheets.h"
 #include "cli/cli.h"
+#include "http/card_cache.h"
 #include "http/list_cache.h"
 #include "http/server.h"
 #include "http/sse_hub.h"
@@ -103,6 +104,7 @@ int cli_serve(int argc, char **argv)
     app_set_origin(&app, where, cfg.port);
     http_env_t env = {.app = &app};
     env.lists = list_cache_new((size_t)16 * 1024 * 1024, st);
+    env.cards = card_cache_new((size_t)32 * 1024 * 1024);
     env.hub = sse_hub_new(&app);
     sse_hub_on_change(env.hub, on_lists_changed, env.lists);
     reconcile_env_t renv = {.store = st,
@@ -156,6 +158,7 @@ stop_live:
     sse_hub_on_change(env.hub, NULL, NULL);
     sse_hub_free(env.hub);
     list_cache_free(env.lists);
+    card_cache_free(env.cards);
     notify_free(app.notify);
     locks_free(app.locks);
     orphans_free(app.orphans);

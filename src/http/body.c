@@ -215,14 +215,15 @@ int body_strings_or_reply(req_t *r, json_t *o, const char *field, int required, 
     const char **arr = xcalloc(count, sizeof *arr);
     for (size_t i = 0; i < count; i++) {
         json_t *t = json_array_get(v, i);
-        char item[48];
-        snprintf(item, sizeof item, "%s[%zu]", field, i);
+        char item[48]; /* the element's name, made only for an error (100 tags a request) */
         if (!json_is_string(t) || strlen(json_string_value(t)) != json_string_length(t)) {
             free(arr);
+            snprintf(item, sizeof item, "%s[%zu]", field, i);
             return invalid(r, item, "debe ser un texto");
         }
         if (json_string_length(t) > max_len) {
             free(arr);
+            snprintf(item, sizeof item, "%s[%zu]", field, i);
             snprintf(rule, sizeof rule, "no puede superar %zu bytes", max_len);
             return invalid(r, item, rule);
         }

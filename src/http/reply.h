@@ -22,6 +22,7 @@ typedef struct http_env {
     app_t *app;
     struct sse_hub *hub;       /* may be NULL (no live streams: 503) */
     struct list_cache *lists;  /* may be NULL (no caching) */
+    struct card_cache *cards;  /* may be NULL (every card rendered) */
 } http_env_t;
 
 typedef struct req {

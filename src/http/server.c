@@ -289,6 +289,9 @@ static struct MHD_Response *cached_response(req_t *r)
     return resp;
 }
 
+/* Bodies from this size on are handed to libmicrohttpd, smaller ones copied. */
+#define OUT_HANDOVER_MIN 4096
+
 static enum MHD_Result send_reply(server_t *s, struct MHD_Connection *c, conn_ctx_t *ctx)
 {
     req_t *r = &ctx->req;
@@ -296,6 +299,14 @@ static enum MHD_Result send_reply(server_t *s, struct MHD_Connection *c, conn_ct
     if (r->stream) resp = sse_response(r, s->watch);
     else if (r->cached) resp = cached_response(r);
     if (resp && r->cached && r->out_type) MHD_add_response_header(resp, "content-type", r->out_type);
+    if (!resp && r->out.len >= OUT_HANDOVER_MIN) {
+        /* A big body is handed over (libmicrohttpd frees it with free()) instead of copied: a
+         * batch-status answer is about 60 KB. */
+        size_t len = r->out.len;
+        resp = MHD_create_response_from_buffer(len, r->out.data, MHD_RESPMEM_MUST_FREE);
+        if (resp) (void)buf_take(&r->out);
+        if (resp && r->out_type) MHD_add_response_header(resp, "content-type", r->out_type);
+    }
     if (!resp) {
         resp = MHD_create_response_from_buffer(r->out.len, r->out.data ? r->out.data : (void *)"",
                                                MHD_RESPMEM_MUST_COPY);

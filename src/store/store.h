@@ -160,6 +160,12 @@ struct store_ops {
     const char *name;
     void (*close)(store_t *st);
     int (*spool_get)(store_t *st, const char *tag, spool_t *out);
+    /** Optional (NULL: call fn directly). Runs fn(ud) with every read this thread makes in it
+     *  inside one read transaction: one snapshot, and the cost of beginning a read paid once
+     *  instead of per statement (POST /api/spools/batch-status reads up to 100 spools). fn
+     *  must only read. Returns fn's result, or ZE_STORE_UNAVAILABLE when the transaction
+     *  could not begin (then fn did not run). */
+    int (*read_snapshot)(store_t *st, int (*fn)(void *ud), void *ud);
     /** Visits spools in sheet order. */
     int (*spool_foreach)(store_t *st, spool_visit_fn fn, void *ud);
     /** One transaction: if the stored version of s->tag equals expected_version, write every

@@ -268,6 +268,24 @@ static int ss_spool_get(store_t *st, const char *tag, spool_t *out)
     return ret;
 }
 
+static int ss_read_snapshot(store_t *st, int (*fn)(void *ud), void *ud)
+{
+    conn_t *c = store_sqlite__conn_get((sqlite_store_t *)st);
+    if (!c) return ZE_STORE_UNAVAILABLE;
+    /* Already inside a transaction on this connection: that one is the snapshot. */
+    if (!sqlite3_get_autocommit(c->db)) return fn(ud);
+    if (sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+        LOG_ERROR("read_snapshot: %s", sqlite3_errmsg(c->db));
+        return ZE_STORE_UNAVAILABLE;
+    }
+    int ret = fn(ud);
+    /* A read transaction writes nothing: its end only releases the snapshot. */
+    if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK &&
+        !sqlite3_get_autocommit(c->db))
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    return ret;
+}
+
 static int ss_spool_foreach(store_t *st, spool_visit_fn fn, void *ud)
 {
     conn_t *c = store_sqlite__conn_get((sqlite_store_t *)st);
@@ -411,6 +429,7 @@ static const struct store_ops sqlite_ops = {
     .name = "sqlite",
     .close = ss_close,
     .spool_get = ss_spool_get,
+    .read_snapshot = ss_read_snapshot,
     .spool_foreach = ss_spool_foreach,
     .spool_commit = store_sqlite__spool_commit,
     .worker_get = store_sqlite__worker_get,

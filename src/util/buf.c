@@ -17,6 +17,8 @@ static void reserve(buf_t *b, size_t extra)
     b->cap = cap;
 }
 
+void buf_reserve(buf_t *b, size_t extra) { reserve(b, extra); }
+
 void buf_append(buf_t *b, const char *s, size_t n)
 {
     reserve(b, n);
