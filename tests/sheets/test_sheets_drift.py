@@ -108,8 +108,8 @@ class Drift(sh.SheetsCase):
         free_row = ops.index(free)
         n = len(ops)
         new = "MK-9999-CW-99999-001"
-        self.standin.control("set_cell", title="Operaciones", row=n, col=h.index("TAG_SPOOL"),
-                             value=new)
+        # One cell at a time, as a person types: the new row's key last, so that the pull that
+        # brings the new spool (what the wait below looks for) read every other edit too.
         self.standin.control("set_cell", title="Operaciones", row=n, col=h.index("NV"),
                              value="777")
         self.standin.control("set_cell", title="Operaciones", row=n,
@@ -118,6 +118,8 @@ class Drift(sh.SheetsCase):
                              col=h.index("Ocupado_Por"), value="ZZ(999)")
         self.standin.control("set_cell", title="Operaciones", row=free_row, col=h.index("NV"),
                              value="NV-EDITADA")
+        self.standin.control("set_cell", title="Operaciones", row=n, col=h.index("TAG_SPOOL"),
+                             value=new)
         def pulled():
             e = sh.export_tables(self.db)["Operaciones"]
             return e if any(new in r for r in e) else None
