@@ -74,6 +74,17 @@ int pin_body_or_reply(req_t *r, json_t **body, int64_t *worker_id, const char **
     return 0;
 }
 
+int reply_too_many_attempts(req_t *r, json_t *data, int64_t retry, const char *why)
+{
+    if (!data) data = json_object();
+    json_object_set_new(data, "retry_after", json_integer(retry));
+    reply_error(r, ZE_TOO_MANY_ATTEMPTS, data, "%s: espera %lld s antes de intentar de nuevo.",
+                why, (long long)retry);
+    snprintf(r->scratch, sizeof r->scratch, "%lld", (long long)retry);
+    reply_header(r, "retry-after", r->scratch);
+    return 0;
+}
+
 int spool_or_reply(req_t *r, const char *tag, spool_t *out)
 {
     int rc = r->app->store->ops->spool_get(r->app->store, tag, out);

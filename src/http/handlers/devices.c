@@ -28,14 +28,8 @@ int h_devices_enroll(req_t *r)
     int64_t retry = 0;
     int rc = auth_enroll(r->app->store, client, code, app_now(r->app), token, &dev, &retry);
     if (rc == ZE_TOO_MANY_ATTEMPTS) {
-        json_t *d = json_object();
-        json_object_set_new(d, "retry_after", json_integer(retry));
-        reply_error(r, rc, d,
-                    "Demasiados códigos incorrectos desde esta dirección: espera %lld s antes de "
-                    "intentar de nuevo.",
-                    (long long)retry);
-        snprintf(r->scratch, sizeof r->scratch, "%lld", (long long)retry);
-        reply_header(r, "retry-after", r->scratch);
+        reply_too_many_attempts(r, NULL, retry,
+                                "Demasiados códigos incorrectos desde esta dirección");
         goto out;
     }
     if (rc == ZE_UNAUTHORIZED) {

@@ -18,6 +18,9 @@ int pin_or_reply(req_t *r, const worker_t *w);
  *  bytes; its digits are the application's business). 0 with *body owned by the caller (*pin
  *  points into it), or -1 after replying 400/422 with nothing left to free. */
 int pin_body_or_reply(req_t *r, json_t **body, int64_t *worker_id, const char **pin);
+/** 429 TOO_MANY_ATTEMPTS after repeated failures: "{why}: espera {retry} s antes de intentar
+ *  de nuevo.", data (may be NULL; taken) gains retry_after, and the Retry-After header. */
+int reply_too_many_attempts(req_t *r, json_t *data, int64_t retry, const char *why);
 /** Reads spool tag: 404 SPOOL_NO_ENCONTRADO, 422 DATA_CORRUPT, 503 STORE_UNAVAILABLE. */
 int spool_or_reply(req_t *r, const char *tag, spool_t *out);
 /** Answers an application failure (app/mutate) with the single error body; clears fail. */

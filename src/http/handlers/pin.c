@@ -50,11 +50,7 @@ int h_workers_pin_verify(req_t *r)
         reply_error(r, rc, d, "PIN incorrecto. Quedan %d intentos antes del bloqueo.", left);
         break;
     case ZE_TOO_MANY_ATTEMPTS:
-        json_object_set_new(d, "retry_after", json_integer(retry));
-        reply_error(r, rc, d, "Demasiados PIN incorrectos: espera %lld s antes de intentar de "
-                              "nuevo.", (long long)retry);
-        snprintf(r->scratch, sizeof r->scratch, "%lld", (long long)retry);
-        reply_header(r, "retry-after", r->scratch);
+        reply_too_many_attempts(r, d, retry, "Demasiados PIN incorrectos");
         break;
     case ZE_PIN_LOCKED:
         reply_error(r, rc, d, "PIN bloqueado por intentos fallidos: pide a un supervisor que lo "

@@ -25,14 +25,7 @@ int h_auth_login(req_t *r)
     int64_t expires = 0, retry = 0;
     int rc = auth_sign_in(r->app, name, password, token, who, &expires, &retry);
     if (rc == ZE_TOO_MANY_ATTEMPTS) {
-        json_t *d = json_object();
-        json_object_set_new(d, "retry_after", json_integer(retry));
-        reply_error(r, rc, d,
-                    "Demasiados intentos fallidos para este supervisor: espera %lld s antes de "
-                    "intentar de nuevo.",
-                    (long long)retry);
-        snprintf(r->scratch, sizeof r->scratch, "%lld", (long long)retry);
-        reply_header(r, "retry-after", r->scratch);
+        reply_too_many_attempts(r, NULL, retry, "Demasiados intentos fallidos para este supervisor");
         goto out;
     }
     if (rc == ZE_UNAUTHORIZED) {
