@@ -21,16 +21,10 @@ NSPOOLS=${BENCH_SPOOLS:-10000}
 B=build-bench
 T0=$(date +%s)
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
-log() { printf "bench-pg: [%3ds] %s\n" $(($(date +%s) - T0)) "$*" >&2; }
+LOG_PREFIX=bench-pg
+. bench/lib.sh
 
-scripts/install-deps.sh --test # postgresql and haproxy are in the test set
-log "building Release binary in $B"
-cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DZEUES_TESTS=OFF >/dev/null
-cmake --build "$B" -j"$(nproc)" >/dev/null
-cc -O2 -Wall -o "$B/loadgen" bench/loadgen.c
-cc -O2 -Wall -o "$B/static200" bench/static200.c -lpthread
-ZEUES=$PWD/$B/zeues
-LOADGEN=$PWD/$B/loadgen
+bench_build "$B" --test # postgresql and haproxy are in the test set
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/zeues-bench-pg.XXXXXX")
@@ -44,32 +38,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_line() { # wait_line FILE REGEX
-    for _ in $(seq 200); do
-        grep -m1 -E "$2" "$1" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    log "no line /$2/ in $1"; cat "$1" >&2; return 1
-}
-kv() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p" | head -1; }
-calc() { awk "BEGIN { printf \"%.${2:-3}f\", $1 }"; }
-ratio() { [[ -n $1 && -n $2 && $2 != 0 ]] && calc "$1 / $2" 3 || echo ""; }
-verdict() { awk "BEGIN { exit !($1) }" && echo PASS || echo MISS; }
-to_ms() { # wrk latency text (e.g. 812.00us, 1.20ms, 2.01s) -> ms
-    awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0;
-                   else if (v ~ /m$/) n *= 60000; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
-}
-run_wrk() { # run_wrk CONNS URL SECONDS [HEADER] -> "rps=.. p50_ms=.. p99_ms=.. non2xx=.."
-    local out rps p50 p99 non2xx
-    out=$(wrk -t2 -c"$1" -d"${3}s" --timeout 10s --latency ${4:+-H "$4"} "$2" 2>&1) || true
-    rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
-    p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
-    p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-    non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' <<<"$out")
-    echo "rps=${rps:-0} p50_ms=$(to_ms "${p50:-0us}") p99_ms=$(to_ms "${p99:-0us}") non2xx=${non2xx:-0}"
-}
 
 # ------------------------------------------------------------------ services
 "$B/static200" -p 0 -t 1 >"$TMP/static200.out" 2>&1 &
@@ -135,12 +103,12 @@ measure() { # measure LABEL PORT SPOOLS: the two workloads against PORT
     # ask at once); then 1 s of warm-up, as every workload of bench/run.sh gets.
     cold=$(curl -s -o /dev/null -w '%{time_total}' -H 'Accept-Encoding: gzip' \
         "http://127.0.0.1:$port/api/spools/iniciar?operacion=ARM")
-    run_wrk 64 "http://127.0.0.1:$port/api/spools/iniciar?operacion=ARM" "$WARM" \
-        "Accept-Encoding: gzip" >/dev/null
+    WRK_H=("Accept-Encoding: gzip")
+    run_wrk 64 "http://127.0.0.1:$port/api/spools/iniciar?operacion=ARM" "$WARM" >/dev/null
     base=$(run_wrk 64 "http://127.0.0.1:$SPORT/" "$BASE_DUR")
     log "$label: GET iniciar (gzip), 64 connections"
-    lr=$(run_wrk 64 "http://127.0.0.1:$port/api/spools/iniciar?operacion=ARM" "$DUR" \
-        "Accept-Encoding: gzip")
+    lr=$(run_wrk 64 "http://127.0.0.1:$port/api/spools/iniciar?operacion=ARM" "$DUR")
+    WRK_H=()
     lrt=$(ratio "$(kv "$lr" rps)" "$(kv "$base" rps)")
     add "$label: GET iniciar (gzip) c=64" "$(kv "$lr" rps) req/s" "$(kv "$base" rps) static-200" \
         "${lrt}x" ">= 0.25x" "$(verdict "${lrt:-0} >= 0.25")" \
