@@ -14,43 +14,11 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import Server, make_tempdir, remove_tempdir  # noqa: E402
-from test_list_cache import wait_until  # noqa: E402
-from test_live_stream import LiveCase, pausar, tomar  # noqa: E402
-
-BUMP = {"postgres": "UPDATE counters SET generation = generation + 1"}
-BUMP_SQLITE = "UPDATE meta SET v = v + 1 WHERE k = 'generation'"
+from test_list_cache import TwoInstances, generation_bump_sql, wait_until  # noqa: E402
+from test_live_stream import pausar, tomar  # noqa: E402
 
 
-def bump_sql():
-    return BUMP.get(harness.STORE, BUMP_SQLITE)
-
-
-class CardCache(LiveCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        try:
-            cls.server_b = Server(db=cls.db, redis_url=cls.redis.url,
-                                  workdir=make_tempdir("zeues-srv-b-")).start()
-        except Exception:
-            cls._teardown_stack(check=False)
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        b = cls.server_b
-        was_alive = b.alive()
-        rc = b.stop()
-        report = b.sanitizer_report()
-        remove_tempdir(b.workdir)
-        try:
-            super().tearDownClass()
-        finally:
-            if not was_alive or rc != 0 or report:
-                raise AssertionError("instance B exited %s:\n%s\n%s" % (rc, b.stderr_tail(),
-                                                                      report))
-
+class CardCache(TwoInstances):
     def all_tags(self):
         return [s["tag_spool"] for s in self.ok(self.server.get(
             "/api/spools/iniciar?operacion=ARM")).json["spools"]]
@@ -121,12 +89,12 @@ class CardCache(LiveCase):
         self.assertEqual(self.card(a, tag), held)
         # The spool's row changes in the store, nothing is published.
         harness.store_exec(self.db, "BEGIN; UPDATE spools SET estado_detalle = 'Revisado a mano'"
-                                    " WHERE tag = '%s'; %s; COMMIT" % (tag, bump_sql()))
+                                    " WHERE tag = '%s'; %s; COMMIT" % (tag, generation_bump_sql()))
         self.assertTrue(wait_until(lambda: self.card(a, tag)["estado_detalle"] == "Revisado a mano"),
                         "the card still shows the old Estado_Detalle")
         # A worker is renamed: the display name on the card follows.
         harness.store_exec(self.db, "BEGIN; UPDATE workers SET nombre = 'Zacarías' WHERE id = %d;"
-                                    " %s; COMMIT" % (int(w["id"]), bump_sql()))
+                                    " %s; COMMIT" % (int(w["id"]), generation_bump_sql()))
         self.assertTrue(wait_until(lambda: self.card(a, tag)["ocupado_por_display"]
                                    == "Zacarías %s" % w["apellido"]),
                         "the card still shows the worker's old name")
