@@ -19,6 +19,24 @@ bench_build() {
     LOADGEN=$PWD/$dir/loadgen
 }
 
+# bench_setup NAME: the soft descriptor limit raised to the hard one (thousands of connections
+# at once), a temporary directory in TMP, and PIDS for the processes the script starts: on exit
+# they are stopped, bench_on_exit runs when the script defines it, and TMP is removed.
+bench_setup() {
+    ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+    TMP=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
+    PIDS=()
+    trap bench_cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+bench_cleanup() {
+    local p
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    if declare -F bench_on_exit >/dev/null; then bench_on_exit; fi
+    rm -rf "$TMP"
+}
+
 free_port() {
     local p
     while :; do

@@ -25,19 +25,8 @@ LOG_PREFIX=bench-pg
 . bench/lib.sh
 
 bench_build "$B" --test # postgresql and haproxy are in the test set
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/zeues-bench-pg.XXXXXX")
-PIDS=()
-cleanup() {
-    local p
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-    python3 tests/pg/pg_server.py --shared-stop "$TMP/pg" >/dev/null 2>&1 || true
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_on_exit() { python3 tests/pg/pg_server.py --shared-stop "$TMP/pg" >/dev/null 2>&1 || true; }
+bench_setup zeues-bench-pg
 
 # ------------------------------------------------------------------ services
 "$B/static200" -p 0 -t 1 >"$TMP/static200.out" 2>&1 &

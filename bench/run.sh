@@ -60,21 +60,8 @@ LOG_PREFIX=bench
 # ------------------------------------------------------------------ build
 bench_build "$B"
 
-# Thousands of connections at once (the holding workloads): the soft descriptor limit up to
-# the hard one.
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-
 # ------------------------------------------------------------------ processes and cleanup
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/zeues-bench.XXXXXX")
-PIDS=()
-cleanup() {
-    local p
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_setup zeues-bench
 
 stop_pid() { # stop one process we started, and forget it
     local pid=$1 p keep=()
