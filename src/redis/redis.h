@@ -57,10 +57,10 @@ rpool_t *rpool_new(const char *url, int size, int timeout_ms);
 void rpool_free(rpool_t *p);
 /* The key rpool_ping writes (with a 10 s expiry) to learn whether Redis accepts writes. */
 #define RPOOL_PROBE_KEY "zeues:health_probe"
-/** ZE_OK if a PING and a write of RPOOL_PROBE_KEY now succeed (or, when every connection is
- *  busy, the last command did), else ZE_REDIS_UNAVAILABLE: also when Redis answers but
- *  refuses writes (MISCONF, READONLY, OOM, NOREPLICAS), so that health tells what every lock
- *  would meet. err (may be NULL) says why on failure and is "" on ZE_OK. */
+/** ZE_OK if a write of RPOOL_PROBE_KEY now succeeds (or, when every connection is busy, the
+ *  last command did), else ZE_REDIS_UNAVAILABLE: also when Redis answers but refuses writes
+ *  (MISCONF, READONLY, OOM, NOREPLICAS), so that health tells what every lock would meet.
+ *  err (may be NULL) says why on failure and is "" on ZE_OK. */
 int rpool_ping(rpool_t *p, char *err, size_t errlen);
 /** Fills *out from INFO; ZE_OK or ZE_REDIS_UNAVAILABLE (message in err). Fields INFO lacks
  *  are left "" (strings) or -1 (numbers). */

@@ -274,28 +274,18 @@ int rpool_ping(rpool_t *p, char *err, size_t errlen)
         if (ok) rconn_errf(err, errlen, "%s", "");
         return ok ? ZE_OK : ZE_REDIS_UNAVAILABLE;
     }
-    r = redisCommand(l.c, "PING");
-    ok = r && r->type == REDIS_REPLY_STATUS && strcmp(r->str, "PONG") == 0;
+    /* A write, not a PING: a Redis that answers PING may still refuse every lock (MISCONF
+     * after a failed save, READONLY on a replica, OOM, NOREPLICAS under min-replicas-to-write),
+     * and a write that succeeds also shows that it answers. */
+    r = redisCommand(l.c, "SET %s 1 PX 10000", RPOOL_PROBE_KEY);
+    ok = r && r->type == REDIS_REPLY_STATUS;
     if (!r)
         rconn_errf(err, errlen, "redis: %s", l.c->errstr);
     else if (r->type == REDIS_REPLY_ERROR)
-        rconn_errf(err, errlen, "redis: %s", r->str);
+        rconn_errf(err, errlen, "redis refuses writes: %s", r->str);
     else if (!ok)
-        rconn_errf(err, errlen, "redis: unexpected PING reply");
+        rconn_errf(err, errlen, "redis: unexpected SET reply");
     freeReplyObject(r);
-    /* A Redis that answers PING may still refuse every lock: MISCONF after a failed save,
-     * READONLY on a replica, OOM, NOREPLICAS under min-replicas-to-write. Only a write tells. */
-    if (ok) {
-        r = redisCommand(l.c, "SET %s 1 PX 10000", RPOOL_PROBE_KEY);
-        ok = r && r->type == REDIS_REPLY_STATUS;
-        if (!r)
-            rconn_errf(err, errlen, "redis: %s", l.c->errstr);
-        else if (r->type == REDIS_REPLY_ERROR)
-            rconn_errf(err, errlen, "redis refuses writes: %s", r->str);
-        else if (!ok)
-            rconn_errf(err, errlen, "redis: unexpected SET reply");
-        freeReplyObject(r);
-    }
     rpool__checkin(p, &l);
     return ok ? ZE_OK : ZE_REDIS_UNAVAILABLE;
 }
