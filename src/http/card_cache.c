@@ -61,17 +61,23 @@ void card_cache_free(card_cache_t *c)
     free(c);
 }
 
+static void put_s(buf_t *b, const char *s)
+{
+    buf_puts(b, s);
+    buf_putc(b, '\0');
+}
+
+static void put_i(buf_t *b, int64_t v) { buf_append(b, (const char *)&v, sizeof v); }
+
 /* What of the workers a card shows (core/status.c status_display): id, active flag and names,
  * as one byte string. Field by field, so padding never makes equal lists differ. */
 static void names_of(const worker_t *w, size_t n, buf_t *out)
 {
     for (size_t i = 0; i < n; i++) {
-        buf_append(out, (const char *)&w[i].id, sizeof w[i].id);
+        put_i(out, w[i].id);
         buf_putc(out, w[i].activo ? 'A' : 'I');
-        buf_puts(out, w[i].nombre);
-        buf_putc(out, '\0');
-        buf_puts(out, w[i].apellido);
-        buf_putc(out, '\0');
+        put_s(out, w[i].nombre);
+        put_s(out, w[i].apellido);
     }
 }
 
@@ -93,14 +99,6 @@ uint64_t card_cache_workers_epoch(card_cache_t *c, const worker_t *w, size_t n)
     buf_deinit(&now);
     return e;
 }
-
-static void put_s(buf_t *b, const char *s)
-{
-    buf_puts(b, s);
-    buf_putc(b, '\0');
-}
-
-static void put_i(buf_t *b, int64_t v) { buf_append(b, (const char *)&v, sizeof v); }
 
 /* Every field of the spool row, field by field (so padding and the bytes after a string's end
  * never make equal rows differ), the tag first. */
