@@ -35,7 +35,7 @@ static int still_gone(struct store *st, const sheets_tagset_t *dirty, const char
     char tag[ZTAG_MAX] = "", prev[ZTAG_MAX] = "";
     for (size_t i = 0; i < dirty->n_gone; i++) {
         const char *key = dirty->gone[i];
-        size_t len = strcspn(key, "\x1f");
+        size_t len = sheets_key_first_len(key);
         if (len >= sizeof tag || !key[len]) continue;
         memcpy(tag, key, len);
         tag[len] = '\0';
@@ -170,8 +170,7 @@ int sheets__push_deletes(sheets_ctx_t *ctx, const sheets_tagset_t *dirty, size_t
         char key[512];
         sheets_plan_key(&sheets_spec_uniones, (int[]){ctx->key_guess[1], ctx->key_guess[2]},
                         &have.rows[rows[i] - 1], key, sizeof key);
-        for (char *q = key; *q; q++)
-            if (*q == '\x1f') *q = '+';
+        sheets_key_printable(key);
         LOG_INFO("Uniones row %d (%s) deleted: the union was deleted in ZEUES", rows[i], key);
     }
 out:

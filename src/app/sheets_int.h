@@ -18,7 +18,7 @@ json_t *sheets__append_rows(const sheets_plan_t *p, const sheet_table_t *want);
 int sheets__append(sheets_ctx_t *ctx, const char *title, json_t *rows, sync_err_t *e);
 /** The tags of events with after < seq, read until at least last: sorted, unique; upto is
  *  the seq of the last event read (after when none). gone: the unions those events deleted
- *  (decide_guardar_deleted), as Uniones keys "TAG\x1fN" (sheets_plan_key), sorted, unique. */
+ *  (decide_guardar_deleted), as Uniones keys (sheets_key_union), sorted, unique. */
 typedef struct sheets_tagset {
     char **tags;
     size_t n, cap;
@@ -29,7 +29,7 @@ typedef struct sheets_tagset {
 struct store;
 int sheets__dirty_tags(struct store *st, int64_t after, int64_t last, sheets_tagset_t *t);
 void sheets__tagset_free(sheets_tagset_t *t);
-/** sheets_dirty_fn over a sorted tag set (the tag part of a key before '\x1f'). */
+/** sheets_dirty_fn over a sorted tag set (the tag part of a key, sheets_key_first_len). */
 int sheets__is_dirty(void *ud, const char *key);
 
 /* sheets_delete.c */

@@ -58,7 +58,7 @@ static int on_tag(void *ud, const event_rec_t *e)
             t->gone = xrealloc(t->gone, t->cap_gone * sizeof *t->gone);
         }
         char key[ZTAG_MAX + 16];
-        snprintf(key, sizeof key, "%s\x1f%d", e->tag, gone[i]);
+        sheets_key_union(e->tag, gone[i], key, sizeof key);
         t->gone[t->n_gone++] = xstrdup(key);
     }
     return 0;
@@ -111,7 +111,7 @@ int sheets__is_dirty(void *ud, const char *key)
 {
     const sheets_tagset_t *t = ud;
     char tag[ZTAG_MAX + 8];
-    size_t n = strcspn(key, "\x1f");
+    size_t n = sheets_key_first_len(key);
     if (n >= sizeof tag) n = sizeof tag - 1;
     memcpy(tag, key, n);
     tag[n] = '\0';

@@ -62,10 +62,27 @@ void sheets_plan_key(const sheets_spec_t *spec, const int *key_cols, const sheet
     size_t at = 0;
     if (n) out[0] = '\0';
     for (size_t k = 0; k < spec->n_keys; k++) {
-        if (k && at + 1 < n) out[at++] = '\x1f', out[at] = '\0';
+        if (k && at + 1 < n) out[at++] = SHEETS_KEY_SEP, out[at] = '\0';
         const char *v = key_cols[k] >= 0 ? sheet_row_cell(row, (size_t)key_cols[k]) : "";
         at = put_trimmed(out, n, at, v);
     }
+}
+
+void sheets_key_union(const char *tag, int n, char *out, size_t len)
+{
+    snprintf(out, len, "%s%c%d", tag, SHEETS_KEY_SEP, n);
+}
+
+size_t sheets_key_first_len(const char *key)
+{
+    const char *sep = strchr(key, SHEETS_KEY_SEP);
+    return sep ? (size_t)(sep - key) : strlen(key);
+}
+
+void sheets_key_printable(char *key)
+{
+    for (char *q = key; *q; q++)
+        if (*q == SHEETS_KEY_SEP) *q = '+';
 }
 
 /* ---- a small open-addressing map: key text -> sheet row ---- */
@@ -138,8 +155,7 @@ static void add_conflict(sheets_plan_t *p, const char *key, const char *header, 
     p->conflicts = xrealloc(p->conflicts, (p->n_conflicts + 1) * sizeof *p->conflicts);
     sheets_conflict_t *c = &p->conflicts[p->n_conflicts++];
     c->key = xstrdup(key);
-    for (char *q = c->key; *q; q++)
-        if (*q == '\x1f') *q = '+';
+    sheets_key_printable(c->key);
     c->header = xstrdup(header);
     c->sheet_value = xstrdup(sv);
     c->our_value = xstrdup(ov);
@@ -204,7 +220,7 @@ int sheets_plan_build(const sheets_spec_t *spec, const sheet_table_t *have, int 
     char key[512];
     for (size_t i = 1; i < have->count; i++) {
         sheets_plan_key(spec, hkeys, &have->rows[i], key, sizeof key);
-        if (!key[0] || (spec->n_keys == 2 && (key[0] == '\x1f' || key[strlen(key) - 1] == '\x1f')))
+        if (!key[0] || (spec->n_keys == 2 && (key[0] == SHEETS_KEY_SEP || key[strlen(key) - 1] == SHEETS_KEY_SEP)))
             continue;
         if (!kmap_put(&m, key, (int)i)) out->duplicate_keys++;
     }
@@ -212,7 +228,7 @@ int sheets_plan_build(const sheets_spec_t *spec, const sheet_table_t *have, int 
     for (size_t i = 1; i < want->count; i++) {
         const sheet_row_t *wr = &want->rows[i];
         sheets_plan_key(spec, wkeys, wr, key, sizeof key);
-        if (!key[0] || (spec->n_keys == 2 && key[0] == '\x1f')) continue;
+        if (!key[0] || (spec->n_keys == 2 && key[0] == SHEETS_KEY_SEP)) continue;
         int is_dirty = dirty ? dirty(ud, key) : 1;
         int hr = kmap_get(&m, key);
         if (hr < 0) {

@@ -74,9 +74,18 @@ int sheets_plan_build(const sheets_spec_t *spec, const sheet_table_t *have, int 
 void sheets_plan_deinit(sheets_plan_t *p);
 /** Index of the column named header in row (by spec's comparison), right-most wins; -1. */
 int sheets_plan_find_col(const sheets_spec_t *spec, const sheet_row_t *row, const char *header);
-/** The key of row i of t (its key cells trimmed, joined by '\x1f') into out. */
+/* What joins the cells of a two-column key (Uniones: TAG_SPOOL, N_UNION): a byte no cell
+ * holds. */
+#define SHEETS_KEY_SEP '\x1f'
+/** The key of row i of t (its key cells trimmed, joined by SHEETS_KEY_SEP) into out. */
 void sheets_plan_key(const sheets_spec_t *spec, const int *key_cols, const sheet_row_t *row,
                      char *out, size_t n);
+/** The Uniones key of union n of spool tag, as sheets_plan_key makes it from the sheet. */
+void sheets_key_union(const char *tag, int n, char *out, size_t len);
+/** Length of the key's first part (the whole key when it has one part). */
+size_t sheets_key_first_len(const char *key);
+/** The key made readable for a log line or an error: SHEETS_KEY_SEP becomes '+'. */
+void sheets_key_printable(char *key);
 
 /**
  * The rows to delete from the sheet have (rows[0] = its header row, rows[i] = sheet row i+1;
