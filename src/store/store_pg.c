@@ -406,11 +406,9 @@ static int pg_ping(store_t *st)
         if (PQgetvalue(r, 0, 0)[0] == 't') {
             atomic_store(&ps->write_state, STORE_WRITE_READ_ONLY);
         } else {
-            int ws = STORE_WRITE_READ_ONLY;
-            if (!atomic_compare_exchange_strong(&ps->write_state, &ws, STORE_WRITE_OK)) {
-                ws = STORE_WRITE_ERROR;
+            int ws = atomic_load(&ps->write_state);
+            if (ws == STORE_WRITE_READ_ONLY || ws == STORE_WRITE_ERROR)
                 atomic_compare_exchange_strong(&ps->write_state, &ws, STORE_WRITE_OK);
-            }
         }
     }
     PQclear(r);
