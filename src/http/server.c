@@ -507,6 +507,19 @@ static void tls_free(server_t *s)
     s->tls_cert = s->tls_key = NULL;
 }
 
+/* The library's own connection limit, split evenly over its worker threads. The edge caps
+ * connections (--max-connections); the library must never reach its per-worker share,
+ * because libmicrohttpd 0.9.75 leaves that worker's cleanup mutex locked when a handed-over
+ * connection finds its worker full (new_connection_process_, fixed upstream after 0.9.76):
+ * the worker and every stream resumed on it then hang for good. So every worker may hold
+ * the whole edge cap. */
+static unsigned mhd_connection_limit(const config_t *cfg)
+{
+    unsigned long long v = ((unsigned long long)cfg->max_connections + 64u) *
+                           (unsigned long long)(cfg->threads > 0 ? cfg->threads : 1);
+    return v > 0x7fffffffULL ? 0x7fffffffu : (unsigned)v;
+}
+
 /* Reads the certificate and key files for MHD_OPTION_HTTPS_MEM_CERT / _KEY (the library keeps
  * pointers to them, so they live as long as the daemon). */
 static int tls_load(server_t *s, const config_t *cfg, char *err, size_t errlen)
@@ -555,7 +568,7 @@ server_t *server_start(const http_env_t *env, char *err, size_t errlen)
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_ARRAY, tls_opts,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)app->cfg->threads, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)app->cfg->conn_timeout_seconds, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)app->cfg->max_connections + 64u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        mhd_connection_limit(app->cfg), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)CONN_POOL_BYTES, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
         MHD_OPTION_END);

@@ -61,7 +61,7 @@ struct sse_client {
     int suspended;    /* the reader suspended conn and nobody has resumed it yet */
     int ended;        /* END_NONE, END_CLEAN or END_ERROR */
     int closed;       /* the HTTP side is done: pushes are refused */
-    int drain_wanted; /* a push was refused with SSE_FULL */
+    atomic_int drain_wanted; /* a push was refused with SSE_FULL (read without mu) */
     int trim_due;     /* the connection's write buffer may hold resident pages we never need */
     sse_close_fn on_close;
     sse_drain_fn on_drain;
@@ -95,6 +95,7 @@ sse_client_t *sse_client_new(size_t max_backlog, sse_close_fn on_close, sse_drai
     c->on_drain = on_drain;
     c->ud = ud;
     atomic_init(&c->refs, 2); /* the caller's and the HTTP side's */
+    atomic_init(&c->drain_wanted, 0);
     c->trim_due = 1;
     c->watch_fd = -1;
     c->cap = 256;
@@ -134,7 +135,7 @@ int sse_client_push(sse_client_t *c, const char *bytes, size_t n)
     if (c->closed || c->ended) {
         rc = SSE_CLOSED;
     } else if (c->len + n > c->max) {
-        c->drain_wanted = 1;
+        atomic_store(&c->drain_wanted, 1);
         rc = SSE_FULL;
     } else {
         if (c->off + c->len + n > c->cap) {
@@ -169,13 +170,7 @@ void sse_client_end(sse_client_t *c, int error)
     pthread_mutex_unlock(&c->mu);
 }
 
-int sse_client_waiting(sse_client_t *c)
-{
-    pthread_mutex_lock(&c->mu);
-    int w = c->drain_wanted;
-    pthread_mutex_unlock(&c->mu);
-    return w;
-}
+int sse_client_waiting(sse_client_t *c) { return atomic_load(&c->drain_wanted); }
 
 /* ------------------------------------------------------------------------------------------ */
 /* libmicrohttpd callbacks                                                                     */
@@ -214,8 +209,7 @@ static ssize_t on_read(void *cls, uint64_t pos, char *out, size_t max)
         if (c->len == 0) {
             c->off = 0;
             if (c->cap > SSE_KEEP_CAP) discard_backlog(c);
-            drained = c->drain_wanted;
-            c->drain_wanted = 0;
+            drained = atomic_exchange(&c->drain_wanted, 0);
         }
         ret = (ssize_t)n;
     } else if (c->ended == END_CLEAN) {

@@ -4,9 +4,12 @@
  * reader suspends the connection, so an idle stream costs no thread and no CPU; the next push
  * resumes it. This file and server.c are the only ones that include microhttpd.h.
  *
- * Locking: each client has its own mutex, taken by push/end/pending (any thread) and by the
- * reader (HTTP thread). Callers may hold their own locks around push/end (the client mutex is
- * always taken last), but the callbacks below run with no client lock held. */
+ * Locking: each client has its own mutex, taken by push/end (any thread) and by the reader
+ * (HTTP thread). push and end may call MHD_resume_connection, which takes libmicrohttpd's own
+ * lock, and libmicrohttpd runs on_close (below) while it holds that lock. So a caller must
+ * never hold, around push or end, a lock that its on_close takes: that is a lock-order cycle
+ * (seen as a hang with thousands of streams closing while events went out). The callbacks
+ * run with no client lock held. */
 #ifndef ZEUES_HTTP_SSE_H
 #define ZEUES_HTTP_SSE_H
 #include <stddef.h>
@@ -52,7 +55,7 @@ int sse_client_push(sse_client_t *c, const char *bytes, size_t n);
 /** Ends the stream. error = 0: the backlog is still sent, then the chunked body ends cleanly;
  *  error = 1: the backlog is discarded at once and the connection is closed. Idempotent. */
 void sse_client_end(sse_client_t *c, int error);
-/** 1 while a refused push waits for the backlog to drain (see SSE_FULL). */
+/** 1 while a refused push waits for the backlog to drain (see SSE_FULL). Takes no lock. */
 int sse_client_waiting(sse_client_t *c);
 
 /** Watches the sockets of open streams for the peer going away. libmicrohttpd only notices a

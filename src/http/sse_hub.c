@@ -13,10 +13,16 @@
  * c >= N means it started after N was stored. Cursors only move forward, and only over events
  * that were queued, so every stream sees each stored event exactly once and in order.
  *
- * Locks: `mu` guards the stream list, the cursors and last_seq; `wake_mu` only the wake-up
- * flags and is taken last. Store reads happen with no lock held. A stream node is freed when
- * its HTTP connection has finished with it (sse on_close) and the hub no longer pins it; the
- * shared struct sse_hubs until sse_hub_free has run and the last node is freed. */
+ * Locks: `mu` guards the stream list, the pins and last_seq; `wake_mu` only the wake-up flags.
+ * Both are leaf locks: nothing else is taken while either is held. That matters for `mu`:
+ * libmicrohttpd runs on_stream_close while it holds its own lock, and pushing to a stream can
+ * take that lock (MHD_resume_connection). So the hub works in three steps: under `mu` it pins
+ * the streams it will serve, then it pushes with no lock held, then under `mu` it unpins them.
+ * A stream's cursor and `dead` flag belong to the hub thread alone (sse_hub_stop only touches
+ * them after the hub has been joined); a stream that closes meanwhile is only unlinked, and a
+ * push to it answers SSE_CLOSED. Store reads happen with no lock held. A stream node is freed
+ * when its HTTP connection has finished with it (sse on_close) and the hub no longer pins it;
+ * the shared struct lives until sse_hub_free has run and the last node is freed. */
 #include "http/sse_hub.h"
 
 #include <pthread.h>
@@ -53,11 +59,17 @@ typedef struct node {
     struct node *prev, *next;
     sse_hub_t *l;
     sse_client_t *c; /* the node holds the owner's reference */
-    int64_t cursor;  /* sequence of the last event queued (or skipped) for this stream */
+    int64_t cursor;  /* sequence of the last event queued (or skipped); hub thread only */
     int pins;        /* hub references while it works without the lock */
     int linked;      /* on the list; cleared by on_close */
-    int dead;        /* dropped or ended: nothing more is queued */
+    int dead;        /* dropped, ended or found closed: nothing more is queued; hub only */
 } node_t;
+
+/* Streams pinned for one pass of the hub (or of sse_hub_stop). */
+typedef struct pinset {
+    node_t **n;
+    size_t len, cap;
+} pinset_t;
 
 typedef struct batch_ev {
     int64_t seq;
@@ -92,6 +104,8 @@ struct sse_hub {
 
     pthread_mutex_t mu;
     node_t *head;
+    uint64_t attached; /* streams ever attached: a pass sees whether one came meanwhile */
+    pinset_t pass;     /* the hub's pinned streams (after the join: sse_hub_stop's) */
     size_t n_linked; /* streams counted against sse_max_clients */
     size_t n_nodes;  /* nodes not yet freed */
     int64_t last_seq; /* the hub's position; -1 until the store has been read once */
@@ -117,6 +131,7 @@ static void changed(sse_hub_t *l)
 
 static void core_destroy(sse_hub_t *l)
 {
+    free(l->pass.n);
     pthread_mutex_destroy(&l->change_mu);
     pthread_cond_destroy(&l->wake_cv);
     pthread_mutex_destroy(&l->wake_mu);
@@ -147,8 +162,7 @@ static void on_stream_close(void *ud)
     else l->head = n->next;
     if (n->next) n->next->prev = n->prev;
     n->prev = n->next = NULL;
-    n->linked = 0;
-    n->dead = 1;
+    n->linked = 0; /* a pinned node is freed by its unpin; the hub's pushes to it are refused */
     l->n_linked--;
     node_maybe_free_locked(n);
     int last = l->owner_gone && l->n_nodes == 0;
@@ -163,9 +177,35 @@ static void on_stream_drain(void *ud)
     wake(n->l);
 }
 
+/* Pins the live streams for which keep(n) holds. Called with l->mu held. */
+static void pin_locked(sse_hub_t *l, pinset_t *ps, int (*keep)(const node_t *n, int64_t arg),
+                       int64_t arg)
+{
+    ps->len = 0;
+    for (node_t *n = l->head; n; n = n->next) {
+        if (n->dead || (keep && !keep(n, arg))) continue;
+        if (ps->len == ps->cap) {
+            ps->cap = ps->cap ? ps->cap * 2 : 64;
+            ps->n = xrealloc(ps->n, ps->cap * sizeof *ps->n);
+        }
+        n->pins++;
+        ps->n[ps->len++] = n;
+    }
+}
+
+/* Unpins them (a stream closed meanwhile is freed here). Called with l->mu held. */
+static void unpin_locked(pinset_t *ps)
+{
+    for (size_t i = 0; i < ps->len; i++) {
+        ps->n[i]->pins--;
+        node_maybe_free_locked(ps->n[i]);
+    }
+    ps->len = 0;
+}
+
 /* Drops a stream that fell SSE_HUB_MAX_BACKLOG behind: its connection is closed at once and the
- * browser reconnects with Last-Event-ID. Called with l->mu held. */
-static void node_drop_locked(node_t *n)
+ * browser reconnects with Last-Event-ID. No hub lock held (see the top). */
+static void node_drop(node_t *n)
 {
     n->dead = 1;
     sse_client_end(n->c, 1);
@@ -173,11 +213,11 @@ static void node_drop_locked(node_t *n)
              (long long)SSE_HUB_MAX_BACKLOG, (long long)n->cursor);
 }
 
-/* Queues bytes on an in-step stream; a full backlog drops it. Called with l->mu held. */
-static void node_deliver_locked(node_t *n, const char *p, size_t len)
+/* Queues bytes on an in-step stream; a full backlog drops it. No hub lock held. */
+static void node_deliver(node_t *n, const char *p, size_t len)
 {
     int rc = sse_client_push(n->c, p, len);
-    if (rc == SSE_FULL) node_drop_locked(n);
+    if (rc == SSE_FULL) node_drop(n);
     else if (rc == SSE_CLOSED) n->dead = 1;
 }
 
@@ -287,28 +327,31 @@ static int hub_catch_up(sse_hub_t *l, batch_t *b)
         /* After a failed read the rest are only unpinned; the poll timer retries. */
         if (rc == ZE_OK && (i == 0 || from[i] != from[i - 1]))
             rc = batch_read(l, b, from[i], upto);
-        pthread_mutex_lock(&l->mu);
-        if (rc == ZE_OK && !n->dead && n->cursor == from[i]) {
-            int prc = SSE_OK;
-            for (size_t j = 0; j < b->n && prc == SSE_OK; j++) {
-                if (b->ev[j].len)
-                    prc = sse_client_push(n->c, b->frames.data + b->ev[j].off, b->ev[j].len);
-                if (prc == SSE_OK) n->cursor = b->ev[j].seq;
-            }
-            if (prc == SSE_CLOSED) n->dead = 1;
-            else if (prc == SSE_OK && batch_complete(b)) n->cursor = upto; /* in step now */
-            else if (prc == SSE_OK) more = 1;
-            /* SSE_FULL: on_stream_drain wakes the hub when the backlog has been sent. */
+        if (rc != ZE_OK) break;
+        int prc = SSE_OK;
+        for (size_t j = 0; j < b->n && prc == SSE_OK; j++) {
+            if (b->ev[j].len)
+                prc = sse_client_push(n->c, b->frames.data + b->ev[j].off, b->ev[j].len);
+            if (prc == SSE_OK) n->cursor = b->ev[j].seq;
         }
-        n->pins--;
-        node_maybe_free_locked(n);
-        pthread_mutex_unlock(&l->mu);
+        if (prc == SSE_CLOSED) n->dead = 1;
+        else if (prc == SSE_OK && batch_complete(b)) n->cursor = upto; /* in step now */
+        else if (prc == SSE_OK) more = 1;
+        /* SSE_FULL: on_stream_drain wakes the hub when the backlog has been sent. */
     }
+    pthread_mutex_lock(&l->mu);
+    for (size_t i = 0; i < nw; i++) {
+        work[i]->pins--;
+        node_maybe_free_locked(work[i]);
+    }
+    pthread_mutex_unlock(&l->mu);
     return more;
 }
 
-/* Streams the events stored after last_seq to the in-step streams. Returns 1 when a full batch
- * was read (more may be waiting). */
+static int in_step(const node_t *n, int64_t prev) { return n->cursor >= prev; }
+
+/* Streams the events stored after last_seq to the in-step streams. Returns 1 when more work is
+ * ready (a full batch was read, or a stream attached meanwhile). */
 static int hub_fan_out(sse_hub_t *l, batch_t *b)
 {
     store_t *st = l->app->store;
@@ -329,18 +372,29 @@ static int hub_fan_out(sse_hub_t *l, batch_t *b)
     if (batch_read(l, b, prev, -1) != ZE_OK || b->n == 0) return 0;
 
     pthread_mutex_lock(&l->mu);
-    for (size_t j = 0; j < b->n; j++) {
-        const batch_ev_t *ev = &b->ev[j];
-        for (node_t *n = l->head; n; n = n->next) {
-            if (n->dead || n->cursor < prev || n->cursor >= ev->seq) continue;
-            if (ev->len) node_deliver_locked(n, b->frames.data + ev->off, ev->len);
-            n->cursor = ev->seq;
-        }
-        prev = ev->seq;
-    }
-    l->last_seq = prev;
+    pin_locked(l, &l->pass, in_step, prev);
+    const uint64_t attached = l->attached;
     pthread_mutex_unlock(&l->mu);
-    return b->n == BATCH_EVENTS;
+    for (size_t i = 0; i < l->pass.len; i++) {
+        node_t *n = l->pass.n[i];
+        int64_t after = prev; /* the event before ev */
+        for (size_t j = 0; j < b->n; j++) {
+            const batch_ev_t *ev = &b->ev[j];
+            if (!n->dead && n->cursor >= after && n->cursor < ev->seq) {
+                if (ev->len) node_deliver(n, b->frames.data + ev->off, ev->len);
+                n->cursor = ev->seq;
+            }
+            after = ev->seq;
+        }
+    }
+    pthread_mutex_lock(&l->mu);
+    unpin_locked(&l->pass);
+    l->last_seq = b->ev[b->n - 1].seq;
+    /* A stream attached during the pushes may start before the new last_seq: it catches up
+     * in the next step, at once. */
+    const int came = l->attached != attached;
+    pthread_mutex_unlock(&l->mu);
+    return b->n == BATCH_EVENTS || came;
 }
 
 /* Queues the keep-alive comment on every stream. */
@@ -351,13 +405,18 @@ static void hub_ping(sse_hub_t *l)
     clock_gettime(CLOCK_REALTIME, &ts);
     sse_ping_append(&p, (int64_t)ts.tv_sec, ts.tv_nsec / 1000);
     pthread_mutex_lock(&l->mu);
-    for (node_t *n = l->head; n; n = n->next) {
-        if (n->dead) continue;
+    pin_locked(l, &l->pass, NULL, 0);
+    const int64_t last = l->last_seq;
+    pthread_mutex_unlock(&l->mu);
+    for (size_t i = 0; i < l->pass.len; i++) {
+        node_t *n = l->pass.n[i];
         int rc = sse_client_push(n->c, p.data, p.len);
         /* A lagging stream with a full backlog is busy catching up: no ping needed. */
-        if (rc == SSE_FULL && n->cursor >= l->last_seq) node_drop_locked(n);
+        if (rc == SSE_FULL && n->cursor >= last) node_drop(n);
         else if (rc == SSE_CLOSED) n->dead = 1;
     }
+    pthread_mutex_lock(&l->mu);
+    unpin_locked(&l->pass);
     pthread_mutex_unlock(&l->mu);
     buf_deinit(&p);
 }
@@ -490,12 +549,17 @@ void sse_hub_stop(sse_hub_t *l)
     pthread_mutex_unlock(&l->wake_mu);
     if (l->hub_running) pthread_join(l->hub, NULL);
 
+    /* The hub has been joined: its cursors, flags and pin set are this thread's now. */
     pthread_mutex_lock(&l->mu);
     l->closing = 1;
-    for (node_t *n = l->head; n; n = n->next) {
-        n->dead = 1;
-        sse_client_end(n->c, 0); /* resumes it: no connection stays suspended */
+    pin_locked(l, &l->pass, NULL, 0);
+    pthread_mutex_unlock(&l->mu);
+    for (size_t i = 0; i < l->pass.len; i++) {
+        l->pass.n[i]->dead = 1;
+        sse_client_end(l->pass.n[i]->c, 0); /* resumes it: no connection stays suspended */
     }
+    pthread_mutex_lock(&l->mu);
+    unpin_locked(&l->pass);
     pthread_mutex_unlock(&l->mu);
 }
 
@@ -550,6 +614,7 @@ int sse_hub_attach_or_reply(sse_hub_t *l, req_t *r, int64_t after_seq)
     l->head = n;
     l->n_linked++;
     l->n_nodes++;
+    l->attached++;
     int lagging = n->cursor < l->last_seq;
     r->stream = n->c;
     pthread_mutex_unlock(&l->mu);
