@@ -5,11 +5,10 @@
  * resumes it. This file and server.c are the only ones that include microhttpd.h.
  *
  * Locking: each client has its own mutex, taken by push/end (any thread) and by the reader
- * (HTTP thread). push and end may call MHD_resume_connection, which takes libmicrohttpd's own
- * lock, and libmicrohttpd runs on_close (below) while it holds that lock. So a caller must
- * never hold, around push or end, a lock that its on_close takes: that is a lock-order cycle
- * (seen as a hang with thousands of streams closing while events went out). The callbacks
- * run with no client lock held. */
+ * (HTTP thread). push and end may call MHD_resume_connection, which takes the lock of the
+ * connection's libmicrohttpd worker and so can wait for that worker: a caller that holds a
+ * lock of its own around push or end makes every thread that needs that lock wait too (the
+ * SSE hub pushes with none held). The callbacks run with no client lock held. */
 #ifndef ZEUES_HTTP_SSE_H
 #define ZEUES_HTTP_SSE_H
 #include <stddef.h>

@@ -15,9 +15,11 @@
  *
  * Locks: `mu` guards the stream list, the pins and last_seq; `wake_mu` only the wake-up flags.
  * Both are leaf locks: nothing else is taken while either is held. That matters for `mu`:
- * libmicrohttpd runs on_stream_close while it holds its own lock, and pushing to a stream can
- * take that lock (MHD_resume_connection). So the hub works in three steps: under `mu` it pins
- * the streams it will serve, then it pushes with no lock held, then under `mu` it unpins them.
+ * HTTP threads take it to close (on_stream_close) and open streams and for /metrics, and a
+ * push can wait inside libmicrohttpd (MHD_resume_connection takes its worker's lock; one
+ * stuck worker would stall them all, see server.c mhd_connection_limit). So the hub works in
+ * three steps: under `mu` it pins the streams it will serve, then it pushes with no lock
+ * held, then under `mu` it unpins them.
  * A stream's cursor and `dead` flag belong to the hub thread alone (sse_hub_stop only touches
  * them after the hub has been joined); a stream that closes meanwhile is only unlinked, and a
  * push to it answers SSE_CLOSED. Store reads happen with no lock held. A stream node is freed
@@ -27,6 +29,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -177,13 +180,15 @@ static void on_stream_drain(void *ud)
     wake(n->l);
 }
 
-/* Pins the live streams for which keep(n) holds. Called with l->mu held. */
-static void pin_locked(sse_hub_t *l, pinset_t *ps, int (*keep)(const node_t *n, int64_t arg),
-                       int64_t arg)
+/* Pins up to max live streams for which keep(n) holds. Returns 1 when it stopped at max with
+ * more left. Called with l->mu held. */
+static int pin_locked(sse_hub_t *l, pinset_t *ps, int (*keep)(const node_t *n, int64_t arg),
+                      int64_t arg, size_t max)
 {
     ps->len = 0;
     for (node_t *n = l->head; n; n = n->next) {
         if (n->dead || (keep && !keep(n, arg))) continue;
+        if (ps->len == max) return 1;
         if (ps->len == ps->cap) {
             ps->cap = ps->cap ? ps->cap * 2 : 64;
             ps->n = xrealloc(ps->n, ps->cap * sizeof *ps->n);
@@ -191,6 +196,7 @@ static void pin_locked(sse_hub_t *l, pinset_t *ps, int (*keep)(const node_t *n, 
         n->pins++;
         ps->n[ps->len++] = n;
     }
+    return 0;
 }
 
 /* Unpins them (a stream closed meanwhile is freed here). Called with l->mu held. */
@@ -288,46 +294,36 @@ static int batch_complete(const batch_t *b)
 
 /* Lagging streams (Last-Event-ID replay) catch up from the store, up to last_seq, as fast as
  * they drain. Returns 1 when more catch-up work is ready right away. */
+static int lagging(const node_t *n, int64_t upto)
+{
+    return n->cursor < upto && !sse_client_waiting(n->c);
+}
+
 static int hub_catch_up(sse_hub_t *l, batch_t *b)
 {
-    node_t *work[CATCHUP_PER_STEP];
-    int64_t from[CATCHUP_PER_STEP];
-    size_t nw = 0;
-    int more = 0;
-
+    pinset_t *ps = &l->pass;
     pthread_mutex_lock(&l->mu);
     const int64_t upto = l->last_seq;
-    for (node_t *n = l->head; n; n = n->next) {
-        if (n->dead || n->cursor >= upto || sse_client_waiting(n->c)) continue;
-        if (nw == CATCHUP_PER_STEP) {
-            more = 1;
-            break;
-        }
-        n->pins++;
-        work[nw] = n;
-        from[nw] = n->cursor;
-        nw++;
-    }
+    int more = pin_locked(l, ps, lagging, upto, CATCHUP_PER_STEP);
     pthread_mutex_unlock(&l->mu);
 
     /* Streams that reconnected with the same Last-Event-ID share one read: sort by cursor. */
-    for (size_t i = 1; i < nw; i++) {
-        for (size_t j = i; j > 0 && from[j - 1] > from[j]; j--) {
-            node_t *tn = work[j];
-            int64_t tf = from[j];
-            work[j] = work[j - 1];
-            from[j] = from[j - 1];
-            work[j - 1] = tn;
-            from[j - 1] = tf;
+    for (size_t i = 1; i < ps->len; i++)
+        for (size_t j = i; j > 0 && ps->n[j - 1]->cursor > ps->n[j]->cursor; j--) {
+            node_t *t = ps->n[j];
+            ps->n[j] = ps->n[j - 1];
+            ps->n[j - 1] = t;
         }
-    }
-    int rc = ZE_OK;
-    for (size_t i = 0; i < nw; i++) {
-        node_t *n = work[i];
-        /* After a failed read the rest are only unpinned; the poll timer retries. */
-        if (rc == ZE_OK && (i == 0 || from[i] != from[i - 1]))
-            rc = batch_read(l, b, from[i], upto);
-        if (rc != ZE_OK) break;
+    int have = 0; /* b holds the read from `from` */
+    int64_t from = 0;
+    for (size_t i = 0; i < ps->len; i++) {
+        node_t *n = ps->n[i];
+        if (!have || n->cursor != from) {
+            from = n->cursor;
+            /* After a failed read the rest are only unpinned; the poll timer retries. */
+            if (batch_read(l, b, from, upto) != ZE_OK) break;
+            have = 1;
+        }
         int prc = SSE_OK;
         for (size_t j = 0; j < b->n && prc == SSE_OK; j++) {
             if (b->ev[j].len)
@@ -340,10 +336,7 @@ static int hub_catch_up(sse_hub_t *l, batch_t *b)
         /* SSE_FULL: on_stream_drain wakes the hub when the backlog has been sent. */
     }
     pthread_mutex_lock(&l->mu);
-    for (size_t i = 0; i < nw; i++) {
-        work[i]->pins--;
-        node_maybe_free_locked(work[i]);
-    }
+    unpin_locked(ps);
     pthread_mutex_unlock(&l->mu);
     return more;
 }
@@ -372,19 +365,17 @@ static int hub_fan_out(sse_hub_t *l, batch_t *b)
     if (batch_read(l, b, prev, -1) != ZE_OK || b->n == 0) return 0;
 
     pthread_mutex_lock(&l->mu);
-    pin_locked(l, &l->pass, in_step, prev);
+    pin_locked(l, &l->pass, in_step, prev, SIZE_MAX);
     const uint64_t attached = l->attached;
     pthread_mutex_unlock(&l->mu);
     for (size_t i = 0; i < l->pass.len; i++) {
         node_t *n = l->pass.n[i];
-        int64_t after = prev; /* the event before ev */
-        for (size_t j = 0; j < b->n; j++) {
+        /* In step (cursor >= prev): every event after its cursor is for it, in order. */
+        for (size_t j = 0; j < b->n && !n->dead; j++) {
             const batch_ev_t *ev = &b->ev[j];
-            if (!n->dead && n->cursor >= after && n->cursor < ev->seq) {
-                if (ev->len) node_deliver(n, b->frames.data + ev->off, ev->len);
-                n->cursor = ev->seq;
-            }
-            after = ev->seq;
+            if (n->cursor >= ev->seq) continue; /* it started after this event was stored */
+            if (ev->len) node_deliver(n, b->frames.data + ev->off, ev->len);
+            n->cursor = ev->seq;
         }
     }
     pthread_mutex_lock(&l->mu);
@@ -405,7 +396,7 @@ static void hub_ping(sse_hub_t *l)
     clock_gettime(CLOCK_REALTIME, &ts);
     sse_ping_append(&p, (int64_t)ts.tv_sec, ts.tv_nsec / 1000);
     pthread_mutex_lock(&l->mu);
-    pin_locked(l, &l->pass, NULL, 0);
+    pin_locked(l, &l->pass, NULL, 0, SIZE_MAX);
     const int64_t last = l->last_seq;
     pthread_mutex_unlock(&l->mu);
     for (size_t i = 0; i < l->pass.len; i++) {
@@ -552,7 +543,7 @@ void sse_hub_stop(sse_hub_t *l)
     /* The hub has been joined: its cursors, flags and pin set are this thread's now. */
     pthread_mutex_lock(&l->mu);
     l->closing = 1;
-    pin_locked(l, &l->pass, NULL, 0);
+    pin_locked(l, &l->pass, NULL, 0, SIZE_MAX);
     pthread_mutex_unlock(&l->mu);
     for (size_t i = 0; i < l->pass.len; i++) {
         l->pass.n[i]->dead = 1;
