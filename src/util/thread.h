@@ -4,8 +4,11 @@
  *
  * The threads of `zeues serve`, their owner and what each may touch:
  *   main             cli/serve.c      wiring; waits for SIGINT/SIGTERM, then shuts down in order
- *   MHD-worker (N)   http/server.c    one request at a time each: handlers, app/mutate, store,
- *                                     locks, notify (libmicrohttpd's pool; it names them)
+ *   MHD-worker (N)   http/server.c    one request at a time each: the read handlers, store
+ *                                     reads (libmicrohttpd's pool; it names them)
+ *   zeues-mutate (<= 32)  http/server.c  the handlers of state changes while their connection
+ *                                     is suspended: app/mutate, store, locks, notify
+ *                                     (util/runner.c; started when one is needed)
  *   zeues-edge       http/edge.c      accepts, caps per address, peeks at first requests,
  *                                     answers refusals, hands sockets to libmicrohttpd
  *   zeues-hdr-wd     http/header_deadline.c  closes connections whose headers are too slow

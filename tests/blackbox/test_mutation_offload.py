@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""State changes run off libmicrohttpd's workers (src/http/server.c, util/runner.c): one that
+waits on Redis holds only its own connection.
+
+With one worker thread (`--threads 1`) and Redis stopped (SIGSTOP), a TOMAR waits inside its
+Redis call; meanwhile
+
+  * reads on other connections are answered (GET /api/workers), and so are other state
+    changes up to the point where they too wait on Redis;
+  * once Redis continues, every waiting TOMAR gets its 200 and the spool is occupied;
+  * SIGTERM while a TOMAR waits: the server lets it finish (its answer is a 200), then exits 0
+    (libmicrohttpd must never be stopped with a connection still suspended).
+"""
+import os
+import signal
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import ZeuesTestCase  # noqa: E402
+
+A, B = 93, 95  # Armadores of the demo plant
+REDIS_WAIT_MS = 10000  # longer than any step here: a waiting TOMAR waits for SIGCONT
+
+
+class PendingPost(threading.Thread):
+    """One POST on its own connection; .resp (or .error) once answered."""
+
+    def __init__(self, srv, path, body):
+        super().__init__(daemon=True)
+        self.srv, self.path, self.body = srv, path, body
+        self.resp = self.error = None
+
+    def run(self):
+        try:
+            self.resp = self.srv.post(self.path, json_body=self.body, timeout=30)
+        except Exception as e:  # noqa: BLE001 - reported by the test
+            self.error = e
+
+
+class MutationOffload(ZeuesTestCase):
+    FIXTURE = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = harness.make_tempdir("zeues-offload-")
+        try:
+            cls.redis = harness.Redis(cls.tmp).start()
+            cls.db = os.path.join(cls.tmp, "zeues.db")
+            r = harness.run_cli("demo", "--db", cls.db, "--spools", 60)
+            if r.returncode != 0:
+                raise AssertionError("zeues demo failed:\n" + r.stdout + r.stderr)
+            cls.server = harness.Server(
+                db=cls.db, redis_url=cls.redis.url, workdir=cls.tmp,
+                args=("--threads", "1", "--redis-timeout-ms", str(REDIS_WAIT_MS))).start()
+            lst = cls.server.get("/api/spools/iniciar?operacion=ARM").json["spools"]
+            cls.free = [s["tag_spool"] for s in lst if s["ocupado_por"] is None]
+        except Exception:
+            cls._teardown_stack(check=False)
+            raise
+
+    def pop_free(self):
+        self.assertTrue(type(self).free, "no free spools left")
+        return type(self).free.pop(0)
+
+    def tomar(self, tag, wid):
+        return PendingPost(self.server, "/api/occupation/tomar",
+                           {"tag_spool": tag, "worker_id": wid, "operacion": "ARM"})
+
+    def redis_paused(self):
+        """Context: Redis stopped with SIGSTOP, always continued on the way out."""
+        test = self
+
+        class Paused:
+            def __enter__(self):
+                test.redis.proc.send_signal(signal.SIGSTOP)
+
+            def __exit__(self, *exc):
+                test.redis.proc.send_signal(signal.SIGCONT)
+        return Paused()
+
+    def occupant(self, tag):
+        return self.server.get("/api/spools/detail?tag=" + tag).json.get("ocupado_por")
+
+    def test_1_reads_answered_while_a_change_waits_on_redis(self):
+        t1, t2 = self.pop_free(), self.pop_free()
+        with self.redis_paused():
+            first = self.tomar(t1, A)
+            first.start()
+            time.sleep(1.0)  # it has reached its Redis call (Redis is stopped: it stays there)
+            self.assertIsNone(first.resp, "TOMAR answered while Redis was stopped")
+            # The only worker thread is not held by the waiting TOMAR: a read on another
+            # connection is answered, and a second TOMAR gets as far as its own Redis call.
+            second = self.tomar(t2, B)
+            second.start()
+            r = self.server.get("/api/workers", timeout=5)
+            self.assertEqual(r.status, 200, r.body)
+            self.assertTrue(r.json["workers"])
+            self.assertIsNone(first.resp, "TOMAR answered while Redis was stopped")
+        for p in (first, second):
+            p.join(20)
+            self.assertIsNone(p.error)
+            self.assertIsNotNone(p.resp, "no answer after Redis continued")
+            self.assertEqual(p.resp.status, 200, p.resp.body)
+        self.assertIsNotNone(self.occupant(t1))
+        self.assertIsNotNone(self.occupant(t2))
+
+    def test_2_sigterm_lets_a_waiting_change_finish(self):
+        tag = self.pop_free()
+        with self.redis_paused():
+            p = self.tomar(tag, A)
+            p.start()
+            time.sleep(1.0)
+            self.assertIsNone(p.resp)
+            self.server.proc.send_signal(signal.SIGTERM)
+            time.sleep(0.5)
+            self.assertTrue(self.server.alive(), "the server left before the TOMAR finished")
+        p.join(20)
+        self.assertIsNone(p.error)
+        self.assertIsNotNone(p.resp, "no answer to the TOMAR under way at SIGTERM")
+        self.assertEqual(p.resp.status, 200, p.resp.body)
+        self.assertEqual(self.server.stop(), 0, self.server.stderr_tail())
+        # The change it acknowledged is in the store.
+        self.server.start()
+        self.assertIsNotNone(self.occupant(tag))
+
+
+if __name__ == "__main__":
+    unittest.main()
