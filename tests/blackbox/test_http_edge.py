@@ -378,6 +378,102 @@ class PerAddressFairness(EdgeCase):
         self.assertEqual([r[0] for r in parse_responses(raw)][:1], [200], raw[:200])
 
 
+class LibraryConnectionLimit(EdgeCase):
+    """Connections that come and go at --max-connections never wedge a libmicrohttpd worker.
+
+    libmicrohttpd 0.9.75 leaves a worker's cleanup mutex locked when a handed-over connection
+    finds that worker at its share of the library's own connection limit (two hand-overs queued
+    for it while it was one short, a slot it had not yet counted as freed); the worker and every
+    connection on it then hang for good, and so does SIGTERM (src/http/server.c,
+    mhd_connection_limit). Here: eight workers, a cap of 16, all 16 slots held by keep-alive
+    connections; then, many times, a few of them reset (RST) and as many new ones opened at once,
+    as tablets dropping off Wi-Fi and coming back do. The new connections get the freed
+    descriptors, so they go to the worker that held the old ones. Every request is answered (200,
+    or 503 TOO_MANY_CONNECTIONS while a freed slot is still counted), the server still answers
+    afterwards and exits 0 on SIGTERM (the class teardown). With the library's limit at the cap
+    (a share of 2 per worker) a worker hung within 35-105 rounds, and SIGTERM with it."""
+
+    CAP = 16
+    SERVER_ARGS = ("--threads", "8", "--max-connections", str(CAP))
+    ROUNDS = 1500
+    REQUEST = b"GET /api/workers HTTP/1.1\r\nHost: t\r\n\r\n"
+
+    @staticmethod
+    def reset(s):
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        s.close()
+
+    def ask(self, s):
+        """One request on s; the status line, or what went wrong."""
+        try:
+            s.sendall(self.REQUEST)
+            raw = b""
+            while b"\r\n\r\n" not in raw:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                raw += chunk
+            return raw[:12]
+        except OSError as e:
+            return "no answer: %s" % e
+
+    def open_and_ask(self, out, i):
+        try:
+            s = socket.create_connection((self.server.host, self.server.port), timeout=5)
+        except OSError as e:
+            out[i] = (None, "connect: %s" % e)
+            return
+        out[i] = (s, self.ask(s))
+
+    def test_churn_at_the_cap(self):
+        import random
+        rnd = random.Random(16)
+        held = []
+        codes = {}
+        try:
+            for _ in range(self.CAP):
+                s = socket.create_connection((self.server.host, self.server.port), timeout=5)
+                self.assertEqual(self.ask(s), b"HTTP/1.1 200")
+                held.append(s)
+            for r in range(self.ROUNDS):
+                k = rnd.randint(1, 4)
+                for s in rnd.sample(held, k):
+                    held.remove(s)
+                    self.reset(s)
+                out = [None] * k
+                threads = [threading.Thread(target=self.open_and_ask, args=(out, i))
+                           for i in range(k)]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join(20)
+                for i, got in enumerate(out):
+                    self.assertIsNotNone(got, "round %d: a connection never finished" % r)
+                    s, status = got
+                    ok = status in (b"HTTP/1.1 200", b"HTTP/1.1 503")
+                    self.assertTrue(ok, "round %d, new connection %d: %r" % (r, i, status))
+                    codes[status] = codes.get(status, 0) + 1
+                    if status == b"HTTP/1.1 200":
+                        held.append(s)
+                    elif s is not None:
+                        s.close()
+                # keep the cap full: the ones refused come back in a later round
+                while len(held) < self.CAP:
+                    s = socket.create_connection((self.server.host, self.server.port), timeout=5)
+                    status = self.ask(s)
+                    if status != b"HTTP/1.1 200":
+                        s.close()
+                        break
+                    held.append(s)
+            self.assertGreater(codes.get(b"HTTP/1.1 200", 0), self.ROUNDS, codes)
+            # Every held connection, on either worker, still answers.
+            for s in held:
+                self.assertEqual(self.ask(s), b"HTTP/1.1 200")
+        finally:
+            for s in held:
+                s.close()
+
+
 class DeadStreams(EdgeCase):
     """A live stream whose peer is gone frees its slot at once, not at its next write (the
     keep-alive comment is every 15 s); a full pool answers SSE_CAPACITY with Retry-After."""
