@@ -45,6 +45,8 @@
  * TOMAR->PAUSAR at 64 connections (Release, 16 workers): 32 runners and 64 gave the same
  * rate (1,800-1,960 mut/s), 64 held 12 MB more (each thread keeps a SQLite connection). */
 #define MUTATION_RUNNERS 32
+/* At shutdown, how long the answers of finished state changes may take to go out. */
+#define SHUTDOWN_SEND_WAIT_MS 5000
 
 struct server {
     struct MHD_Daemon *d;
@@ -59,6 +61,8 @@ struct server {
     size_t tls_key_len;
     https_redirect_t *redirect; /* the plain-HTTP port answering 308 to HTTPS, or NULL */
     runner_t *mutations; /* runs the handlers of ROUTE_MUTATES routes off the MHD workers */
+    int offloaded;       /* such requests not yet completed (atomic) */
+    int stopping;        /* server_stop has begun: answers close their connection (atomic) */
 };
 
 /* HSTS: a browser that once reached us over HTTPS never tries plain HTTP again for a year. */
@@ -337,6 +341,10 @@ static enum MHD_Result send_reply(server_t *s, struct MHD_Connection *c, conn_ct
         MHD_add_response_header(resp, r->out_headers[i][0], r->out_headers[i][1]);
     add_cors(s, c, resp);
     if (s->tls_cert) MHD_add_response_header(resp, "strict-transport-security", HSTS_VALUE);
+    /* Shutting down: the tablet's next request goes out on a new connection (to another
+     * instance behind the balancer), not on this one. */
+    if (__atomic_load_n(&s->stopping, __ATOMIC_RELAXED))
+        MHD_add_response_header(resp, "connection", "close");
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -475,6 +483,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         ctx->handler_route = route;
         ctx->conn = c;
         ctx->job.fn = run_offloaded;
+        __atomic_add_fetch(&s->offloaded, 1, __ATOMIC_RELAXED);
         MHD_suspend_connection(c);
         if (runner_submit(s->mutations, &ctx->job) != 0) run_offloaded(&ctx->job); /* stopping */
         return MHD_YES;
@@ -488,7 +497,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
     conn_ctx_t *ctx = *con_cls;
     if (!ctx) return;
-    hdl_request_done(((server_t *)cls)->deadlines, deadline_of(c));
+    server_t *s = cls;
+    hdl_request_done(s->deadlines, deadline_of(c));
+    if (ctx->offloaded) __atomic_sub_fetch(&s->offloaded, 1, __ATOMIC_RELEASE);
     req_t *r = &ctx->req;
     long long us = (clock_mono_ns() - ctx->started_ns) / 1000;
     if (r->status) metrics_request(ctx->route, r->status, us, ctx->mutates);
@@ -672,12 +683,19 @@ void server_stop(server_t *s)
     if (!s) return;
     /* Stop accepting first (the edge); MHD_stop_daemon then waits for the pool threads, which finish the
      * requests they are running. Live streams are ended by the SSE hub before this call. */
+    __atomic_store_n(&s->stopping, 1, __ATOMIC_RELAXED);
     https_redirect_stop(s->redirect);
     edge_stop(s->edge);
     /* The state changes under way finish and their connections are resumed (libmicrohttpd
      * must not be stopped with a connection suspended); one that arrives from now on runs on
-     * its worker (runner_submit refuses it). */
+     * its worker (runner_submit refuses it). Then their workers send the answers: the library
+     * closes every connection when it stops, also a resumed one whose answer is not out yet,
+     * and a change that was made must not lose its 200. */
     runner_stop(s->mutations);
+    const struct timespec pause = {.tv_sec = 0, .tv_nsec = 2 * 1000 * 1000};
+    for (int64_t until = clock_mono_ms() + SHUTDOWN_SEND_WAIT_MS;
+         __atomic_load_n(&s->offloaded, __ATOMIC_ACQUIRE) > 0 && clock_mono_ms() < until;)
+        nanosleep(&pause, NULL);
     MHD_stop_daemon(s->d);
     runner_free(s->mutations);
     edge_free(s->edge);

@@ -8,9 +8,12 @@ Redis call; meanwhile
   * reads on other connections are answered (GET /api/workers), and so are other state
     changes up to the point where they too wait on Redis;
   * once Redis continues, every waiting TOMAR gets its 200 and the spool is occupied;
-  * SIGTERM while a TOMAR waits: the server lets it finish (its answer is a 200), then exits 0
-    (libmicrohttpd must never be stopped with a connection still suspended).
+  * SIGTERM while a TOMAR waits: the server lets it finish (its answer is a 200), answers a
+    TOMAR sent meanwhile on a tablet's open keep-alive connection, then exits 0 (libmicrohttpd
+    must never be stopped with a connection still suspended).
 """
+import http.client
+import json
 import os
 import signal
 import sys
@@ -109,7 +112,25 @@ class MutationOffload(ZeuesTestCase):
         self.assertIsNotNone(self.occupant(t2))
 
     def test_2_sigterm_lets_a_waiting_change_finish(self):
-        tag = self.pop_free()
+        tag, late_tag = self.pop_free(), self.pop_free()
+        # A tablet's keep-alive connection, open before the shutdown starts.
+        keep = http.client.HTTPConnection(self.server.host, self.server.port, timeout=30)
+        keep.request("GET", "/api/workers")
+        self.assertEqual(keep.getresponse().read() and 200, 200)
+        late = {}
+
+        def late_tomar():
+            # Sent while the server drains: it runs on the worker itself (the runner is
+            # stopping) and is answered like any other.
+            try:
+                keep.request("POST", "/api/occupation/tomar",
+                             body=json.dumps({"tag_spool": late_tag, "worker_id": B,
+                                              "operacion": "ARM"}),
+                             headers={"Content-Type": "application/json"})
+                r = keep.getresponse()
+                late["status"], late["body"] = r.status, r.read()
+            except Exception as e:  # noqa: BLE001 - reported by the test
+                late["error"] = e
         with self.redis_paused():
             p = self.tomar(tag, A)
             p.start()
@@ -118,14 +139,22 @@ class MutationOffload(ZeuesTestCase):
             self.server.proc.send_signal(signal.SIGTERM)
             time.sleep(0.5)
             self.assertTrue(self.server.alive(), "the server left before the TOMAR finished")
+            t = threading.Thread(target=late_tomar, daemon=True)
+            t.start()
+            time.sleep(0.5)
         p.join(20)
+        t.join(20)
+        keep.close()
         self.assertIsNone(p.error)
         self.assertIsNotNone(p.resp, "no answer to the TOMAR under way at SIGTERM")
         self.assertEqual(p.resp.status, 200, p.resp.body)
+        self.assertNotIn("error", late)
+        self.assertEqual(late.get("status"), 200, late)
         self.assertEqual(self.server.stop(), 0, self.server.stderr_tail())
-        # The change it acknowledged is in the store.
+        # The changes it acknowledged are in the store.
         self.server.start()
         self.assertIsNotNone(self.occupant(tag))
+        self.assertIsNotNone(self.occupant(late_tag))
 
 
 if __name__ == "__main__":
