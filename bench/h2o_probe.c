@@ -115,6 +115,19 @@ static void fan_out(const char *tag, size_t taglen)
     }
 }
 
+/* A whole 200 application/json answer from bytes that outlive the request. */
+static void reply_json(h2o_req_t *req, const char *bytes, size_t len)
+{
+    static h2o_generator_t gen = {NULL, NULL};
+    req->res.status = 200;
+    req->res.reason = "OK";
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                   H2O_STRLIT("application/json"));
+    h2o_start_response(req, &gen);
+    h2o_iovec_t b = h2o_iovec_init(bytes, len);
+    h2o_send(req, &b, 1, H2O_SEND_STATE_FINAL);
+}
+
 static int on_tomar(h2o_handler_t *self, h2o_req_t *req)
 {
     (void)self;
@@ -127,14 +140,7 @@ static int on_tomar(h2o_handler_t *self, h2o_req_t *req)
         tag = p + strlen(k);
         q = memchr(tag, '"', (size_t)(e + n - tag));
     }
-    static h2o_generator_t gen = {NULL, NULL};
-    req->res.status = 200;
-    req->res.reason = "OK";
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
-                   H2O_STRLIT("application/json"));
-    h2o_start_response(req, &gen);
-    static h2o_iovec_t ok = {"{\"success\":true}", 16};
-    h2o_send(req, &ok, 1, H2O_SEND_STATE_FINAL);
+    reply_json(req, "{\"success\":true}", 16);
     fan_out(tag, q ? (size_t)(q - tag) : 0);
     return 0;
 }
@@ -142,14 +148,7 @@ static int on_tomar(h2o_handler_t *self, h2o_req_t *req)
 static int on_get(h2o_handler_t *self, h2o_req_t *req)
 {
     (void)self;
-    static h2o_generator_t gen = {NULL, NULL};
-    req->res.status = 200;
-    req->res.reason = "OK";
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
-                   H2O_STRLIT("application/json"));
-    h2o_start_response(req, &gen);
-    h2o_iovec_t b = h2o_iovec_init(body, sizeof body);
-    h2o_send(req, &b, 1, H2O_SEND_STATE_FINAL);
+    reply_json(req, body, sizeof body);
     return 0;
 }
 
