@@ -11,6 +11,8 @@ typedef int (*handler_fn)(req_t *r);
 enum {
     ROUTE_MUTATES = 1 << 0, /* changes state: its answers carry Cache-Control: no-store */
     ROUTE_STREAM = 1 << 1,  /* may answer with a live stream; no other route can */
+    ROUTE_WAITS = 1 << 2,   /* a read that waits on Redis: like every ROUTE_MUTATES handler, it
+                             * runs off libmicrohttpd's workers (http/server.c) */
 };
 
 typedef struct route {

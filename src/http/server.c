@@ -40,11 +40,12 @@
  * pieces); 4,096 idle keep-alive connections plus 1,000 streams measured 86 MB instead of
  * 286 MB with 64 KB (Release). */
 #define CONN_POOL_BYTES (16 * 1024)
-/* Threads that run the handlers of state-changing routes (see on_request): as many mutations
- * can wait on Redis and on a group commit's sync at once, so one commit can carry that many.
+/* Threads that run the handlers of state-changing routes and of reads that wait on Redis (see
+ * on_request): as many mutations can wait on Redis and on a group commit's sync at once, so
+ * one commit can carry that many.
  * TOMAR->PAUSAR at 64 connections (Release, 16 workers): 32 runners and 64 gave the same
  * rate (1,800-1,960 mut/s), 64 held 12 MB more (each thread keeps a SQLite connection). */
-#define MUTATION_RUNNERS 32
+#define OFFLOAD_RUNNERS 32
 /* At shutdown, how long the answers of finished state changes may take to go out. */
 #define SHUTDOWN_SEND_WAIT_MS 5000
 
@@ -60,7 +61,8 @@ struct server {
     char *tls_cert, *tls_key; /* PEM text while the daemon runs (the key wiped on stop) */
     size_t tls_key_len;
     https_redirect_t *redirect; /* the plain-HTTP port answering 308 to HTTPS, or NULL */
-    runner_t *mutations; /* runs the handlers of ROUTE_MUTATES routes off the MHD workers */
+    runner_t *offload;   /* runs the handlers of ROUTE_MUTATES and ROUTE_WAITS routes off the
+                          * MHD workers */
     int offloaded;       /* such requests not yet completed (atomic) */
     int stopping;        /* server_stop has begun: answers close their connection (atomic) */
 };
@@ -475,17 +477,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         ctx->req.body_len = ctx->body.len;
     }
     const route_t *route = dispatch_route(s, ctx);
-    if (route && (route->flags & ROUTE_MUTATES)) {
-        /* A state change waits on Redis and on its commit's sync: that wait must not hold
-         * this worker, which serves many other connections, so the handler runs on a runner
-         * thread and the connection is suspended until it has answered (run_offloaded). */
+    if (route && (route->flags & (ROUTE_MUTATES | ROUTE_WAITS))) {
+        /* A state change waits on Redis and on its commit's sync, a health check on Redis:
+         * that wait must not hold this worker, which serves many other connections, so the
+         * handler runs on a runner thread and the connection is suspended until it has
+         * answered (run_offloaded). */
         ctx->offloaded = 1;
         ctx->handler_route = route;
         ctx->conn = c;
         ctx->job.fn = run_offloaded;
         __atomic_add_fetch(&s->offloaded, 1, __ATOMIC_RELAXED);
         MHD_suspend_connection(c);
-        if (runner_submit(s->mutations, &ctx->job) != 0) run_offloaded(&ctx->job); /* stopping */
+        if (runner_submit(s->offload, &ctx->job) != 0) run_offloaded(&ctx->job); /* stopping */
         return MHD_YES;
     }
     if (route) run_handler(ctx, route);
@@ -604,7 +607,7 @@ server_t *server_start(const http_env_t *env, char *err, size_t errlen)
     cors_init(&s->cors, app->cfg->allowed_origins);
     s->deadlines = hdl_start(app->cfg->conn_timeout_seconds * 1000);
     s->watch = sse_watch_start();
-    s->mutations = runner_new("zeues-mutate", MUTATION_RUNNERS);
+    s->offload = runner_new("zeues-offload", OFFLOAD_RUNNERS);
     /* No listening socket of its own: the edge accepts and hands connections over. Its limit
      * is above the edge's so it never refuses one the edge counted (it would not say so). */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
@@ -664,9 +667,9 @@ server_t *server_start(const http_env_t *env, char *err, size_t errlen)
     return s;
 fail:
     if (s->edge) edge_stop(s->edge);
-    runner_stop(s->mutations);
+    runner_stop(s->offload);
     if (s->d) MHD_stop_daemon(s->d);
-    runner_free(s->mutations);
+    runner_free(s->offload);
     edge_free(s->edge);
     tls_free(s);
     sse_watch_free(s->watch);
@@ -691,13 +694,13 @@ void server_stop(server_t *s)
      * its worker (runner_submit refuses it). Then their workers send the answers: the library
      * closes every connection when it stops, also a resumed one whose answer is not out yet,
      * and a change that was made must not lose its 200. */
-    runner_stop(s->mutations);
+    runner_stop(s->offload);
     const struct timespec pause = {.tv_sec = 0, .tv_nsec = 2 * 1000 * 1000};
     for (int64_t until = clock_mono_ms() + SHUTDOWN_SEND_WAIT_MS;
          __atomic_load_n(&s->offloaded, __ATOMIC_ACQUIRE) > 0 && clock_mono_ms() < until;)
         nanosleep(&pause, NULL);
     MHD_stop_daemon(s->d);
-    runner_free(s->mutations);
+    runner_free(s->offload);
     edge_free(s->edge);
     tls_free(s);
     sse_watch_free(s->watch);

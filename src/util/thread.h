@@ -6,7 +6,8 @@
  *   main             cli/serve.c      wiring; waits for SIGINT/SIGTERM, then shuts down in order
  *   MHD-worker (N)   http/server.c    one request at a time each: the read handlers, store
  *                                     reads (libmicrohttpd's pool; it names them)
- *   zeues-mutate (<= 32)  http/server.c  the handlers of state changes while their connection
+ *   zeues-offload (<= 32)  http/server.c  the handlers of state changes and of the reads that
+ *                                     wait on Redis (health, metrics) while their connection
  *                                     is suspended: app/mutate, store, locks, notify
  *                                     (util/runner.c; started when one is needed)
  *   zeues-edge       http/edge.c      accepts, caps per address, peeks at first requests,

@@ -6,7 +6,7 @@ With one worker thread (`--threads 1`) and Redis stopped (SIGSTOP), a TOMAR wait
 Redis call; meanwhile
 
   * reads on other connections are answered (GET /api/workers), and so are other state
-    changes up to the point where they too wait on Redis;
+    changes and health checks up to the point where they too wait on Redis;
   * once Redis continues, every waiting TOMAR gets its 200 and the spool is occupied;
   * SIGTERM while a TOMAR waits: the server lets it finish (its answer is a 200), answers a
     TOMAR sent meanwhile on a tablet's open keep-alive connection, then exits 0 (libmicrohttpd
@@ -32,7 +32,7 @@ REDIS_WAIT_MS = 10000  # longer than any step here: a waiting TOMAR waits for SI
 class PendingPost(threading.Thread):
     """One POST on its own connection; .resp (or .error) once answered."""
 
-    def __init__(self, srv, path, body):
+    def __init__(self, srv, path, body=None):
         super().__init__(daemon=True)
         self.srv, self.path, self.body = srv, path, body
         self.resp = self.error = None
@@ -40,6 +40,14 @@ class PendingPost(threading.Thread):
     def run(self):
         try:
             self.resp = self.srv.post(self.path, json_body=self.body, timeout=30)
+        except Exception as e:  # noqa: BLE001 - reported by the test
+            self.error = e
+
+
+class PendingGet(PendingPost):
+    def run(self):
+        try:
+            self.resp = self.srv.get(self.path, timeout=30)
         except Exception as e:  # noqa: BLE001 - reported by the test
             self.error = e
 
@@ -93,8 +101,12 @@ class MutationOffload(ZeuesTestCase):
         with self.redis_paused():
             first = self.tomar(t1, A)
             first.start()
-            time.sleep(1.0)  # it has reached its Redis call (Redis is stopped: it stays there)
+            # A health check (a balancer's, every few seconds) waits on Redis's PING too.
+            health = PendingGet(self.server, "/api/health")
+            health.start()
+            time.sleep(1.0)  # both reached their Redis call (Redis is stopped: they stay there)
             self.assertIsNone(first.resp, "TOMAR answered while Redis was stopped")
+            self.assertIsNone(health.resp, "health answered while Redis was stopped")
             # The only worker thread is not held by the waiting TOMAR: a read on another
             # connection is answered, and a second TOMAR gets as far as its own Redis call.
             second = self.tomar(t2, B)
@@ -103,11 +115,12 @@ class MutationOffload(ZeuesTestCase):
             self.assertEqual(r.status, 200, r.body)
             self.assertTrue(r.json["workers"])
             self.assertIsNone(first.resp, "TOMAR answered while Redis was stopped")
-        for p in (first, second):
+        for p in (first, second, health):
             p.join(20)
             self.assertIsNone(p.error)
             self.assertIsNotNone(p.resp, "no answer after Redis continued")
             self.assertEqual(p.resp.status, 200, p.resp.body)
+        self.assertEqual(health.resp.json["redis"], "ok", health.resp.body)
         self.assertIsNotNone(self.occupant(t1))
         self.assertIsNotNone(self.occupant(t2))
 
