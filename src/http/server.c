@@ -1,7 +1,9 @@
-/* libmicrohttpd glue: request bodies, routing, CORS, responses and the access log. This file,
- * sse.c and https_redirect.c are the only ones that include microhttpd.h. The listening socket
- * is the edge's (edge.c): libmicrohttpd only gets connections whose first request passed the
- * framing rules, and the fields of every request are checked here before any handler runs.
+/* libmicrohttpd glue: request bodies, CORS, responses and the access log; routing and the
+ * checks before a handler are dispatch.c's, which this file runs on a worker or a runner
+ * thread. This file, sse.c and https_redirect.c are the only ones that include microhttpd.h.
+ * The listening socket is the edge's (edge.c): libmicrohttpd only gets connections whose first
+ * request passed the framing rules, and the fields of every request are checked here before
+ * any handler runs.
  * With --tls-cert / --tls-key libmicrohttpd speaks TLS (its GnuTLS build) on the connections
  * the edge hands over unread; every answer then carries Strict-Transport-Security. */
 #include "http/server.h"
@@ -15,10 +17,8 @@
 #include <time.h>
 
 #include "core/errors.h"
-#include "core/names.h"
-#include "core/spool.h"
-#include "http/access_gate.h"
 #include "http/cors.h"
+#include "http/dispatch.h"
 #include "http/edge.h"
 #include "http/framing.h"
 #include "http/header_deadline.h"
@@ -110,11 +110,9 @@ typedef struct conn_ctx {
     int too_large;
     int64_t started_ns;
     int route;      /* index into routes[] once matched, METRICS_UNROUTED before */
-    int mutates;    /* the route changes state (its latency is measured) */
-    /* A state change runs on a runner thread while its connection is suspended: */
+    /* A handler that waits (ROUTE_MUTATES, ROUTE_WAITS) runs on a runner thread while its
+     * connection is suspended: */
     runner_job_t job;
-    const route_t *handler_route;
-    struct MHD_Connection *conn;
     int offloaded;  /* the handler ran (or runs) off this worker; resumed = answered */
 } conn_ctx_t;
 
@@ -177,128 +175,6 @@ static enum MHD_Result answer_preflight(server_t *s, struct MHD_Connection *c, c
     MHD_destroy_response(resp);
     ctx->req.status = p.status;
     return ret;
-}
-
-static int content_type_ok(const char *ct)
-{
-    if (!ct) return 1;
-    while (*ct == ' ') ct++;
-    size_t n = strcspn(ct, ";");
-    while (n > 0 && ct[n - 1] == ' ') n--;
-    if (n == 16 && strncasecmp(ct, "application/json", 16) == 0) return 1;
-    /* application/<anything>+json */
-    return n > 17 && strncasecmp(ct, "application/", 12) == 0 &&
-           strncasecmp(ct + n - 5, "+json", 5) == 0;
-}
-
-static int encode_location(const char *path, const char *query, char *out, size_t n)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t o = 0;
-    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
-        int plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                    (*p >= '0' && *p <= '9') || strchr("-._~/", *p);
-        if (o + 4 >= n) return 0;
-        if (plain) {
-            out[o++] = (char)*p;
-        } else {
-            out[o++] = '%';
-            out[o++] = hex[*p >> 4];
-            out[o++] = hex[*p & 15];
-        }
-    }
-    if (query) {
-        /* The raw query is as the client sent it; control bytes never reach a header. */
-        for (const char *q = query; *q; q++)
-            if ((unsigned char)*q < 0x21 || *q == 0x7f) return 0;
-        int w = snprintf(out + o, n - o, "?%s", query);
-        if (w < 0 || (size_t)w >= n - o) return 0;
-    } else {
-        out[o] = '\0';
-    }
-    return 1;
-}
-
-/* Routes the request and checks it. Returns the route whose handler is to run, or NULL when
- * ctx->req is already answered (404, 405, 307, 401/403, 413, 422). */
-static const route_t *dispatch_route(server_t *s, conn_ctx_t *ctx)
-{
-    req_t *r = &ctx->req;
-    const route_t *route = NULL;
-    char allow[64], location[512];
-    route_result_t m = router_match(r->method, r->path, &route, r->param, sizeof r->param, allow,
-                                    sizeof allow, location, sizeof location);
-    if (m == ROUTE_NOT_FOUND) {
-        reply_error(r, ZE_NOT_FOUND, NULL, "Not Found");
-        return NULL;
-    }
-    if (m == ROUTE_BAD_METHOD) {
-        reply_error(r, ZE_METHOD_NOT_ALLOWED, NULL, "Method Not Allowed");
-        snprintf(r->scratch, sizeof r->scratch, "%s", allow);
-        reply_header(r, "allow", r->scratch);
-        return NULL;
-    }
-    if (m == ROUTE_PARAM_TOO_LONG) {
-        json_t *d = json_object();
-        json_object_set_new(d, "campo", json_string("tag_spool"));
-        reply_error(r, ZE_VALIDATION_ERROR, d, "Campo 'tag_spool': no puede superar %d bytes",
-                    ZTAG_MAX - 1);
-        return NULL;
-    }
-    if (m == ROUTE_FOUND) {
-        ctx->route = (int)(route - routes);
-        ctx->mutates = (route->flags & ROUTE_MUTATES) != 0;
-    }
-    if (m == ROUTE_REDIRECT) {
-        r->status = 307;
-        r->out_type = "text/plain; charset=utf-8";
-        /* The redirect keeps the query string, as the original did; the path is re-encoded
-         * (it arrives decoded). One that does not fit is not redirected at all. */
-        if (!encode_location(location, r->raw_query, r->scratch, sizeof r->scratch)) {
-            reply_error(r, ZE_NOT_FOUND, NULL, "Not Found");
-            return NULL;
-        }
-        reply_header(r, "location", r->scratch);
-        return NULL;
-    }
-    if (access_gate_or_reply(r, route) != 0) return NULL;
-    if (ctx->too_large) {
-        reply_error(r, ZE_PAYLOAD_TOO_LARGE, NULL,
-                    "El cuerpo de la solicitud supera el máximo de %d bytes",
-                    s->app->cfg->max_body_bytes);
-        return NULL;
-    }
-    if (strcmp(r->method, "POST") == 0) {
-        if (!content_type_ok(r->content_type)) {
-            reply_error(r, ZE_VALIDATION_ERROR, NULL,
-                        "Content-Type debe ser application/json (recibido '%s')",
-                        r->content_type);
-            return NULL;
-        }
-        if (r->body && !names_utf8_valid(r->body, r->body_len)) {
-            reply_error(r, ZE_VALIDATION_ERROR, NULL,
-                        "El cuerpo de la solicitud no es UTF-8 válido");
-            return NULL;
-        }
-    }
-    return route;
-}
-
-/* Runs route's handler on ctx->req and completes its answer. */
-static void run_handler(conn_ctx_t *ctx, const route_t *route)
-{
-    req_t *r = &ctx->req;
-    route->handler(r);
-    /* Only a route flagged as a stream may answer with one (a handler bug otherwise). */
-    if (r->stream && !(route->flags & ROUTE_STREAM)) r->status = 0;
-    if (r->status == 0) reply_error(r, ZE_INTERNAL_SERVER_ERROR, NULL,
-                                    "Error interno del servidor. Contacta al administrador.");
-    /* A state change's answer is never to be stored by a cache or proxy on the way, and no
-     * list of this process is served from before it (list_cache.h). */
-    if (route->flags & ROUTE_MUTATES) {
-        reply_header(r, "cache-control", "no-store");
-        list_cache_changed(r->env->lists);
-    }
 }
 
 static void on_cached_sent(void *cls) { list_body_release(cls); }
@@ -411,8 +287,8 @@ static int has_encoded_nul(const char *raw)
 static void run_offloaded(runner_job_t *job)
 {
     conn_ctx_t *ctx = (conn_ctx_t *)((char *)job - offsetof(conn_ctx_t, job));
-    run_handler(ctx, ctx->handler_route);
-    MHD_resume_connection(ctx->conn);
+    dispatch_run(&ctx->req, &routes[ctx->route]);
+    MHD_resume_connection((struct MHD_Connection *)ctx->req.conn);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -451,7 +327,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         }
         if (ctx->too_large) {
             /* Answer at once; MHD closes the connection instead of reading the body. */
-            (void)dispatch_route(s, ctx); /* too_large: always answered there */
+            (void)dispatch_route(&ctx->req, 1, &ctx->route); /* always answered there */
             return send_reply(s, c, ctx);
         }
         return MHD_YES;
@@ -476,22 +352,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         ctx->req.body = ctx->body.data;
         ctx->req.body_len = ctx->body.len;
     }
-    const route_t *route = dispatch_route(s, ctx);
+    const route_t *route = dispatch_route(&ctx->req, ctx->too_large, &ctx->route);
     if (route && (route->flags & (ROUTE_MUTATES | ROUTE_WAITS))) {
         /* A state change waits on Redis and on its commit's sync, a health check on Redis:
          * that wait must not hold this worker, which serves many other connections, so the
          * handler runs on a runner thread and the connection is suspended until it has
          * answered (run_offloaded). */
         ctx->offloaded = 1;
-        ctx->handler_route = route;
-        ctx->conn = c;
         ctx->job.fn = run_offloaded;
         __atomic_add_fetch(&s->offloaded, 1, __ATOMIC_RELAXED);
         MHD_suspend_connection(c);
         if (runner_submit(s->offload, &ctx->job) != 0) run_offloaded(&ctx->job); /* stopping */
         return MHD_YES;
     }
-    if (route) run_handler(ctx, route);
+    if (route) dispatch_run(&ctx->req, route);
     return send_reply(s, c, ctx);
 }
 
@@ -505,7 +379,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (ctx->offloaded) __atomic_sub_fetch(&s->offloaded, 1, __ATOMIC_RELEASE);
     req_t *r = &ctx->req;
     long long us = (clock_mono_ns() - ctx->started_ns) / 1000;
-    if (r->status) metrics_request(ctx->route, r->status, us, ctx->mutates);
+    if (r->status)
+        metrics_request(ctx->route, r->status, us,
+                        ctx->route >= 0 && (routes[ctx->route].flags & ROUTE_MUTATES));
     LOG_AT_BUFFERED(LOG_LEVEL_INFO, "%s %s %d %lldus%s%s%s", r->method, r->path, r->status, us,
              r->log_note && r->status >= 400 ? " " : "",
              r->log_note && r->status >= 400 ? r->log_note : "",
