@@ -8,17 +8,11 @@
 #include "util/alloc.h"
 #include "util/thread.h"
 
-/* A thread's record, kept for the join. */
-typedef struct runner_thread {
-    pthread_t t;
-    struct runner_thread *next;
-} runner_thread_t;
-
 struct runner {
     pthread_mutex_t mu;
     pthread_cond_t cv;  /* a job was queued, or the pool is stopping */
     runner_job_t *head, *tail;
-    runner_thread_t *threads;
+    pthread_t *threads; /* max of them; the first `started` are running */
     int started;        /* threads started */
     int idle;           /* threads waiting for a job */
     int queued;         /* jobs not yet taken */
@@ -57,6 +51,7 @@ runner_t *runner_new(const char *name, int max_threads)
     pthread_mutex_init(&r->mu, NULL);
     pthread_cond_init(&r->cv, NULL);
     r->max = max_threads > 0 ? max_threads : 1;
+    r->threads = xcalloc((size_t)r->max, sizeof *r->threads);
     snprintf(r->name, sizeof r->name, "%s", name ? name : "zeues-runner");
     return r;
 }
@@ -66,16 +61,9 @@ runner_t *runner_new(const char *name, int max_threads)
 static int grow_locked(runner_t *r)
 {
     if (r->idle > r->queued) return 0;
-    if (r->started >= r->max) return r->started > 0 ? 0 : -1;
-    runner_thread_t *th = xcalloc(1, sizeof *th);
-    if (thread_start(&th->t, r->name, runner_main, r) != 0) {
-        free(th);
-        return r->started > 0 ? 0 : -1;
-    }
-    th->next = r->threads;
-    r->threads = th;
-    r->started++;
-    return 0;
+    if (r->started < r->max && thread_start(&r->threads[r->started], r->name, runner_main, r) == 0)
+        r->started++;
+    return r->started > 0 ? 0 : -1;
 }
 
 int runner_submit(runner_t *r, runner_job_t *job)
@@ -108,17 +96,13 @@ void runner_stop(runner_t *r)
 {
     if (!r) return;
     pthread_mutex_lock(&r->mu);
+    int was_stopping = r->stopping;
     r->stopping = 1;
     pthread_cond_broadcast(&r->cv);
-    runner_thread_t *th = r->threads;
-    r->threads = NULL;
+    int n = r->started; /* no thread starts once stopping is set */
     pthread_mutex_unlock(&r->mu);
-    while (th) {
-        runner_thread_t *next = th->next;
-        pthread_join(th->t, NULL);
-        free(th);
-        th = next;
-    }
+    if (was_stopping) return;
+    for (int i = 0; i < n; i++) pthread_join(r->threads[i], NULL);
 }
 
 void runner_free(runner_t *r)
@@ -127,5 +111,6 @@ void runner_free(runner_t *r)
     runner_stop(r);
     pthread_cond_destroy(&r->cv);
     pthread_mutex_destroy(&r->mu);
+    free(r->threads);
     free(r);
 }
