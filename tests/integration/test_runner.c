@@ -55,6 +55,23 @@ static void job_fn(runner_job_t *rj)
     pthread_mutex_unlock(&b->mu);
 }
 
+static void open_gate(bench_t *b)
+{
+    pthread_mutex_lock(&b->mu);
+    b->gate_open = 1;
+    pthread_cond_broadcast(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+}
+
+/* Queues n jobs numbered from 0 (those below gated wait at the gate); every one accepted. */
+static void submit_all(runner_t *r, job_t *jobs, int n, bench_t *b, int gated)
+{
+    for (int i = 0; i < n; i++) {
+        jobs[i] = (job_t){.rj.fn = job_fn, .b = b, .id = i, .wait_gate = i < gated};
+        assert_int_equal(runner_submit(r, &jobs[i].rj), 0);
+    }
+}
+
 static void wait_until(bench_t *b, const int *field, int value)
 {
     pthread_mutex_lock(&b->mu);
@@ -69,10 +86,7 @@ static void test_one_thread_runs_all_in_order(void **state)
     bench_init(&b);
     runner_t *r = runner_new("test-runner", 1);
     job_t jobs[40];
-    for (int i = 0; i < 40; i++) {
-        jobs[i] = (job_t){.rj.fn = job_fn, .b = &b, .id = i};
-        assert_int_equal(runner_submit(r, &jobs[i].rj), 0);
-    }
+    submit_all(r, jobs, 40, &b, 0);
     wait_until(&b, &b.done, 40);
     for (int i = 0; i < 40; i++) assert_int_equal(b.order[i], i);
     assert_int_equal(b.max_running, 1);
@@ -88,18 +102,14 @@ static void test_grows_while_busy_up_to_max(void **state)
     bench_init(&b);
     runner_t *r = runner_new("test-runner", 4);
     job_t jobs[10];
-    for (int i = 0; i < 10; i++) {
-        jobs[i] = (job_t){.rj.fn = job_fn, .b = &b, .id = i, .wait_gate = 1};
-        assert_int_equal(runner_submit(r, &jobs[i].rj), 0);
-    }
+    submit_all(r, jobs, 10, &b, 10);
     /* Four wait at the gate at once; the other six are queued, none lost. */
     wait_until(&b, &b.running, 4);
     assert_int_equal(runner_threads(r, NULL), 4);
     pthread_mutex_lock(&b.mu);
     assert_int_equal(b.done, 0);
-    b.gate_open = 1;
-    pthread_cond_broadcast(&b.cv);
     pthread_mutex_unlock(&b.mu);
+    open_gate(&b);
     wait_until(&b, &b.done, 10);
     assert_int_equal(b.max_running, 4);
     assert_int_equal(runner_threads(r, NULL), 4);
@@ -135,15 +145,9 @@ static void test_stop_runs_queued_then_refuses(void **state)
     bench_init(&b);
     runner_t *r = runner_new("test-runner", 2);
     job_t jobs[12];
-    for (int i = 0; i < 12; i++) {
-        jobs[i] = (job_t){.rj.fn = job_fn, .b = &b, .id = i, .wait_gate = i < 2};
-        assert_int_equal(runner_submit(r, &jobs[i].rj), 0);
-    }
+    submit_all(r, jobs, 12, &b, 2);
     wait_until(&b, &b.running, 2); /* both threads held at the gate, ten jobs queued */
-    pthread_mutex_lock(&b.mu);
-    b.gate_open = 1;
-    pthread_cond_broadcast(&b.cv);
-    pthread_mutex_unlock(&b.mu);
+    open_gate(&b);
     runner_stop(r);
     /* runner_stop returned: every queued job has run */
     assert_int_equal(b.done, 12);
