@@ -460,8 +460,7 @@ static void pg_close(store_t *st)
     }
     pthread_mutex_destroy(&ps->mu);
     pthread_cond_destroy(&ps->cv);
-    pthread_mutex_destroy(&ps->gc_mu);
-    pthread_cond_destroy(&ps->gc_cv);
+    group_destroy(&ps->gc);
     for (int i = 0; ps->val && ps->kw[i]; i++) free((char *)ps->val[i]);
     free(ps->kw);
     free(ps->val);
@@ -550,9 +549,7 @@ store_t *store_pg_open(const char *url, char *err, size_t errlen)
     ps->safe_url = xstrdup(store_pg_safe_url(url, safe, sizeof safe));
     pthread_mutex_init(&ps->mu, NULL);
     clock_cond_init(&ps->cv);
-    pthread_mutex_init(&ps->gc_mu, NULL);
-    pthread_cond_init(&ps->gc_cv, NULL);
-    ps->gc_tail = &ps->gc_head;
+    group_init(&ps->gc);
     char *perr = NULL;
     PQconninfoOption *opts = PQconninfoParse(url, &perr);
     if (!opts) {

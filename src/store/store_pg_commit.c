@@ -3,9 +3,9 @@
  * the audit events, in one transaction.
  *
  * Group commit, as in the SQLite backend: a commit is acknowledged once the server flushed its
- * transaction, and a flush costs the same for one change as for fifty. Each change queues; the
- * first thread to find no transaction running in this process becomes the leader, takes what
- * is queued (up to PG_GC_MAX_BATCH) and writes it in one transaction, each change inside its
+ * transaction, and a flush costs the same for one change as for fifty. Each change queues
+ * (util/group.h); one thread at a time in this process, the leader, takes what is queued (up
+ * to PG_GC_MAX_BATCH) and writes it in one transaction, each change inside its
  * own savepoint so that a lost compare-and-set rolls back that change alone. The transaction
  * begins by locking the counters row (store_pg_int.h): sequence numbers are handed out in
  * commit order across every process. */
@@ -15,6 +15,7 @@
 #include "core/errors.h"
 #include "store/store_pg_int.h"
 #include "util/alloc.h"
+#include "util/group.h"
 #include "util/log.h"
 
 #define LOG_MODULE "store"
@@ -22,12 +23,17 @@
 #define PG_GC_MAX_BATCH 64
 
 typedef struct pg_gc_item {
+    group_item_t q; /* first: the queue's batches are lists of these */
     store_change_t *ch;
     int64_t spool_version; /* as the caller passed them, restored when not committed */
     int64_t *put_versions;
-    int ret, done;
-    struct pg_gc_item *next;
+    int ret;
 } pg_gc_item_t;
+
+static pg_gc_item_t *next_of(pg_gc_item_t *it)
+{
+    return (pg_gc_item_t *)it->q.next;
+}
 
 /* ------------------------------------------------------------------------------------------ */
 /* The writes of one change                                                                    */
@@ -247,10 +253,10 @@ static void restore(pg_gc_item_t *it)
  * written. */
 static int try_batch(pg_store_t *ps, pgc_t *c, pg_gc_item_t *batch)
 {
-    int single = batch->next == NULL, any = 0;
+    int single = batch->q.next == NULL, any = 0;
     int64_t seq = 0;
     if (store_pg__write_begin(c, &seq) != ZE_OK) goto abort;
-    for (pg_gc_item_t *it = batch; it; it = it->next) {
+    for (pg_gc_item_t *it = batch; it; it = next_of(it)) {
         if (!single && store_pg__cmd(c, "SAVEPOINT gc", NULL, NULL) != ZE_OK) goto abort;
         int64_t seq_before = seq;
         int r = write_change(c, it->ch, &seq);
@@ -277,9 +283,11 @@ abort:
     return ZE_STORE_UNAVAILABLE;
 }
 
-static void run_batch(pg_store_t *ps, pg_gc_item_t *batch, long long n)
+static void run_batch(group_item_t *first, long long n, void *ud)
 {
-    for (pg_gc_item_t *it = batch; it; it = it->next) {
+    pg_store_t *ps = ud;
+    pg_gc_item_t *batch = (pg_gc_item_t *)first;
+    for (pg_gc_item_t *it = batch; it; it = next_of(it)) {
         restore(it);
         it->ret = ZE_STORE_UNAVAILABLE;
     }
@@ -287,7 +295,7 @@ static void run_batch(pg_store_t *ps, pg_gc_item_t *batch, long long n)
     int ret = c ? try_batch(ps, c, batch) : ZE_STORE_UNAVAILABLE;
     store_pg__release(ps, c);
     long long ok = 0;
-    for (pg_gc_item_t *it = batch; it; it = it->next) {
+    for (pg_gc_item_t *it = batch; it; it = next_of(it)) {
         if (ret != ZE_OK) {
             restore(it);
             it->ret = ZE_STORE_UNAVAILABLE;
@@ -311,36 +319,7 @@ int store_pg__commit(store_t *st, store_change_t *ch)
     me.put_versions = xmalloc((ch->n_puts ? ch->n_puts : 1) * sizeof *me.put_versions);
     for (size_t i = 0; i < ch->n_puts; i++) me.put_versions[i] = ch->puts[i].version;
 
-    pthread_mutex_lock(&ps->gc_mu);
-    *ps->gc_tail = &me;
-    ps->gc_tail = &me.next;
-    while (!me.done) {
-        if (ps->gc_leading) {
-            pthread_cond_wait(&ps->gc_cv, &ps->gc_mu);
-            continue;
-        }
-        ps->gc_leading = 1;
-        pg_gc_item_t *batch = ps->gc_head, **cut = &ps->gc_head;
-        long long n = 0;
-        while (*cut && n < PG_GC_MAX_BATCH) {
-            cut = &(*cut)->next;
-            n++;
-        }
-        ps->gc_head = *cut;
-        *cut = NULL;
-        if (!ps->gc_head) ps->gc_tail = &ps->gc_head;
-        pthread_mutex_unlock(&ps->gc_mu);
-        run_batch(ps, batch, n);
-        pthread_mutex_lock(&ps->gc_mu);
-        for (pg_gc_item_t *it = batch, *next; it; it = next) {
-            next = it->next; /* read before done: a follower may leave as soon as it is set */
-            it->next = NULL;
-            it->done = 1;
-        }
-        ps->gc_leading = 0;
-        pthread_cond_broadcast(&ps->gc_cv);
-    }
-    pthread_mutex_unlock(&ps->gc_mu);
+    group_join(&ps->gc, &me.q, PG_GC_MAX_BATCH, run_batch, ps);
     free(me.put_versions);
     return me.ret;
 }

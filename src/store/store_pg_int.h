@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "store/store.h"
+#include "util/group.h"
 
 /* The columns store_pg__read_spool reads, in its order (the same as the SQLite backend's). */
 #define PG_SPOOL_COLS                                                                       \
@@ -59,10 +60,7 @@ typedef struct pg_store {
     pgc_t *idle;
     int n_open;
     /* Group commit (store_pg_commit.c). */
-    pthread_mutex_t gc_mu;
-    pthread_cond_t gc_cv;
-    struct pg_gc_item *gc_head, **gc_tail;
-    int gc_leading;
+    group_t gc;
     _Atomic long long n_changes, n_transactions, max_batch;
     _Atomic int write_state;
 } pg_store_t;

@@ -409,8 +409,7 @@ static void ss_close(store_t *st)
     store_sqlite__wal_stop(ss);
     if (ss->writer) store_sqlite__conn_close(ss->writer);
     pthread_mutex_destroy(&ss->ckpt_mu);
-    pthread_mutex_destroy(&ss->gc_mu);
-    pthread_cond_destroy(&ss->gc_cv);
+    group_destroy(&ss->gc);
     pthread_cond_destroy(&ss->ckpt_cv);
     conn_t *c = ss->conns;
     while (c) {
@@ -488,17 +487,14 @@ store_t *store_sqlite_open(const char *path, char *err, size_t errlen)
     pthread_mutex_init(&ss->write_mu, NULL);
     pthread_mutex_init(&ss->ckpt_mu, NULL);
     clock_cond_init(&ss->ckpt_cv);
-    pthread_mutex_init(&ss->gc_mu, NULL);
-    pthread_cond_init(&ss->gc_cv, NULL);
-    ss->gc_tail = &ss->gc_head;
+    group_init(&ss->gc);
     if (pthread_key_create(&ss->key, on_thread_exit) != 0) {
         snprintf(err, errlen, "pthread_key_create failed");
         pthread_mutex_destroy(&ss->conns_mu);
         pthread_mutex_destroy(&ss->write_mu);
         pthread_mutex_destroy(&ss->ckpt_mu);
         pthread_cond_destroy(&ss->ckpt_cv);
-        pthread_mutex_destroy(&ss->gc_mu);
-        pthread_cond_destroy(&ss->gc_cv);
+        group_destroy(&ss->gc);
         free(ss->path);
         free(ss);
         return NULL;

@@ -1,10 +1,10 @@
 /* Group commit for the SQLite backend. A commit is acknowledged only once its transaction is
  * synced (synchronous=FULL), and a sync costs the same for one change as for fifty. So each
- * change queues; the first thread to find no transaction running becomes the leader, takes
- * everything queued (up to GC_MAX_BATCH) and writes it in one transaction: each change inside
- * its own savepoint, so a lost compare-and-set rolls back that change alone, then one
- * generation bump, one COMMIT and one sync. Changes that arrive meanwhile queue for the next
- * leader. Nobody waits for a timer: a change alone commits at once.
+ * change queues (util/group.h); one thread at a time, the leader, takes everything queued (up
+ * to GC_MAX_BATCH) and writes it in one transaction: each change inside its own savepoint, so
+ * a lost compare-and-set rolls back that change alone, then one generation bump, one COMMIT
+ * and one sync. Changes that arrive meanwhile queue for the next leader. Nobody waits for a
+ * timer: a change alone commits at once.
  *
  * A transaction that fails for lack of space is retried once after the WAL is copied back and
  * emptied (store_sqlite__wal_reclaim); what still fails answers ZE_STORE_UNAVAILABLE and writes
@@ -16,6 +16,7 @@
 #include "core/errors.h"
 #include "store/store_sqlite_int.h"
 #include "util/alloc.h"
+#include "util/group.h"
 #include "util/log.h"
 
 #define LOG_MODULE "store"
@@ -24,12 +25,17 @@
 #define GC_PENDING 1 /* not a zerr_t: the change has not been tried yet */
 
 typedef struct gc_item {
+    group_item_t q; /* first: the queue's batches are lists of these */
     store_change_t *ch;
     int64_t spool_version;  /* as the caller passed them, restored when not committed */
     int64_t *put_versions;
-    int ret, done;
-    struct gc_item *next;
+    int ret;
 } gc_item_t;
+
+static gc_item_t *next_of(gc_item_t *it)
+{
+    return (gc_item_t *)it->q.next;
+}
 
 int store_sqlite__write_state_of(sqlite3 *db)
 {
@@ -86,9 +92,9 @@ static int exec_quiet(sqlite3 *db, const char *sql)
 static int try_batch(sqlite_store_t *ss, gc_item_t *batch)
 {
     sqlite3 *db = ss->writer->db;
-    int single = batch->next == NULL, any = 0;
+    int single = batch->q.next == NULL, any = 0;
     if (exec_quiet(db, "BEGIN IMMEDIATE") != ZE_OK) goto abort;
-    for (gc_item_t *it = batch; it; it = it->next) {
+    for (gc_item_t *it = batch; it; it = next_of(it)) {
         if (!single && exec_quiet(db, "SAVEPOINT gc") != ZE_OK) goto abort;
         int r = store_sqlite__write_change(ss->writer, it->ch);
         if (r == ZE_STORE_UNAVAILABLE && db_failure(db)) goto abort;
@@ -121,12 +127,14 @@ abort:;
     return code == SQLITE_OK ? SQLITE_ERROR : code;
 }
 
-static void run_batch(sqlite_store_t *ss, gc_item_t *batch, long long n)
+static void run_batch(group_item_t *first, long long n, void *ud)
 {
+    sqlite_store_t *ss = ud;
+    gc_item_t *batch = (gc_item_t *)first;
     pthread_mutex_lock(&ss->write_mu);
     int ret = ZE_STORE_UNAVAILABLE;
     for (int attempt = 0; attempt < 2 && ss->writer; attempt++) {
-        for (gc_item_t *it = batch; it; it = it->next) {
+        for (gc_item_t *it = batch; it; it = next_of(it)) {
             restore(it);
             it->ret = GC_PENDING;
         }
@@ -142,7 +150,7 @@ static void run_batch(sqlite_store_t *ss, gc_item_t *batch, long long n)
     }
     pthread_mutex_unlock(&ss->write_mu);
     long long ok = 0;
-    for (gc_item_t *it = batch; it; it = it->next) {
+    for (gc_item_t *it = batch; it; it = next_of(it)) {
         if (ret != ZE_OK) {
             restore(it);
             it->ret = ZE_STORE_UNAVAILABLE;
@@ -169,47 +177,12 @@ int store_sqlite__commit(store_t *st, store_change_t *ch)
     me.put_versions = xmalloc((ch->n_puts ? ch->n_puts : 1) * sizeof *me.put_versions);
     for (size_t i = 0; i < ch->n_puts; i++) me.put_versions[i] = ch->puts[i].version;
 
-    pthread_mutex_lock(&ss->gc_mu);
-    *ss->gc_tail = &me;
-    ss->gc_tail = &me.next;
-    while (!me.done) {
-        if (ss->gc_leading) {
-            pthread_cond_wait(&ss->gc_cv, &ss->gc_mu);
-            continue;
-        }
-        /* Lead: take up to GC_MAX_BATCH from the head of the queue (this change among them,
-         * unless more than that were queued before it: then it leads again after). */
-        ss->gc_leading = 1;
-        gc_item_t *batch = ss->gc_head, **cut = &ss->gc_head;
-        long long n = 0;
-        while (*cut && n < GC_MAX_BATCH) {
-            cut = &(*cut)->next;
-            n++;
-        }
-        ss->gc_head = *cut;
-        *cut = NULL;
-        if (!ss->gc_head) ss->gc_tail = &ss->gc_head;
-        pthread_mutex_unlock(&ss->gc_mu);
-        run_batch(ss, batch, n);
-        pthread_mutex_lock(&ss->gc_mu);
-        for (gc_item_t *it = batch, *next; it; it = next) {
-            next = it->next; /* read before done: a follower may leave as soon as it is set */
-            it->next = NULL;
-            it->done = 1;
-        }
-        ss->gc_leading = 0;
-        pthread_cond_broadcast(&ss->gc_cv);
-    }
-    pthread_mutex_unlock(&ss->gc_mu);
+    group_join(&ss->gc, &me.q, GC_MAX_BATCH, run_batch, ss);
     free(me.put_versions);
     return me.ret;
 }
 
 void store_sqlite__queue_state(sqlite_store_t *ss, int *leading, size_t *queued)
 {
-    pthread_mutex_lock(&ss->gc_mu);
-    *leading = ss->gc_leading;
-    *queued = 0;
-    for (gc_item_t *it = ss->gc_head; it; it = it->next) (*queued)++;
-    pthread_mutex_unlock(&ss->gc_mu);
+    group_state(&ss->gc, leading, queued);
 }

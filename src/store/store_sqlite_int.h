@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 
 #include "store/store.h"
+#include "util/group.h"
 
 /* The columns store_sqlite__read_spool reads, in its order. */
 #define SPOOL_COLS                                                                          \
@@ -78,10 +79,7 @@ typedef struct sqlite_store {
     conn_t *writer;           /* the one connection that writes; used only under write_mu */
     /* Group commit (store_sqlite_group.c): changes queue here; one thread at a time (the
      * leader) writes everything queued in one transaction and one sync. */
-    pthread_mutex_t gc_mu;
-    pthread_cond_t gc_cv;
-    struct gc_item *gc_head, **gc_tail;
-    int gc_leading;
+    group_t gc;
     /* Counters and state for store_stats (atomic: read without a lock). */
     _Atomic long long n_changes, n_transactions, max_batch, ckpt_hold_max_us;
     _Atomic int write_state;
