@@ -75,6 +75,17 @@ void rpool__checkin(rpool_t *p, rpool_lease_t *l);
  */
 int rpool__command(rpool_t *p, redisReply **out, char *err, size_t errlen, const char *fmt, ...);
 
+/**
+ * Runs one command given as argv (as redisCommandArgv), sharing one connection and one round
+ * trip with the commands other threads send at the same moment: the first caller writes all
+ * of them at once and reads every reply (util/group.h), so N concurrent callers cost Redis and
+ * this process one write and one read instead of N of each. On ZE_OK *out is the reply, error
+ * replies included (the caller decides what they mean; freeReplyObject); on
+ * ZE_REDIS_UNAVAILABLE (no connection, I/O failure, timeout) *out is NULL.
+ */
+int rpool__pipelined(rpool_t *p, int argc, const char **argv, const size_t *argl,
+                     redisReply **out);
+
 /* ---- rinfo.c ---- */
 
 /** Parses INFO text (len bytes, "key:value\r\n" lines). Missing fields stay "" / -1. */

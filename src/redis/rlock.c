@@ -121,7 +121,6 @@ int rlock_get(rpool_t *p, const char *tag, char *value, size_t n)
 static int eval_script(rpool_t *p, const script_t *s, const char *tag, const char *const *args,
                        const size_t *lens, size_t nargs, redisReply **out)
 {
-    rpool_lease_t l;
     redisReply *r = NULL;
     size_t klen;
     int rc;
@@ -140,16 +139,14 @@ static int eval_script(rpool_t *p, const script_t *s, const char *tag, const cha
         argl[4 + i] = lens[i];
     }
 
-    if ((rc = rpool__checkout(p, &l, NULL, 0)) != ZE_OK) goto out;
-    r = redisCommandArgv(l.c, (int)argc, argv, argl);
-    if (r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
+    if ((rc = rpool__pipelined(p, (int)argc, argv, argl, &r)) != ZE_OK) goto out;
+    if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
         freeReplyObject(r);
         argv[0] = "EVAL", argl[0] = 4;
         argv[1] = s->text, argl[1] = strlen(s->text);
-        r = redisCommandArgv(l.c, (int)argc, argv, argl);
+        if ((rc = rpool__pipelined(p, (int)argc, argv, argl, &r)) != ZE_OK) goto out;
     }
-    rpool__checkin(p, &l);
-    if (!r || r->type == REDIS_REPLY_ERROR) {
+    if (r->type == REDIS_REPLY_ERROR) {
         freeReplyObject(r);
         rc = ZE_REDIS_UNAVAILABLE;
         goto out;

@@ -1,7 +1,8 @@
 /* The bounded connection pool: at most `size` hiredis contexts, checked out one caller at a
  * time, connected lazily, dropped on the first error, and reconnected at most once a second
  * while Redis is down. Also the one-command helpers built on it: PING, INFO and PUBLISH (one
- * message, or several pipelined in one round trip). */
+ * message, or several pipelined in one round trip), and rpool__pipelined, which sends the
+ * commands of callers that arrive together in one round trip. */
 #include "redis/redis_int.h"
 
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <time.h>
 
 #include "util/alloc.h"
+#include "util/group.h"
 
 #define DEFAULT_TIMEOUT_MS 500
 /* While down, one caller per interval may try to reconnect; everybody else fails at once, so a
@@ -34,6 +36,7 @@ struct rpool {
     int64_t last_attempt_ms;
     int last_ok;         /* a command succeeded since the pool last went down */
     char last_err[160];
+    group_t pipe;        /* rpool__pipelined's callers (util/group.h) */
 };
 
 /* ---- SIGPIPE guard (see rpool_lease_t) ---- */
@@ -121,6 +124,7 @@ rpool_t *rpool_new(const char *url, int size, int timeout_ms)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&p->cv, &ca);
     pthread_condattr_destroy(&ca);
+    group_init(&p->pipe);
     return p;
 }
 
@@ -130,6 +134,7 @@ void rpool_free(rpool_t *p)
     while (p->nidle > 0)
         redisFree(p->idle[--p->nidle]);
     free(p->idle);
+    group_destroy(&p->pipe);
     pthread_cond_destroy(&p->cv);
     pthread_mutex_destroy(&p->mu);
     rconn_url_deinit(&p->url);
@@ -255,6 +260,50 @@ int rpool__command(rpool_t *p, redisReply **out, char *err, size_t errlen, const
     }
     rpool__checkin(p, &l);
     return rc;
+}
+
+/* ---- Pipelined commands ---- */
+
+/* The most commands one round trip of rpool__pipelined carries. */
+#define PIPE_MAX_BATCH 64
+
+typedef struct pipe_call {
+    group_item_t q; /* first: a batch is a list of these */
+    int argc;
+    const char **argv;
+    const size_t *argl;
+    redisReply *reply;
+} pipe_call_t;
+
+/* The leader's round trip: every command of the batch written at once, then every reply read
+ * in order. After an I/O failure or a timeout the rest get no reply (the context's err is set,
+ * and checkin drops it). */
+static void pipe_batch(group_item_t *first, long long n, void *ud)
+{
+    (void)n;
+    rpool_t *p = ud;
+    rpool_lease_t l;
+    if (rpool__checkout(p, &l, NULL, 0) != ZE_OK) return;
+    for (group_item_t *it = first; it; it = it->next) {
+        pipe_call_t *c = (pipe_call_t *)it;
+        redisAppendCommandArgv(l.c, c->argc, c->argv, c->argl);
+    }
+    for (group_item_t *it = first; it; it = it->next) {
+        pipe_call_t *c = (pipe_call_t *)it;
+        void *r = NULL;
+        if (l.c->err || redisGetReply(l.c, &r) != REDIS_OK) break;
+        c->reply = r;
+    }
+    rpool__checkin(p, &l);
+}
+
+int rpool__pipelined(rpool_t *p, int argc, const char **argv, const size_t *argl,
+                     redisReply **out)
+{
+    pipe_call_t c = {.argc = argc, .argv = argv, .argl = argl};
+    group_join(&p->pipe, &c.q, PIPE_MAX_BATCH, pipe_batch, p);
+    *out = c.reply;
+    return c.reply ? ZE_OK : ZE_REDIS_UNAVAILABLE;
 }
 
 /* ---- One-command helpers ---- */
