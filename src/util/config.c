@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 typedef enum { CFG_INT, CFG_STR } cfg_type_t;
 
@@ -38,8 +39,8 @@ static const cfg_row_t rows[] = {
     STR_ROW("allowed-origins", "ALLOWED_ORIGINS", "http://localhost:3000", allowed_origins,
             "CORS origins, comma separated"),
     STR_ROW("timezone", "TIMEZONE", "America/Santiago", timezone, "time zone of the plant"),
-    INT_ROW("threads", "ZEUES_THREADS", "16", threads, 1, 128,
-            "HTTP worker threads (concurrent commits share one sync, see README)"),
+    INT_ROW("threads", "ZEUES_THREADS", "0", threads, 0, 128,
+            "HTTP worker threads (0 = two per CPU core, at least 4 and at most 16)"),
     INT_ROW("max-body", "ZEUES_MAX_BODY", "65536", max_body_bytes, 1024, 16 * 1024 * 1024,
             "largest accepted request body in bytes"),
     INT_ROW("redis-pool", "REDIS_MAX_CONNECTIONS", "16", redis_pool, 1, 256,
@@ -196,7 +197,14 @@ int config_load(config_t *cfg, int argc, char **argv, char *err, size_t errlen)
                  cfg->log_level);
         return -1;
     }
+    if (cfg->threads == 0) cfg->threads = config_auto_threads(sysconf(_SC_NPROCESSORS_ONLN));
     return 0;
+}
+
+int config_auto_threads(long cpus)
+{
+    long n = cpus > 0 ? 2 * cpus : 4;
+    return n < 4 ? 4 : n > 16 ? 16 : (int)n;
 }
 
 int config_log_level(const char *name)

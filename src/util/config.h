@@ -50,6 +50,11 @@ typedef struct config {
  * --name=value; flags win). Returns 0, or -1 with a message naming the offending key in err.
  */
 int config_load(config_t *cfg, int argc, char **argv, char *err, size_t errlen);
+/** The default of --threads for a machine with cpus CPU cores online: two per core, at least 4
+ *  and at most 16. libmicrohttpd's workers are event loops, and no request waits on one for
+ *  Redis or a sync (those run on threads of their own), so more loops than cores only add
+ *  context switches; two per core leave room for a read that waits on the disk. */
+int config_auto_threads(long cpus);
 /** 0 DEBUG, 1 INFO, 2 WARN, 3 ERROR (case-insensitive), or -1 for anything else. */
 int config_log_level(const char *name);
 /** Prints every option with its flag, environment variable and default. */
