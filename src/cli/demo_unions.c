@@ -189,7 +189,7 @@ static void arm_stages(uspool_t *us, int stage, int64_t *t)
 {
     demo_t *d = us->d;
     spool_t *s = us->s;
-    int all[ZUNION_MAX];
+    int all[ZUNION_MAX] = {0}; /* zeroed: gcc -O2 cannot see that us->n >= 1 */
     for (int i = 0; i < us->n; i++) all[i] = i;
     if (stage == DEMO_ARM_PAUSED) { /* a partial FINALIZAR: k of n, then nobody */
         const worker_t *a = cli__demo_armador(d);
