@@ -614,6 +614,55 @@ static void test_one_round_trip(void **state)
     rpool_free(p);
 }
 
+/* Lock scripts sent by many threads at once share round trips (rpool__pipelined): every caller
+ * still gets its own reply. Each thread takes its own key, sees itself as the holder from a
+ * second value, and releases it; a reply handed to the wrong caller would show as a wrong
+ * holder or a failed release. */
+#define PIPE_THREADS 16
+#define PIPE_ROUNDS 200
+
+typedef struct pipe_job {
+    rpool_t *p;
+    int id;
+    int wrong;
+} pipe_job_t;
+
+static void *pipe_caller(void *arg)
+{
+    pipe_job_t *j = arg;
+    char tag[32], mine[32], holder[64];
+    for (int r = 0; r < PIPE_ROUNDS; r++) {
+        snprintf(tag, sizeof tag, "P%d", j->id);
+        snprintf(mine, sizeof mine, "%d:%d", j->id, r);
+        if (rlock_acquire_or_get(j->p, tag, mine, 10000, holder, sizeof holder, NULL) != ZE_OK)
+            j->wrong++;
+        if (rlock_acquire_or_get(j->p, tag, "0:other", 10000, holder, sizeof holder, NULL) !=
+                ZE_SPOOL_OCCUPIED ||
+            strcmp(holder, mine) != 0)
+            j->wrong++;
+        const char *const msg[] = {mine};
+        if (rlock_release_publish(j->p, tag, mine, "ch", msg, 1) != ZE_OK) j->wrong++;
+    }
+    return NULL;
+}
+
+static void test_concurrent_scripts_get_their_own_replies(void **state)
+{
+    rpool_t *p = rpool_new(g_url, 4, 2000);
+    pthread_t t[PIPE_THREADS];
+    pipe_job_t jobs[PIPE_THREADS];
+    (void)state;
+
+    for (int i = 0; i < PIPE_THREADS; i++) {
+        jobs[i] = (pipe_job_t){.p = p, .id = i + 1};
+        assert_int_equal(pthread_create(&t[i], NULL, pipe_caller, &jobs[i]), 0);
+    }
+    for (int i = 0; i < PIPE_THREADS; i++) pthread_join(t[i], NULL);
+    for (int i = 0; i < PIPE_THREADS; i++) assert_int_equal(jobs[i].wrong, 0);
+    for (int i = 0; i < PIPE_THREADS; i++) assert_int_equal(admin_int("EXISTS spool_lock:P%d", i + 1), 0);
+    rpool_free(p);
+}
+
 /* ---- SCAN ---- */
 
 #define SCAN_LOCKS 450
@@ -1241,6 +1290,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup(test_pool_exhausted, case_setup),
         cmocka_unit_test_setup(test_info, case_setup),
         cmocka_unit_test_setup(test_command_timeout, case_setup),
+        cmocka_unit_test_setup(test_concurrent_scripts_get_their_own_replies, case_setup),
         cmocka_unit_test_setup(test_kill_and_restart, case_setup),
         cmocka_unit_test_setup(test_sigpipe_guard, case_setup),
         cmocka_unit_test_setup(test_sigpipe_ignored, case_setup),
