@@ -27,6 +27,7 @@
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/sse.h"
+#include "http/tls_files.h"
 #include "util/alloc.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -58,8 +59,7 @@ struct server {
     hdl_t *deadlines; /* request-header deadline watchdog */
     edge_t *edge;     /* listening socket, per-address caps, first-request framing */
     sse_watch_t *watch; /* ends live streams whose peer is gone */
-    char *tls_cert, *tls_key; /* PEM text while the daemon runs (the key wiped on stop) */
-    size_t tls_key_len;
+    tls_files_t tls; /* the PEM text while the daemon runs (the key wiped on stop) */
     https_redirect_t *redirect; /* the plain-HTTP port answering 308 to HTTPS, or NULL */
     runner_t *offload;   /* runs the handlers of ROUTE_MUTATES and ROUTE_WAITS routes off the
                           * MHD workers */
@@ -218,7 +218,7 @@ static enum MHD_Result send_reply(server_t *s, struct MHD_Connection *c, conn_ct
     for (int i = 0; i < r->n_out_headers; i++)
         MHD_add_response_header(resp, r->out_headers[i][0], r->out_headers[i][1]);
     add_cors(s, c, resp);
-    if (s->tls_cert) MHD_add_response_header(resp, "strict-transport-security", HSTS_VALUE);
+    if (s->tls.cert) MHD_add_response_header(resp, "strict-transport-security", HSTS_VALUE);
     /* Shutting down: the tablet's next request goes out on a new connection (to another
      * instance behind the balancer), not on this one. */
     if (__atomic_load_n(&s->stopping, __ATOMIC_RELAXED))
@@ -404,47 +404,6 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     LOG_WARN("libmicrohttpd: %s", msg);
 }
 
-/* The whole of a PEM file as a NUL-terminated string (caller frees); NULL with err set. */
-static char *read_pem(const char *path, const char *what, size_t *len, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    buf_t b = BUF_INIT;
-    char chunk[4096];
-    size_t n;
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open '%s'", what, path);
-        return NULL;
-    }
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len < 1024 * 1024) buf_append(&b, chunk, n);
-    int bad = ferror(f) || b.len == 0 || b.len >= 1024 * 1024 || !b.data ||
-              !memmem(b.data, b.len, "-----BEGIN ", 11);
-    fclose(f);
-    if (bad) {
-        snprintf(err, errlen, "%s: '%s' is not a PEM file", what, path);
-        if (b.data) memset(b.data, 0, b.len);
-        buf_deinit(&b);
-        return NULL;
-    }
-    char *out = xmalloc(b.len + 1);
-    memcpy(out, b.data, b.len);
-    out[b.len] = '\0';
-    *len = b.len;
-    memset(b.data, 0, b.len);
-    buf_deinit(&b);
-    return out;
-}
-
-static void tls_free(server_t *s)
-{
-    free(s->tls_cert);
-    if (s->tls_key) {
-        volatile char *v = s->tls_key;
-        for (size_t i = 0; i < s->tls_key_len; i++) v[i] = 0;
-        free(s->tls_key);
-    }
-    s->tls_cert = s->tls_key = NULL;
-}
-
 /* The library's own connection limit, split evenly over its worker threads. The edge caps
  * connections (--max-connections); the library must never reach its per-worker share,
  * because libmicrohttpd 0.9.75 leaves that worker's cleanup mutex locked when a handed-over
@@ -466,12 +425,7 @@ static int tls_load(server_t *s, const config_t *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "--tls-cert: this libmicrohttpd is built without TLS");
         return -1;
     }
-    size_t n;
-    s->tls_cert = read_pem(cfg->tls_cert, "ZEUES_TLS_CERT / --tls-cert", &n, err, errlen);
-    if (!s->tls_cert) return -1;
-    s->tls_key = read_pem(cfg->tls_key, "ZEUES_TLS_KEY / --tls-key", &s->tls_key_len, err,
-                          errlen);
-    return s->tls_key ? 0 : -1;
+    return tls_files_load(&s->tls, cfg->tls_cert, cfg->tls_key, err, errlen);
 }
 
 server_t *server_start(const http_env_t *env, char *err, size_t errlen)
@@ -497,8 +451,8 @@ server_t *server_start(const http_env_t *env, char *err, size_t errlen)
     if (app->cfg->tls_cert[0]) {
         if (tls_load(s, app->cfg, err, errlen) != 0) goto fail;
         flags |= MHD_USE_TLS;
-        tls_opts[0].ptr_value = s->tls_cert;
-        tls_opts[1].ptr_value = s->tls_key;
+        tls_opts[0].ptr_value = s->tls.cert;
+        tls_opts[1].ptr_value = s->tls.key;
     } else {
         tls_opts[0].option = MHD_OPTION_END;
     }
@@ -512,7 +466,7 @@ server_t *server_start(const http_env_t *env, char *err, size_t errlen)
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
         MHD_OPTION_END);
     if (!s->d) {
-        snprintf(err, errlen, s->tls_cert ? "cannot start the HTTP library with TLS: check that "
+        snprintf(err, errlen, s->tls.cert ? "cannot start the HTTP library with TLS: check that "
                                             "--tls-key is the key of --tls-cert (PEM)"
                                           : "cannot start the HTTP library");
         goto fail;
@@ -526,7 +480,7 @@ server_t *server_start(const http_env_t *env, char *err, size_t errlen)
         .header_timeout_ms = app->cfg->conn_timeout_seconds * 1000,
         .max_body = (size_t)app->cfg->max_body_bytes,
         .cors = &s->cors,
-        .tls = s->tls_cert != NULL,
+        .tls = s->tls.cert != NULL,
         .handoff = on_handoff,
         .ud = s,
     };
@@ -547,7 +501,7 @@ fail:
     if (s->d) MHD_stop_daemon(s->d);
     runner_free(s->offload);
     edge_free(s->edge);
-    tls_free(s);
+    tls_files_free(&s->tls);
     sse_watch_free(s->watch);
     hdl_stop(s->deadlines);
     cors_deinit(&s->cors);
@@ -578,11 +532,11 @@ void server_stop(server_t *s)
     MHD_stop_daemon(s->d);
     runner_free(s->offload);
     edge_free(s->edge);
-    tls_free(s);
+    tls_files_free(&s->tls);
     sse_watch_free(s->watch);
     hdl_stop(s->deadlines);
     cors_deinit(&s->cors);
     free(s);
 }
 
-int server_tls(const server_t *s) { return s->tls_cert != NULL; }
+int server_tls(const server_t *s) { return s->tls.cert != NULL; }
