@@ -243,6 +243,19 @@ class Https(CheckedTestCase):
                     "--tls-key", "/nonexistent.key")
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("/nonexistent.pem", r.stderr)
+        # A file that is not PEM, as the key after a good certificate (both freed, nothing
+        # leaked: the ASan build checks) and as the certificate.
+        junk = os.path.join(self.tmp, "junk.txt")
+        with open(junk, "w") as f:
+            f.write("not a certificate\n")
+        r = run_cli("serve", "--port", "0", "--db", db, "--tls-cert",
+                    os.path.join(self.certs, "server.pem"), "--tls-key", junk)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("--tls-key: '%s' is not a PEM file" % junk, r.stderr)
+        r = run_cli("serve", "--port", "0", "--db", db, "--tls-cert", junk, "--tls-key",
+                    os.path.join(self.certs, "server.key"))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("--tls-cert: '%s' is not a PEM file" % junk, r.stderr)
 
     def test_zz_the_key_is_never_in_the_output(self):
         with open(os.path.join(self.certs, "server.key")) as f:
