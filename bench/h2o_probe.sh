@@ -54,12 +54,8 @@ rss_now() { awk '/VmRSS/ {print $2}' "/proc/$PID/status"; }
 
 start zeues
 URL=http://127.0.0.1:$PORT
-WORKERS=$(curl -fs "$URL/api/workers" | sed 's/},{/}\n{/g' | grep '"activo":true' |
-          grep -E '"roles":\[[^]]*"(Armador|Ayudante)"' | grep -o '"id":[0-9]*' | cut -d: -f2 |
-          paste -sd, -)
-{ curl -fs "$URL/api/spools/iniciar?operacion=ARM" | sed 's/},{/}\n{/g' |
-    grep -v '"arm_estado":"completado"' | grep -o '"tag_spool":"[^"]*"' | cut -d'"' -f4 |
-    head -n 20 >"$TMP/sse.txt"; } || true
+WORKERS=$(arm_workers "$URL")
+{ arm_free "$URL" | head -n 20 >"$TMP/sse.txt"; } || true
 stop
 
 declare -A R

@@ -37,6 +37,22 @@ bench_cleanup() {
     rm -rf "$TMP"
 }
 
+# arm_workers URL -> the ids of the active workers who may do ARM (Armador or Ayudante), comma
+# separated.
+arm_workers() {
+    curl -fs "$1/api/workers" | sed 's/},{/}\n{/g' | grep '"activo":true' |
+        grep -E '"roles":\[[^]]*"(Armador|Ayudante)"' | grep -o '"id":[0-9]*' | cut -d: -f2 |
+        paste -sd, -
+}
+
+# arm_free URL -> the tags of the ARM list whose ARM is not complete: since v4 the ARM list also
+# holds spools whose ARM is done (it filters on materials and occupation only), and TOMAR
+# refuses those.
+arm_free() {
+    curl -fs "$1/api/spools/iniciar?operacion=ARM" | sed 's/},{/}\n{/g' |
+        grep -v '"arm_estado":"completado"' | grep -o '"tag_spool":"[^"]*"' | cut -d'"' -f4
+}
+
 free_port() {
     local p
     while :; do

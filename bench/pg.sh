@@ -65,12 +65,8 @@ start_instance() { # start_instance NAME: its port in PORT, its pid appended to 
 start_instance zeues1
 P1=$PORT
 URL1=http://127.0.0.1:$P1
-WORKERS=$(curl -fs "$URL1/api/workers" | sed 's/},{/}\n{/g' | grep '"activo":true' |
-          grep -E '"roles":\[[^]]*"(Armador|Ayudante)"' | grep -o '"id":[0-9]*' | cut -d: -f2 |
-          paste -sd, -)
-curl -fs "$URL1/api/spools/iniciar?operacion=ARM" | sed 's/},{/}\n{/g' |
-    grep -v '"arm_estado":"completado"' | grep -o '"tag_spool":"[^"]*"' | cut -d'"' -f4 \
-    >"$TMP/free.txt"
+WORKERS=$(arm_workers "$URL1")
+arm_free "$URL1" >"$TMP/free.txt"
 (($(wc -l <"$TMP/free.txt") >= 256)) || { log "too few free ARM spools"; exit 1; }
 head -n 128 "$TMP/free.txt" >"$TMP/cycle1.txt"
 sed -n '129,256p' "$TMP/free.txt" >"$TMP/cycle2.txt"

@@ -183,16 +183,8 @@ start_server
 log "server pid $ZPID on $ZPORT"
 URL=http://127.0.0.1:$ZPORT
 
-# Armador-eligible active workers, and free ARM spools with materials whose ARM is not complete:
-# since v4 the ARM list also holds spools whose ARM is done (it filters on materials and
-# occupation only), and TOMAR refuses those.
-WORKERS=$(curl -fs "$URL/api/workers" | sed 's/},{/}\n{/g' | grep '"activo":true' |
-          grep -E '"roles":\[[^]]*"(Armador|Ayudante)"' | grep -o '"id":[0-9]*' | cut -d: -f2 |
-          paste -sd, -)
-arm_free() { # arm_free URL -> the tags of the ARM list whose ARM is not complete
-    curl -fs "$1/api/spools/iniciar?operacion=ARM" | sed 's/},{/}\n{/g' |
-        grep -v '"arm_estado":"completado"' | grep -o '"tag_spool":"[^"]*"' | cut -d'"' -f4
-}
+# Armador-eligible active workers, and free ARM spools whose ARM is not complete (bench/lib.sh).
+WORKERS=$(arm_workers "$URL")
 arm_free "$URL" >"$TMP/free.txt"
 NFREE=$(wc -l <"$TMP/free.txt")
 ((NFREE >= 600)) || { log "only $NFREE free ARM spools; need 600"; exit 1; }
