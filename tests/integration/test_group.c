@@ -86,6 +86,16 @@ static void wait_state(bench_t *b, int leading, size_t queued)
     fail_msg("the queue never reached leading=%d queued=%zu", leading, queued);
 }
 
+/* No batch runs and nothing is queued. */
+static void assert_idle(bench_t *b)
+{
+    int l;
+    size_t q;
+    group_state(&b->g, &l, &q);
+    assert_int_equal(l, 0);
+    assert_int_equal(q, 0);
+}
+
 /* Starts caller c (id i) and waits until the queue holds `queued` behind the running batch. */
 static void start(bench_t *b, caller_t *c, int i, size_t queued)
 {
@@ -112,11 +122,7 @@ static void alone_runs_at_once_in_its_own_thread(void **state)
     assert_int_equal(b.batches, 1);
     assert_int_equal(b.sizes[0], 1);
     assert_true(pthread_equal(b.runner_of_batch[0], pthread_self()));
-    int l;
-    size_t q;
-    group_state(&b.g, &l, &q);
-    assert_int_equal(l, 0);
-    assert_int_equal(q, 0);
+    assert_idle(&b);
     bench_deinit(&b);
 }
 
@@ -144,11 +150,7 @@ static void queued_items_run_in_order_in_bounded_batches_led_by_the_first(void *
         assert_int_equal(b.runs[i], 1);
         assert_int_equal(b.order[i], i);
     }
-    int l;
-    size_t q;
-    group_state(&b.g, &l, &q);
-    assert_int_equal(l, 0);
-    assert_int_equal(q, 0);
+    assert_idle(&b);
     bench_deinit(&b);
 }
 
@@ -177,11 +179,7 @@ static void concurrent_callers_each_run_once(void **state)
         }
         assert_int_equal(total, N);
         for (int i = 0; i < N; i++) assert_int_equal(b.runs[i], 1);
-        int l;
-        size_t q;
-        group_state(&b.g, &l, &q);
-        assert_int_equal(l, 0);
-        assert_int_equal(q, 0);
+        assert_idle(&b);
     }
     bench_deinit(&b);
 }
