@@ -1,8 +1,9 @@
 /* Keeping the SQLite write-ahead log bounded. SQLite's own automatic checkpoint is off
  * (wal_autocheckpoint=0): it would run inside a writer's commit, under write_mu. Instead a
  * thread of its own, on its own connection:
- *   - every CKPT_PERIOD_MS copies what it can from the WAL into the database (PASSIVE: waits
- *     for nobody, so writers never notice it);
+ *   - every CKPT_PERIOD_MS, and at once when the writer's commit leaves the WAL past
+ *     WAL_RESTART_BYTES (its WAL hook), copies what it can from the WAL into the database
+ *     (PASSIVE: waits for nobody, so writers never notice it);
  *   - when the WAL has grown past WAL_RESTART_BYTES, takes write_mu for a TRUNCATE
  *     checkpoint, which copies the few frames the last PASSIVE left, makes the next writer
  *     start the log from its beginning and empties the file at once (a RESTART would leave
@@ -79,8 +80,9 @@ void store_sqlite__wal_reclaim(sqlite_store_t *ss)
              rc == SQLITE_OK ? "emptied" : sqlite3_errstr(rc), log, done);
 }
 
-/* With write_mu held: a TRUNCATE checkpoint that waits for readers at most CKPT_BUSY_MS. */
-static void restart_log(sqlite_store_t *ss, conn_t *c)
+/* With write_mu held: a TRUNCATE checkpoint that waits for readers at most CKPT_BUSY_MS.
+ * Returns 0 when the log was emptied. */
+static int restart_log(sqlite_store_t *ss, conn_t *c)
 {
     int64_t t0 = now_us();
     pthread_mutex_lock(&ss->write_mu);
@@ -93,6 +95,7 @@ static void restart_log(sqlite_store_t *ss, conn_t *c)
     note_hold(ss, now_us() - t1);
     LOG_DEBUG("WAL restart: %s, %d frames, %d copied, waited %lld us for writers",
               rc == SQLITE_OK ? "ok" : sqlite3_errstr(rc), log, done, (long long)(t1 - t0));
+    return rc == SQLITE_OK ? 0 : -1;
 }
 
 /* While the last write failed: reclaim, then a write that changes nothing tells whether the
@@ -127,8 +130,12 @@ static void *checkpointer(void *arg)
         pthread_mutex_unlock(&ss->ckpt_mu);
         int log = -1, done = -1;
         sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
-        if (store_sqlite__wal_bytes(ss) > WAL_RESTART_BYTES) restart_log(ss, c);
         int64_t now = now_us();
+        /* A restart that readers kept from emptying the log is retried a period later, not
+         * at every commit's wake-up: each try holds the writers back for up to CKPT_BUSY_MS. */
+        if (now >= atomic_load(&ss->ckpt_next_restart_us) &&
+            store_sqlite__wal_bytes(ss) > WAL_RESTART_BYTES && restart_log(ss, c) != 0)
+            atomic_store(&ss->ckpt_next_restart_us, now + CKPT_PERIOD_MS * 1000);
         if (atomic_load(&ss->write_state) != STORE_WRITE_OK && now - last_probe > 1000000) {
             last_probe = now;
             probe_write(ss);
@@ -143,8 +150,43 @@ static void *checkpointer(void *arg)
     return NULL;
 }
 
+/* The writer's WAL hook: SQLite calls it after each commit with the frames now in the log.
+ * Past WAL_RESTART_BYTES it wakes the checkpointer at once: waiting for its next period would
+ * let a burst of writes grow the log for up to CKPT_PERIOD_MS more (under a loaded machine the
+ * bound then depended on when that thread got a core). Not while a restart that readers
+ * blocked waits for its retry: then the checkpointer keeps its period. */
+static int on_wal_commit(void *ud, sqlite3 *db, const char *name, int frames)
+{
+    sqlite_store_t *ss = ud;
+    (void)db;
+    (void)name;
+    if ((int64_t)frames * ss->wal_frame_bytes >= WAL_RESTART_BYTES &&
+        now_us() >= atomic_load(&ss->ckpt_next_restart_us)) {
+        pthread_mutex_lock(&ss->ckpt_mu);
+        pthread_cond_signal(&ss->ckpt_cv);
+        pthread_mutex_unlock(&ss->ckpt_mu);
+    }
+    return SQLITE_OK;
+}
+
+/* The bytes of one WAL frame of this database: its page plus the 24-byte frame header. */
+static int64_t frame_bytes(sqlite3 *db)
+{
+    sqlite3_stmt *q = NULL;
+    int64_t page = 4096;
+    if (sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int64(q, 0) > 0)
+        page = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return page + 24;
+}
+
 int store_sqlite__wal_start(sqlite_store_t *ss)
 {
+    if (ss->writer) {
+        ss->wal_frame_bytes = frame_bytes(ss->writer->db);
+        sqlite3_wal_hook(ss->writer->db, on_wal_commit, ss);
+    }
     if (thread_start(&ss->ckpt_thread, "zeues-wal-ckpt", checkpointer, ss) != 0)
         return ZE_STORE_UNAVAILABLE;
     ss->ckpt_running = 1;

@@ -38,6 +38,7 @@ static group_item_t *take_batch(group_t *g, long long max, long long *n)
 
 void group_join(group_t *g, group_item_t *it, long long max_batch, group_run_fn run, void *ud)
 {
+    if (max_batch < 1) max_batch = 1;
     it->next = NULL;
     it->done = 0;
     sem_init(&it->wake, 0, 0);
@@ -49,33 +50,26 @@ void group_join(group_t *g, group_item_t *it, long long max_batch, group_run_fn 
     pthread_mutex_unlock(&g->mu);
     if (!lead) sleep_until_woken(it); /* done, or handed the lead */
 
-    while (!it->done) {
+    if (!it->done) {
+        /* Leading. The leader is always the head of the queue (it found the queue empty, or
+         * the lead was handed to the head), so its batch starts with its own item. */
         long long n;
         pthread_mutex_lock(&g->mu);
         group_item_t *batch = take_batch(g, max_batch, &n);
         pthread_mutex_unlock(&g->mu);
         run(batch, n, ud);
-        /* More than max_batch may have been queued before it: then it is not in this batch,
-         * stays queued and leads again. */
-        int mine = 0;
-        for (group_item_t *b = batch; b; b = b->next) mine |= b == it;
-        if (mine) {
-            pthread_mutex_lock(&g->mu);
-            group_item_t *next = g->head; /* stays queued until it runs its own batch */
-            g->leading = next != NULL;
-            pthread_mutex_unlock(&g->mu);
-            if (next) sem_post(&next->wake);
-        }
-        for (group_item_t *b = batch, *after; b; b = after) {
+        pthread_mutex_lock(&g->mu);
+        group_item_t *next = g->head; /* stays queued until it runs its own batch */
+        g->leading = next != NULL;
+        pthread_mutex_unlock(&g->mu);
+        if (next) sem_post(&next->wake);
+        for (group_item_t *b = batch->next, *after; b; b = after) {
             after = b->next; /* read before the wake-up: the caller may leave at once */
-            if (b == it) {
-                it->done = 1;
-                continue;
-            }
             b->next = NULL;
             b->done = 1;
             sem_post(&b->wake);
         }
+        it->done = 1;
     }
     sem_destroy(&it->wake);
 }
