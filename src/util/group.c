@@ -1,4 +1,4 @@
-/* Group commit's queue (see group.h). */
+/* The group queue (see group.h). */
 #include "util/group.h"
 
 #include <errno.h>
@@ -65,11 +65,9 @@ void group_join(group_t *g, group_item_t *it, long long max_batch, group_run_fn 
         if (next) sem_post(&next->wake);
         for (group_item_t *b = batch->next, *after; b; b = after) {
             after = b->next; /* read before the wake-up: the caller may leave at once */
-            b->next = NULL;
             b->done = 1;
             sem_post(&b->wake);
         }
-        it->done = 1;
     }
     sem_destroy(&it->wake);
 }

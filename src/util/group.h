@@ -1,6 +1,7 @@
-/* Group commit's queue: callers that each have one change queue it, and one of them at a time
- * (the leader) runs everything queued as one batch (for the stores: one transaction and one
- * sync for many changes). Nobody waits for a timer: a change alone runs at once.
+/* A queue where callers that each bring one piece of work meet, and one of them at a time
+ * (the leader) runs everything queued as one batch: the stores' group commit (one transaction
+ * and one sync for many changes) and the Redis pool's pipelined commands (one round trip for
+ * many). Nobody waits for a timer: an item alone runs at once.
  *
  * Each waiting caller sleeps on a wake-up of its own. When a batch is done its leader wakes
  * exactly the callers whose changes were in it, and hands the lead to the first caller still
@@ -15,7 +16,8 @@
 #include <stddef.h>
 
 /** One caller's place in the queue, embedded in the caller's own object (as its first member,
- *  so run() finds the object from it). Owned by the queue from group_join until it returns. */
+ *  so run() finds the object from it). Owned by the queue from group_join until it returns;
+ *  run() must not keep pointers to a batch's items after it returns. */
 typedef struct group_item {
     struct group_item *next;
     sem_t wake;
