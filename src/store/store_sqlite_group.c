@@ -181,8 +181,3 @@ int store_sqlite__commit(store_t *st, store_change_t *ch)
     free(me.put_versions);
     return me.ret;
 }
-
-void store_sqlite__queue_state(sqlite_store_t *ss, int *leading, size_t *queued)
-{
-    group_state(&ss->gc, leading, queued);
-}

@@ -155,8 +155,6 @@ int store_sqlite__spool_commit(store_t *st, spool_t *s, int64_t expected_version
 /* store_sqlite_group.c */
 /** store.h commit: queues ch and returns once the transaction holding it is synced. */
 int store_sqlite__commit(store_t *st, store_change_t *c);
-/** Whether a leader is writing now, and how many changes wait for the next one (for tests). */
-void store_sqlite__queue_state(sqlite_store_t *ss, int *leading, size_t *queued);
 /** Classifies the last error of db into a store_write_state_t. */
 int store_sqlite__write_state_of(sqlite3 *db);
 

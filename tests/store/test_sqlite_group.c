@@ -18,6 +18,7 @@
 #include "core/errors.h"
 #include "store/store.h"
 #include "store/store_sqlite_int.h"
+#include "util/group.h"
 
 typedef struct job {
     store_t *st;
@@ -48,7 +49,7 @@ static void wait_for(sqlite_store_t *ss, int leading, size_t queued)
     for (int i = 0; i < 20000; i++) {
         int l;
         size_t q;
-        store_sqlite__queue_state(ss, &l, &q);
+        group_state(&ss->gc, &l, &q);
         if (l == leading && q == queued) return;
         usleep(500);
     }
