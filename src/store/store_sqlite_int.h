@@ -87,7 +87,7 @@ typedef struct sqlite_store {
      * SQLite, every ~1,000th commit would copy the log into the database and fsync it while
      * holding write_mu, a 15-25 ms stall for every writer queued behind it. */
     pthread_t ckpt_thread;
-    int64_t wal_frame_bytes; /* page size + frame header, for the writer's WAL hook */
+    int wal_restart_frames;  /* WAL_RESTART_BYTES in frames, for the writer's WAL hook */
     _Atomic long long ckpt_next_restart_us; /* a blocked restart is retried from then on */
     pthread_mutex_t ckpt_mu;
     pthread_cond_t ckpt_cv;

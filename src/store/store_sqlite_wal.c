@@ -160,7 +160,7 @@ static int on_wal_commit(void *ud, sqlite3 *db, const char *name, int frames)
     sqlite_store_t *ss = ud;
     (void)db;
     (void)name;
-    if ((int64_t)frames * ss->wal_frame_bytes >= WAL_RESTART_BYTES &&
+    if (frames >= ss->wal_restart_frames &&
         now_us() >= atomic_load(&ss->ckpt_next_restart_us)) {
         pthread_mutex_lock(&ss->ckpt_mu);
         pthread_cond_signal(&ss->ckpt_cv);
@@ -169,8 +169,8 @@ static int on_wal_commit(void *ud, sqlite3 *db, const char *name, int frames)
     return SQLITE_OK;
 }
 
-/* The bytes of one WAL frame of this database: its page plus the 24-byte frame header. */
-static int64_t frame_bytes(sqlite3 *db)
+/* How many WAL frames (a page plus its 24-byte header each) make WAL_RESTART_BYTES. */
+static int restart_frames(sqlite3 *db)
 {
     sqlite3_stmt *q = NULL;
     int64_t page = 4096;
@@ -178,13 +178,13 @@ static int64_t frame_bytes(sqlite3 *db)
         sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int64(q, 0) > 0)
         page = sqlite3_column_int64(q, 0);
     sqlite3_finalize(q);
-    return page + 24;
+    return (int)(WAL_RESTART_BYTES / (page + 24));
 }
 
 int store_sqlite__wal_start(sqlite_store_t *ss)
 {
     if (ss->writer) {
-        ss->wal_frame_bytes = frame_bytes(ss->writer->db);
+        ss->wal_restart_frames = restart_frames(ss->writer->db);
         sqlite3_wal_hook(ss->writer->db, on_wal_commit, ss);
     }
     if (thread_start(&ss->ckpt_thread, "zeues-wal-ckpt", checkpointer, ss) != 0)
