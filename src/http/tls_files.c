@@ -4,46 +4,41 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util/alloc.h"
-#include "util/buf.h"
 
 #define PEM_MAX (1024 * 1024)
 
-static void wipe(void *p, size_t n)
-{
-    volatile char *v = p;
-    for (size_t i = 0; i < n; i++) v[i] = 0;
-}
-
-/* The whole of a PEM file as a NUL-terminated string (caller frees); NULL with err set. */
+/* The whole of a PEM file as a NUL-terminated string (caller frees); NULL with err set. Read
+ * into one buffer of the file's size, so no copy of a key is left behind in freed memory (a
+ * growing buffer would leave one at each move); a refused file's bytes are wiped. */
 static char *read_pem(const char *path, const char *what, size_t *len, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
-    buf_t b = BUF_INIT;
-    char chunk[4096];
-    size_t n;
     if (!f) {
         snprintf(err, errlen, "%s: cannot open '%s'", what, path);
         return NULL;
     }
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len < PEM_MAX) buf_append(&b, chunk, n);
-    wipe(chunk, sizeof chunk);
-    int bad = ferror(f) || b.len == 0 || b.len >= PEM_MAX || !b.data ||
-              !memmem(b.data, b.len, "-----BEGIN ", 11);
+    setvbuf(f, NULL, _IONBF, 0); /* straight into out: no stdio buffer holding key bytes */
+    struct stat st;
+    char *out = NULL;
+    size_t n = 0;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        st.st_size < PEM_MAX) {
+        out = xmalloc((size_t)st.st_size + 1);
+        n = fread(out, 1, (size_t)st.st_size, f);
+        out[n] = '\0';
+    }
+    int bad = !out || ferror(f) || n == 0 || !memmem(out, n, "-----BEGIN ", 11);
     fclose(f);
     if (bad) {
         snprintf(err, errlen, "%s: '%s' is not a PEM file", what, path);
-        if (b.data) wipe(b.data, b.len);
-        buf_deinit(&b);
+        if (out) explicit_bzero(out, n);
+        free(out);
         return NULL;
     }
-    char *out = xmalloc(b.len + 1);
-    memcpy(out, b.data, b.len);
-    out[b.len] = '\0';
-    *len = b.len;
-    wipe(b.data, b.len);
-    buf_deinit(&b);
+    *len = n;
     return out;
 }
 
@@ -64,7 +59,7 @@ void tls_files_free(tls_files_t *t)
 {
     free(t->cert);
     if (t->key) {
-        wipe(t->key, t->key_len);
+        explicit_bzero(t->key, t->key_len);
         free(t->key);
     }
     *t = (tls_files_t){0};
