@@ -659,7 +659,8 @@ static void test_concurrent_scripts_get_their_own_replies(void **state)
     }
     for (int i = 0; i < PIPE_THREADS; i++) pthread_join(t[i], NULL);
     for (int i = 0; i < PIPE_THREADS; i++) assert_int_equal(jobs[i].wrong, 0);
-    for (int i = 0; i < PIPE_THREADS; i++) assert_int_equal(admin_int("EXISTS spool_lock:P%d", i + 1), 0);
+    for (int i = 0; i < PIPE_THREADS; i++)
+        assert_int_equal(admin_int("EXISTS spool_lock:P%d", i + 1), 0);
     rpool_free(p);
 }
 
