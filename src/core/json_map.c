@@ -155,26 +155,3 @@ char *json_map_dumps_python(const json_t *v)
     }
     return s;
 }
-
-int json_map_live_payloads(const event_rec_t *e, void (*fn)(void *ud, const char *msg), void *ud)
-{
-    if (!e->live_json[0]) return 0;
-    json_t *v = json_loads(e->live_json, 0, NULL);
-    if (!v) return -1;
-    if (json_is_object(v)) {
-        json_t *arr = json_array();
-        json_array_append_new(arr, v);
-        v = arr;
-    }
-    size_t i;
-    json_t *p;
-    json_array_foreach(v, i, p) {
-        if (!json_is_object(p)) continue;
-        json_object_set_new(p, "seq", json_integer(e->seq));
-        char *msg = json_map_dumps_python(p);
-        if (msg) fn(ud, msg);
-        free(msg);
-    }
-    json_decref(v);
-    return 0;
-}
