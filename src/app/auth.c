@@ -90,7 +90,8 @@ int auth_enroll(store_t *st, const char *client, const char *typed_code, int64_t
     int rc = enroll(st, typed_code, now, token, dev);
     if (rc == ZE_UNAUTHORIZED) {
         attempts_fail(enroll_attempts, client, now);
-        LOG_WARN("device enrolment refused (unknown, used or expired code)");
+        LOG_WARN("device enrolment from %s refused (unknown, used or expired code)",
+                 client[0] ? client : "an unknown address");
     } else if (rc == ZE_OK) {
         attempts_clear(enroll_attempts, client);
     }

@@ -62,9 +62,10 @@ const char *req_query(req_t *r, const char *name);
 
 /** Looks up a request header (case-insensitive); NULL when absent. Borrowed. */
 const char *req_header(req_t *r, const char *name);
-/** The client's IPv4 address as text into out ("" when unknown): the key of per-client
- *  throttles. Behind a reverse proxy it is the proxy's. */
-void req_peer(req_t *r, char *out, size_t len);
+/** The address the request speaks for, as text into out ("" when unknown): the key of
+ *  per-client throttles. The socket's, or behind a trusted proxy (--trusted-addresses) the
+ *  client it names in X-Forwarded-For (core/client_addr.h). */
+void req_client(req_t *r, char *out, size_t len);
 
 /** Answers status with the JSON value (takes ownership of v). Returns 0. */
 int reply_json(req_t *r, int status, json_t *v);

@@ -14,8 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
+#include "core/client_addr.h"
 #include "core/errors.h"
 #include "http/cors.h"
 #include "http/dispatch.h"
@@ -127,14 +129,33 @@ const char *req_header(req_t *r, const char *name)
     return MHD_lookup_connection_value((struct MHD_Connection *)r->conn, MHD_HEADER_KIND, name);
 }
 
-void req_peer(req_t *r, char *out, size_t len)
+/* Every X-Forwarded-For value of a request joined by ',' in order: a client may send its own
+ * header line before the one the proxy adds, and only the end of the list is the proxy's. */
+static enum MHD_Result collect_forwarded(void *cls, enum MHD_ValueKind kind, const char *key,
+                                         const char *value)
 {
-    out[0] = '\0';
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
-        (struct MHD_Connection *)r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    (void)kind;
+    buf_t *b = cls;
+    if (key && value && strcasecmp(key, "X-Forwarded-For") == 0) {
+        if (b->len) buf_putc(b, ',');
+        buf_puts(b, value);
+    }
+    return MHD_YES;
+}
+
+void req_client(req_t *r, char *out, size_t len)
+{
+    struct MHD_Connection *c = r->conn;
+    char peer[INET_ADDRSTRLEN] = "";
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, out,
-                  (socklen_t)len);
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, peer,
+                  sizeof peer);
+    buf_t fwd = BUF_INIT;
+    MHD_get_connection_values(c, MHD_HEADER_KIND, collect_forwarded, &fwd);
+    client_addr(peer, r->app->cfg->trusted_addresses, fwd.len ? buf_str(&fwd) : NULL, out, len);
+    buf_deinit(&fwd);
 }
 
 static const char *header(struct MHD_Connection *c, const char *name)

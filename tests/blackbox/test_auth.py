@@ -30,6 +30,7 @@ ORIGIN = "http://localhost:3000"
 ROUTES_C = os.path.join(harness.REPO, "src", "http", "routes.c")
 OPENAPI = os.path.join(harness.REPO, "web", "openapi.json")
 T = "MK-1335-CW-25238-0"
+AUTH_ENROLL_FREE = 10  # src/app/auth.h: wrong codes that cost nothing
 CODE_RE = re.compile(r"Código de enrolamiento: ([2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4})")
 
 
@@ -241,6 +242,49 @@ class AuthDevices(ZeuesTestCase):
                            challenge=False)
         self.assertNoSecretsLogged()
 
+    def guess_until_throttled(self, forwarded, first):
+        """Wrong codes sent as from the client a trusted proxy names in X-Forwarded-For (the
+        test speaks from 127.0.0.1, trusted by default), until the 11th is heard; then that
+        client waits."""
+        for i in range(AUTH_ENROLL_FREE + 1):
+            guess = "ABCD-EF%s%s" % (first, "GHJK"[i % 4])
+            r = self.server.post("/api/devices/enroll", {"code": guess},
+                                 headers={"Origin": ORIGIN, "X-Forwarded-For": forwarded})
+            self.assertRefused(r, 401, "UNAUTHORIZED", "guess %d" % (i + 1), challenge=False)
+
+    def test_enroll_throttle_counts_the_client_behind_a_trusted_proxy(self):
+        # HAProxy in front (deploy/haproxy.cfg, option forwardfor) makes every tablet's
+        # request come from the proxy: the throttle must count each tablet, not the plant.
+        self.guess_until_throttled("10.20.0.5", "G")
+        r = self.server.post("/api/devices/enroll", {"code": "ABCD-EFGH"},
+                             headers={"Origin": ORIGIN, "X-Forwarded-For": "10.20.0.5"})
+        self.assertErrorBody(r, 429, "TOO_MANY_ATTEMPTS")
+        # What the client itself wrote before the proxy's entry does not get it out.
+        r = self.server.post("/api/devices/enroll", {"code": "ABCD-EFGH"},
+                             headers={"Origin": ORIGIN,
+                                      "X-Forwarded-For": "10.20.0.99, 10.20.0.5"})
+        self.assertErrorBody(r, 429, "TOO_MANY_ATTEMPTS")
+        # Nor does a header line of its own before the one the proxy adds.
+        body = b'{"code": "ABCD-EFGH"}'
+        raw = self.server.raw(
+            b"POST /api/devices/enroll HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            b"Content-Type: application/json\r\nX-Forwarded-For: 10.20.0.98\r\n"
+            b"X-Forwarded-For: 10.20.0.5\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        self.assertTrue(raw.startswith(b"HTTP/1.1 429 "), raw[:200])
+        # Another tablet behind the same proxy is heard, and enrols with its code.
+        self.assertRefused(self.server.post("/api/devices/enroll", {"code": "ABCD-EFGH"},
+                                            headers={"Origin": ORIGIN,
+                                                     "X-Forwarded-For": "10.20.0.6"}),
+                           401, "UNAUTHORIZED", "another tablet", challenge=False)
+        code = self.add("Tablet tras el proxy")
+        r = self.server.post("/api/devices/enroll", {"code": code},
+                             headers={"Origin": ORIGIN, "X-Forwarded-For": "10.20.0.6"})
+        self.assertEqual(r.status, 200, r)
+        self.secrets.append(r.json["token"])
+        # The refusals are logged with the tablet's address, for the plant's IT.
+        self.assertIn("device enrolment from 10.20.0.5 refused", self.server.stderr())
+        self.assertNoSecretsLogged()
+
     def test_revoked_device_is_refused_within_a_second(self):
         token = self.enrolled("Tablet revocada")
         self.assertEqual(self.call("GET", "/api/workers", token=token).status, 200)
@@ -335,6 +379,22 @@ class AuthDevices(ZeuesTestCase):
             self.assertNotIn(s, help_text)
             self.assertNotIn(s, health)
         self.assertNoSecretsLogged()
+
+
+class AuthUntrustedProxy(ZeuesTestCase):
+    """X-Forwarded-For from an address that is not a trusted proxy is not believed."""
+    SERVER_ARGS = ("--auth", "devices", "--trusted-addresses", "10.255.0.1")
+
+    def test_forwarded_for_is_ignored_from_an_untrusted_peer(self):
+        for i in range(AUTH_ENROLL_FREE + 1):  # each guess claims another client
+            r = self.server.post("/api/devices/enroll", {"code": "ABCD-EFG%s" % "HJKMNPQRSTV"[i]},
+                                 headers={"Origin": ORIGIN,
+                                          "X-Forwarded-For": "10.30.0.%d" % (i + 1)})
+            self.assertErrorBody(r, 401, "UNAUTHORIZED", msg="guess %d" % (i + 1))
+        r = self.server.post("/api/devices/enroll", {"code": "ABCD-EFGW"},
+                             headers={"Origin": ORIGIN, "X-Forwarded-For": "10.30.0.200"})
+        self.assertErrorBody(r, 429, "TOO_MANY_ATTEMPTS")
+        self.assertIn("device enrolment from 127.0.0.1 refused", self.server.stderr())
 
 
 class AuthOff(CheckedTestCase):

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "app/auth.h"
+#include "core/client_addr.h"
 #include "core/errors.h"
 #include "http/body.h"
 #include "http/handlers/handlers.h"
@@ -23,8 +24,8 @@ int h_devices_enroll(req_t *r)
         goto out;
     char token[AUTH_TOKEN_TEXT];
     device_t dev;
-    char client[48];
-    req_peer(r, client, sizeof client);
+    char client[CLIENT_ADDR_MAX];
+    req_client(r, client, sizeof client);
     int64_t retry = 0;
     int rc = auth_enroll(r->app->store, client, code, app_now(r->app), token, &dev, &retry);
     if (rc == ZE_TOO_MANY_ATTEMPTS) {
