@@ -12,9 +12,9 @@ typedef struct buf {
 
 #define BUF_INIT {NULL, 0, 0}
 
-/** Appends n bytes. */
 /** Makes room for extra more bytes (and the NUL) without changing the contents. */
 void buf_reserve(buf_t *b, size_t extra);
+/** Appends n bytes. */
 void buf_append(buf_t *b, const char *s, size_t n);
 /** Appends a NUL-terminated string. */
 void buf_puts(buf_t *b, const char *s);
