@@ -89,15 +89,18 @@ typedef struct sqlite_store {
     pthread_t ckpt_thread;
     int wal_restart_frames;  /* WAL_RESTART_BYTES in frames, for the writer's WAL hook */
     _Atomic long long ckpt_next_restart_us; /* a blocked restart is retried from then on */
+    _Atomic long long wal_commits; /* the writer's commits so far (its WAL hook counts them) */
     pthread_mutex_t ckpt_mu;
     pthread_cond_t ckpt_cv;
     int ckpt_running, ckpt_stop;
 } sqlite_store_t;
 
-/* The WAL is reset and emptied (TRUNCATE checkpoint) when it passes this size; a reset by
- * SQLite itself cuts it back to WAL_KEEP_BYTES (journal_size_limit). */
+/* The WAL is reset (RESTART checkpoint: the next commit writes it from its start again) when
+ * it passes this size, and emptied when the store is idle; a reset file larger than
+ * WAL_KEEP_BYTES is cut back to it by the first commit after the reset (journal_size_limit).
+ * That is twice the restart size, so that under load the reset costs no truncation. */
 #define WAL_RESTART_BYTES (8 * 1024 * 1024)
-#define WAL_KEEP_BYTES 4194304 /* 4 MiB; a plain number: it is spliced into a PRAGMA */
+#define WAL_KEEP_BYTES 16777216 /* 16 MiB; a plain number: it is spliced into a PRAGMA */
 
 /** Runs sql (one or more statements, no results) on db; failures are logged.
  *  ZE_OK or ZE_STORE_UNAVAILABLE. */
