@@ -87,11 +87,10 @@ static void test_a_tomar_payload(void **state)
     got_t g;
     assert_int_equal(run(live, 4711, &g), 0);
     assert_int_equal(g.calls, 1);
-    assert_string_equal(g.text,
-                        "{\"type\": \"TOMAR\", \"tag_spool\": \"MK-1335-CW-25238-011\", \"worker\": "
-                        "\"JP(94)\", \"estado_detalle\": \"Armando\", \"ocupado_por\": "
-                        "\"Jos\\u00e9 P\\u00e9rez\", \"extra\": null, \"n\": [1, -2, true, "
-                        "false], \"seq\": 4711}\n");
+    assert_string_equal(g.text, "{\"type\": \"TOMAR\", \"tag_spool\": \"MK-1335-CW-25238-011\", "
+                                "\"worker\": \"JP(94)\", \"estado_detalle\": \"Armando\", "
+                                "\"ocupado_por\": \"Jos\\u00e9 P\\u00e9rez\", \"extra\": null, "
+                                "\"n\": [1, -2, true, false], \"seq\": 4711}\n");
     same_as_reference(live, 4711);
 }
 
@@ -142,10 +141,22 @@ static void test_invalid_text_calls_nothing(void **state)
 {
     (void)state;
     static const char *const cases[] = {
-        "[{\"a\":1}",       "[{\"a\":1}] x",      "[{\"a\":01}]",        "[{\"a\":\"\\ud83d\"}]",
-        "[{\"a\":\"\\ude00\"}]", "[{\"a\":\"\\u0000\"}]", "[{\"a\":\"\xc3\"}]", "[{\"a\":\"\xed\xa0\x80\"}]",
-        "[{\"a\":\"\xc0\xaf\"}]", "[{\"a\":\"x\ty\"}]", "[{\"a\":tru}]",       "[{a:1}]",
-        "\"just a string\"", "   ",                  "[{\"a\":\"\\x\"}]",    "[{\"a\":1,}]",
+        "[{\"a\":1}",
+        "[{\"a\":1}] x",
+        "[{\"a\":01}]",
+        "[{\"a\":\"\\ud83d\"}]",
+        "[{\"a\":\"\\ude00\"}]",
+        "[{\"a\":\"\\u0000\"}]",
+        "[{\"a\":\"\xc3\"}]",
+        "[{\"a\":\"\xed\xa0\x80\"}]",
+        "[{\"a\":\"\xc0\xaf\"}]",
+        "[{\"a\":\"x\ty\"}]",
+        "[{\"a\":tru}]",
+        "[{a:1}]",
+        "\"just a string\"",
+        "   ",
+        "[{\"a\":\"\\x\"}]",
+        "[{\"a\":1,}]",
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         got_t g;
