@@ -5,21 +5,38 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Does the comma-separated list hold the IPv4 address a (network order)? */
-static int listed(const char *list, const struct in_addr *a)
+int client_addr_list(const char *list, uint32_t *out, char *bad, size_t badlen)
 {
+    int n = 0;
     for (const char *t = list ? list : ""; *t;) {
-        const char *end = strchr(t, ',');
-        size_t len = end ? (size_t)(end - t) : strlen(t);
-        char one[INET_ADDRSTRLEN];
-        struct in_addr x;
-        if (len < sizeof one) {
-            memcpy(one, t, len);
-            one[len] = '\0';
-            if (inet_pton(AF_INET, one, &x) == 1 && x.s_addr == a->s_addr) return 1;
+        size_t k = strcspn(t, ",");
+        const char *a = t, *z = t + k;
+        while (a < z && (*a == ' ' || *a == '\t')) a++;
+        while (z > a && (z[-1] == ' ' || z[-1] == '\t')) z--;
+        if (z > a) {
+            char one[INET_ADDRSTRLEN];
+            struct in_addr in;
+            int ok = n < CLIENT_TRUSTED_MAX && (size_t)(z - a) < sizeof one;
+            if (ok) {
+                memcpy(one, a, (size_t)(z - a));
+                one[z - a] = '\0';
+                ok = inet_pton(AF_INET, one, &in) == 1;
+            }
+            if (!ok) {
+                if (bad && badlen) snprintf(bad, badlen, "%.*s", (int)(z - a), a);
+                return -1;
+            }
+            out[n++] = in.s_addr;
         }
-        t += len + (end != NULL);
+        t += k + (t[k] == ',');
     }
+    return n;
+}
+
+static int listed(const uint32_t *list, int n, uint32_t a)
+{
+    for (int i = 0; i < n; i++)
+        if (list[i] == a) return 1;
     return 0;
 }
 
@@ -45,8 +62,11 @@ int client_addr(const char *peer, const char *trusted, const char *forwarded, ch
                 size_t n)
 {
     snprintf(out, n, "%s", peer ? peer : "");
+    uint32_t proxies[CLIENT_TRUSTED_MAX];
+    int np = client_addr_list(trusted, proxies, NULL, 0);
     struct in_addr p;
-    if (!forwarded || !peer || inet_pton(AF_INET, peer, &p) != 1 || !listed(trusted, &p))
+    if (!forwarded || !peer || np <= 0 || inet_pton(AF_INET, peer, &p) != 1 ||
+        !listed(proxies, np, p.s_addr))
         return 0;
     int from_list = 0;
     const char *end = forwarded + strlen(forwarded);
@@ -59,7 +79,7 @@ int client_addr(const char *peer, const char *trusted, const char *forwarded, ch
         if (af == 0) break;
         snprintf(out, n, "%s", norm);
         from_list = 1;
-        if (af != AF_INET || !listed(trusted, &v4)) break; /* the first hop not a proxy */
+        if (af != AF_INET || !listed(proxies, np, v4.s_addr)) break; /* the first non-proxy */
         end = start > forwarded ? start - 1 : start;
     }
     return from_list;

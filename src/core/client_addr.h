@@ -7,7 +7,18 @@
 #define ZEUES_CORE_CLIENT_ADDR_H
 #include <stddef.h>
 
-#define CLIENT_ADDR_MAX 46 /* INET6_ADDRSTRLEN */
+#include <stdint.h>
+
+#define CLIENT_ADDR_MAX 46   /* INET6_ADDRSTRLEN */
+#define CLIENT_TRUSTED_MAX 16 /* addresses in --trusted-addresses */
+
+/**
+ * Parses a comma-separated list of IPv4 addresses (--trusted-addresses; blanks around an entry
+ * and empty entries are allowed) into out (network order, at most CLIENT_TRUSTED_MAX). Returns
+ * the count, or -1 with the offending entry in bad (badlen bytes) when one is not an IPv4
+ * address or there are too many. NULL is the empty list.
+ */
+int client_addr_list(const char *list, uint32_t *out, char *bad, size_t badlen);
 
 /**
  * Writes to out (n bytes, CLIENT_ADDR_MAX is enough) the address a request speaks for.

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/client_addr.h"
 #include "core/errors.h"
 #include "http/framing.h"
 #include "http/reply.h"
@@ -28,7 +29,6 @@
 #define EDGE_WINDOW (FRAMING_MAX_HEAD + 8192)
 #define EDGE_BUCKETS 4096
 #define EDGE_RETRY_AFTER 5 /* seconds, in the Retry-After of a connection refusal */
-#define EDGE_MAX_TRUSTED 16
 
 /* A connection still held by the edge, in arrival (hence deadline) order. */
 typedef struct pend {
@@ -58,7 +58,7 @@ struct edge {
     addr_count_t *counts[EDGE_BUCKETS];
     int total;
     long long handed_over; /* connections given to the library so far */
-    uint32_t trusted[EDGE_MAX_TRUSTED]; /* network order, as in sin_addr */
+    uint32_t trusted[CLIENT_TRUSTED_MAX]; /* network order, as in sin_addr */
     int n_trusted;
     /* Refusal log budget (edge thread): at most a few lines per second, then a summary. */
     int64_t log_second;
@@ -406,22 +406,12 @@ edge_t *edge_new(const edge_cfg_t *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "ZEUES_BIND: '%s' is not an IPv4 address", cfg->bind);
         goto fail;
     }
-    for (const char *t = cfg->trusted ? cfg->trusted : ""; *t;) {
-        size_t k = strcspn(t, ",");
-        char one[INET_ADDRSTRLEN + 8];
-        snprintf(one, sizeof one, "%.*s", (int)(k < sizeof one - 1 ? k : sizeof one - 1), t);
-        char *a = one, *z = one + strlen(one);
-        while (*a == ' ') a++;
-        while (z > a && z[-1] == ' ') *--z = '\0';
-        struct in_addr in;
-        if (*a && (e->n_trusted >= EDGE_MAX_TRUSTED || inet_pton(AF_INET, a, &in) != 1)) {
-            snprintf(err, errlen, "ZEUES_TRUSTED_ADDRESSES: '%s' is not an IPv4 address (at "
-                     "most %d)", a, EDGE_MAX_TRUSTED);
-            goto fail;
-        }
-        if (*a) e->trusted[e->n_trusted++] = in.s_addr;
-        t += k;
-        if (*t == ',') t++;
+    char bad[INET_ADDRSTRLEN + 8];
+    e->n_trusted = client_addr_list(cfg->trusted, e->trusted, bad, sizeof bad);
+    if (e->n_trusted < 0) {
+        snprintf(err, errlen, "ZEUES_TRUSTED_ADDRESSES: '%s' is not an IPv4 address (at most %d)",
+                 bad, CLIENT_TRUSTED_MAX);
+        goto fail;
     }
     e->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -49,6 +50,10 @@ static const addr_case_t cases[] = {
      "1111:2222:3333:4444:5555:6666:7777:8888:9999:0000:1111:2222:3333:4444", 0, "127.0.0.1"},
     /* An entry that is not an address stops the walk at the last hop believed. */
     {"127.0.0.1", "127.0.0.1,10.1.1.1", "garbage, 10.1.1.1", 1, "10.1.1.1"},
+    /* The list as the operator writes it: blanks around entries, empty entries. */
+    {"127.0.0.1", " 10.1.1.1 ,\t127.0.0.1 ,", "10.0.0.7", 1, "10.0.0.7"},
+    /* A list that does not parse trusts nobody (the server refuses to start with it). */
+    {"127.0.0.1", "127.0.0.1,nonsense", "10.0.0.7", 0, "127.0.0.1"},
     /* A peer that is no IPv4 text is never a proxy. */
     {"", "127.0.0.1", "10.0.0.7", 0, ""},
     {"::1", "127.0.0.1", "10.0.0.7", 0, "::1"},
@@ -78,11 +83,37 @@ static void test_small_output_is_cut_not_overrun(void **state)
     assert_int_equal(out[5], 'x');
 }
 
+static void test_trusted_list(void **state)
+{
+    (void)state;
+    uint32_t a[CLIENT_TRUSTED_MAX];
+    char bad[32] = "";
+    assert_int_equal(client_addr_list(NULL, a, bad, sizeof bad), 0);
+    assert_int_equal(client_addr_list("", a, bad, sizeof bad), 0);
+    assert_int_equal(client_addr_list(" , ,", a, bad, sizeof bad), 0);
+    assert_int_equal(client_addr_list("127.0.0.1, 10.0.0.20 ,10.0.0.21", a, bad, sizeof bad), 3);
+    assert_int_equal(a[0], htonl(0x7F000001));
+    assert_int_equal(a[1], htonl(0x0A000014));
+    assert_int_equal(a[2], htonl(0x0A000015));
+    assert_int_equal(client_addr_list("127.0.0.1, 10.0.0.300", a, bad, sizeof bad), -1);
+    assert_string_equal(bad, "10.0.0.300");
+    assert_int_equal(client_addr_list("::1", a, bad, sizeof bad), -1);
+    assert_string_equal(bad, "::1");
+    char many[400] = "";
+    for (int i = 0; i <= CLIENT_TRUSTED_MAX; i++)
+        snprintf(many + strlen(many), sizeof many - strlen(many), "10.0.0.%d,", i + 1);
+    assert_int_equal(client_addr_list(many, a, bad, sizeof bad), -1);
+    assert_string_equal(bad, "10.0.0.17");
+    many[strlen(many) - strlen("10.0.0.17,")] = '\0';
+    assert_int_equal(client_addr_list(many, a, bad, sizeof bad), CLIENT_TRUSTED_MAX);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_small_output_is_cut_not_overrun),
+        cmocka_unit_test(test_trusted_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
