@@ -13,8 +13,9 @@
  *     the old log are waited for that long, else it is tried on the next round. Measured at
  *     2,000 changes/s: a TRUNCATE here held writers 5-16 ms, most of it the database sync of
  *     everything PASSIVE had copied and the cut of an 8 MB file to nothing;
- *   - when no change was committed since its last round, empties the WAL file (TRUNCATE):
- *     an idle server keeps no log;
+ *   - when nothing was written since its last round (no commit here, no frame added to the
+ *     log by another process on the file), empties the WAL file (TRUNCATE): an idle server
+ *     keeps no log;
  *   - while the last write failed, empties the WAL (store_sqlite__wal_reclaim) and tries a
  *     write that changes nothing, so the store's state in /api/health recovers by itself
  *     once space is back.
@@ -130,6 +131,7 @@ static void *checkpointer(void *arg)
     if (!c) LOG_ERROR("checkpointer: %s", err);
     int64_t last_probe = 0;
     long long commits_seen = -1;
+    int log_seen = -1;
     /* The checkpointer's own descriptor of the database file, for the sync before a restart
      * (a sync is of the file, whichever descriptor asks for it). */
     int db_fd = open(ss->path, O_RDONLY | O_CLOEXEC);
@@ -147,7 +149,9 @@ static void *checkpointer(void *arg)
          * happening is retried a period later (a second later when idle), not at every
          * commit's wake-up: each try holds the writers back for up to CKPT_BUSY_MS. */
         if (now >= atomic_load(&ss->ckpt_next_restart_us)) {
-            int idle = commits == commits_seen, failed = 0;
+            /* Idle: no commit of this process and no frame from anyone (another process on the
+             * same file writes without this hook) since the last round. */
+            int idle = commits == commits_seen && log == log_seen, failed = 0;
             if (idle && store_sqlite__wal_bytes(ss) > 0) {
                 failed = restart_log(ss, c, SQLITE_CHECKPOINT_TRUNCATE) != 0;
             } else if (!idle && log >= ss->wal_restart_frames) {
@@ -159,6 +163,7 @@ static void *checkpointer(void *arg)
                              now + (idle ? 1000000 : CKPT_PERIOD_MS * 1000));
         }
         commits_seen = commits;
+        log_seen = log;
         if (atomic_load(&ss->write_state) != STORE_WRITE_OK && now - last_probe > 1000000) {
             last_probe = now;
             probe_write(ss);
