@@ -89,7 +89,6 @@ typedef struct sqlite_store {
     pthread_t ckpt_thread;
     int wal_restart_frames;  /* WAL_RESTART_BYTES in frames, for the writer's WAL hook */
     _Atomic long long ckpt_next_restart_us; /* a blocked restart is retried from then on */
-    _Atomic long long wal_commits; /* the writer's commits so far (its WAL hook counts them) */
     pthread_mutex_t ckpt_mu;
     pthread_cond_t ckpt_cv;
     int ckpt_running, ckpt_stop;

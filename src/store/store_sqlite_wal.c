@@ -13,9 +13,8 @@
  *     the old log are waited for that long, else it is tried on the next round. Measured at
  *     2,000 changes/s: a TRUNCATE here held writers 5-16 ms, most of it the database sync of
  *     everything PASSIVE had copied and the cut of an 8 MB file to nothing;
- *   - when nothing was written since its last round (no commit here, no frame added to the
- *     log by another process on the file), empties the WAL file (TRUNCATE): an idle server
- *     keeps no log;
+ *   - when no frame was added to the log since its last round (by this process or another
+ *     one on the file), empties the WAL file (TRUNCATE): an idle server keeps no log;
  *   - while the last write failed, empties the WAL (store_sqlite__wal_reclaim) and tries a
  *     write that changes nothing, so the store's state in /api/health recovers by itself
  *     once space is back.
@@ -130,7 +129,6 @@ static void *checkpointer(void *arg)
     conn_t *c = store_sqlite__conn_open(ss->path, err, sizeof err);
     if (!c) LOG_ERROR("checkpointer: %s", err);
     int64_t last_probe = 0;
-    long long commits_seen = -1;
     int log_seen = -1;
     /* The checkpointer's own descriptor of the database file, for the sync before a restart
      * (a sync is of the file, whichever descriptor asks for it). */
@@ -143,15 +141,15 @@ static void *checkpointer(void *arg)
         int log = -1, done = -1;
         sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
         int64_t now = now_us();
-        long long commits = atomic_load(&ss->wal_commits);
         /* The log's fill is its frame count (after a RESTART the file keeps its size while
          * the next writer fills it again from its start). A reset that readers kept from
          * happening is retried a period later (a second later when idle), not at every
          * commit's wake-up: each try holds the writers back for up to CKPT_BUSY_MS. */
         if (now >= atomic_load(&ss->ckpt_next_restart_us)) {
-            /* Idle: no commit of this process and no frame from anyone (another process on the
-             * same file writes without this hook) since the last round. */
-            int idle = commits == commits_seen && log == log_seen, failed = 0;
+            /* Idle: no frame added to the log since the last round, by this process or by
+             * another one on the same file (a reset log that was written again has another
+             * count too). */
+            int idle = log == log_seen, failed = 0;
             if (idle && store_sqlite__wal_bytes(ss) > 0) {
                 failed = restart_log(ss, c, SQLITE_CHECKPOINT_TRUNCATE) != 0;
             } else if (!idle && log >= ss->wal_restart_frames) {
@@ -162,7 +160,6 @@ static void *checkpointer(void *arg)
                 atomic_store(&ss->ckpt_next_restart_us,
                              now + (idle ? 1000000 : CKPT_PERIOD_MS * 1000));
         }
-        commits_seen = commits;
         log_seen = log;
         if (atomic_load(&ss->write_state) != STORE_WRITE_OK && now - last_probe > 1000000) {
             last_probe = now;
@@ -189,7 +186,6 @@ static int on_wal_commit(void *ud, sqlite3 *db, const char *name, int frames)
     sqlite_store_t *ss = ud;
     (void)db;
     (void)name;
-    atomic_fetch_add_explicit(&ss->wal_commits, 1, memory_order_relaxed);
     if (frames >= ss->wal_restart_frames &&
         now_us() >= atomic_load(&ss->ckpt_next_restart_us)) {
         pthread_mutex_lock(&ss->ckpt_mu);
