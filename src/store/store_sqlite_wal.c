@@ -99,7 +99,8 @@ static int restart_log(sqlite_store_t *ss, conn_t *c, int mode)
     sqlite3_busy_timeout(c->db, CKPT_BUSY_DEFAULT_MS);
     pthread_mutex_unlock(&ss->write_mu);
     note_hold(ss, now_us() - t1);
-    LOG_DEBUG("WAL restart: %s, %d frames, %d copied, waited %lld us for writers",
+    LOG_DEBUG("WAL %s: %s, %d frames, %d copied, waited %lld us for writers",
+              mode == SQLITE_CHECKPOINT_TRUNCATE ? "emptied" : "restart",
               rc == SQLITE_OK ? "ok" : sqlite3_errstr(rc), log, done, (long long)(t1 - t0));
     return rc == SQLITE_OK ? 0 : -1;
 }
