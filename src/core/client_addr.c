@@ -5,14 +5,20 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Narrows [*a, *z) to the entry without the blanks around it. */
+static void trim(const char **a, const char **z)
+{
+    while (*a < *z && (**a == ' ' || **a == '\t')) (*a)++;
+    while (*z > *a && ((*z)[-1] == ' ' || (*z)[-1] == '\t')) (*z)--;
+}
+
 int client_addr_list(const char *list, uint32_t *out, char *bad, size_t badlen)
 {
     int n = 0;
     for (const char *t = list ? list : ""; *t;) {
         size_t k = strcspn(t, ",");
         const char *a = t, *z = t + k;
-        while (a < z && (*a == ' ' || *a == '\t')) a++;
-        while (z > a && (z[-1] == ' ' || z[-1] == '\t')) z--;
+        trim(&a, &z);
         if (z > a) {
             char one[INET_ADDRSTRLEN];
             struct in_addr in;
@@ -33,7 +39,7 @@ int client_addr_list(const char *list, uint32_t *out, char *bad, size_t badlen)
     return n;
 }
 
-static int listed(const uint32_t *list, int n, uint32_t a)
+int client_addr_listed(const uint32_t *list, int n, uint32_t a)
 {
     for (int i = 0; i < n; i++)
         if (list[i] == a) return 1;
@@ -44,8 +50,7 @@ static int listed(const uint32_t *list, int n, uint32_t a)
  * Returns AF_INET or AF_INET6 (and *v4 for an IPv4 address), or 0 when it is no address. */
 static int parse_entry(const char *from, const char *to, char *norm, size_t n, struct in_addr *v4)
 {
-    while (from < to && (*from == ' ' || *from == '\t')) from++;
-    while (to > from && (to[-1] == ' ' || to[-1] == '\t')) to--;
+    trim(&from, &to);
     char text[CLIENT_ADDR_MAX];
     if ((size_t)(to - from) >= sizeof text || to == from) return 0;
     memcpy(text, from, (size_t)(to - from));
@@ -66,7 +71,7 @@ int client_addr(const char *peer, const char *trusted, const char *forwarded, ch
     int np = client_addr_list(trusted, proxies, NULL, 0);
     struct in_addr p;
     if (!forwarded || !peer || np <= 0 || inet_pton(AF_INET, peer, &p) != 1 ||
-        !listed(proxies, np, p.s_addr))
+        !client_addr_listed(proxies, np, p.s_addr))
         return 0;
     int from_list = 0;
     const char *end = forwarded + strlen(forwarded);
@@ -79,7 +84,8 @@ int client_addr(const char *peer, const char *trusted, const char *forwarded, ch
         if (af == 0) break;
         snprintf(out, n, "%s", norm);
         from_list = 1;
-        if (af != AF_INET || !listed(proxies, np, v4.s_addr)) break; /* the first non-proxy */
+        if (af != AF_INET || !client_addr_listed(proxies, np, v4.s_addr))
+            break; /* the first hop that is not a proxy: the client */
         end = start > forwarded ? start - 1 : start;
     }
     return from_list;

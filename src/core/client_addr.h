@@ -20,6 +20,9 @@
  */
 int client_addr_list(const char *list, uint32_t *out, char *bad, size_t badlen);
 
+/** Whether the IPv4 address a (network order) is one of the n in list. */
+int client_addr_listed(const uint32_t *list, int n, uint32_t a);
+
 /**
  * Writes to out (n bytes, CLIENT_ADDR_MAX is enough) the address a request speaks for.
  * peer is the socket's address (text); trusted the comma-separated IPv4 addresses of trusted

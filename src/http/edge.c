@@ -117,19 +117,12 @@ static unsigned bucket_of(uint32_t addr)
 
 /* Counts a new connection from addr; 0, or -1 (nothing counted) when the total or the
  * address's cap is reached (*per_address says which). */
-static int is_trusted(const edge_t *e, uint32_t addr)
-{
-    for (int i = 0; i < e->n_trusted; i++)
-        if (e->trusted[i] == addr) return 1;
-    return 0;
-}
-
 static int count_in(edge_t *e, uint32_t addr, int *per_address)
 {
     int rc = 0;
     *per_address = 0;
     pthread_mutex_lock(&e->mu);
-    if (is_trusted(e, addr)) {
+    if (client_addr_listed(e->trusted, e->n_trusted, addr)) {
         /* Counted in the total only: a local reverse proxy speaks for every client. */
         if (e->total >= e->cfg.max_connections) rc = -1;
         else e->total++;
@@ -160,7 +153,7 @@ static void count_out(edge_t *e, uint32_t addr)
     pthread_mutex_lock(&e->mu);
     addr_count_t **pp = &e->counts[bucket_of(addr)];
     while (*pp && (*pp)->addr != addr) pp = &(*pp)->next;
-    if (is_trusted(e, addr)) {
+    if (client_addr_listed(e->trusted, e->n_trusted, addr)) {
         e->total--;
     } else if (*pp) {
         addr_count_t *a = *pp;
