@@ -8,7 +8,6 @@
  * general way gives; whatever it is not sure of (a number that is not a plain integer, a
  * duplicate key, a "seq" already there, a top-level element that is not an object, invalid
  * text) hands the whole text to the general way, which stays the definition. */
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
