@@ -67,9 +67,10 @@ static size_t visible(const char *b, size_t n, size_t pos)
 /* Header fields                                                                               */
 /* ------------------------------------------------------------------------------------------ */
 
-void framing_fields_init(framing_fields_t *f)
+void framing_fields_init(framing_fields_t *f, size_t line_len)
 {
     memset(f, 0, sizeof *f);
+    f->line_len = line_len;
 }
 
 static void field_bad(framing_fields_t *f, int status, int code, const char *msg)
@@ -94,6 +95,8 @@ static int parse_cl(const char *v, size_t n, uint64_t *out)
 void framing_fields_add(framing_fields_t *f, const char *name, size_t nlen, const char *value,
                         size_t vlen)
 {
+    f->n_fields++;
+    f->bytes += nlen + vlen + 4;
     if (f->bad) return;
     if (nlen == 0) {
         field_bad(f, 400, ZE_BAD_REQUEST, "Campo de cabecera sin nombre");
@@ -177,7 +180,20 @@ int framing_fields_finish(framing_fields_t *f, int http11, const char *target, s
         out->message = f->res.message;
         return FRAMING_REFUSE;
     }
-    if (f->n_te && f->n_cl) {
+    /* The parameters libmicrohttpd splits the query into, each an entry in its pool. */
+    size_t n_params = 0;
+    const char *q = memchr(target, '?', tlen);
+    if (q && q + 1 < target + tlen) {
+        n_params = 1;
+        for (const char *e = target + tlen; ++q < e;) n_params += *q == '&';
+    }
+    if (f->n_fields + n_params > FRAMING_MAX_FIELDS) {
+        refuse(out, 431, ZE_HEADERS_TOO_LARGE,
+               "La solicitud trae demasiados campos de cabecera y parámetros");
+    } else if (f->line_len + f->bytes + 2 > FRAMING_MAX_HEAD) { /* + the blank line */
+        refuse(out, 431, ZE_HEADERS_TOO_LARGE,
+               "Las cabeceras de la solicitud son demasiado grandes");
+    } else if (f->n_te && f->n_cl) {
         /* RFC 9112 §6.3: a proxy that frames by Content-Length would see another request. */
         refuse(out, 400, ZE_BAD_REQUEST,
                "La solicitud trae Content-Length y Transfer-Encoding a la vez");
@@ -356,7 +372,7 @@ static int check_chunked(const char *b, size_t n, size_t p, size_t max_body, siz
         }
         const char *colon = memchr(b + p, ':', (size_t)len);
         framing_fields_t f;
-        framing_fields_init(&f);
+        framing_fields_init(&f, 0);
         if (colon) framing_fields_add(&f, b + p, (size_t)(colon - (b + p)), "", 0);
         if (!colon || f.bad) {
             refuse(o, 400, ZE_BAD_REQUEST, "Campo final inválido");
@@ -389,7 +405,7 @@ static int check_one(const char *b, size_t n, size_t pos, size_t max_body, size_
     if (check_request_line(b + pos, (size_t)len, &http11, &target, &tlen, o) != R_DONE)
         return R_REFUSE;
     framing_fields_t f;
-    framing_fields_init(&f);
+    framing_fields_init(&f, next - pos);
     size_t p = next;
     for (;;) {
         len = line_at(b, n, p, &next);

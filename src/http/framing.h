@@ -13,10 +13,15 @@
 #include <stdint.h>
 
 /** Largest request line accepted (414 URI_TOO_LONG above). */
-#define FRAMING_MAX_LINE 4096
-/** Largest header block, request line included (431 HEADERS_TOO_LARGE above). Below
- *  libmicrohttpd's own limit, so that limit is never the one a client meets. */
-#define FRAMING_MAX_HEAD 8192
+#define FRAMING_MAX_LINE 2048
+/** Largest header block, request line included, and most header fields plus query parameters
+ *  (431 HEADERS_TOO_LARGE above). libmicrohttpd holds a request in its connection's fixed pool
+ *  (8 KB, see CONN_POOL_BYTES in server.c): the block itself, a 64-byte entry per field and
+ *  per parameter, then the answer's header block. At these limits about 1 KB stays free for
+ *  that, so the library's own refusal (an HTML 431, or a connection closed unanswered) is
+ *  never the one a client meets. A browser sends about 15 fields in about 1 KB. */
+#define FRAMING_MAX_HEAD 4096
+#define FRAMING_MAX_FIELDS 40
 
 enum {
     FRAMING_OK = 0,         /* the first request is complete and well framed */
@@ -50,20 +55,23 @@ void framing_check(const char *buf, size_t n, int final, size_t max_body,
 /** The header fields of one request, accumulated one by one (see framing_fields_add). */
 typedef struct framing_fields {
     int n_cl, cl_conflict, n_te, te_chunked, n_host, expect, bad;
+    size_t n_fields, bytes; /* fields seen, and their size as "name: value\r\n" */
+    size_t line_len;        /* the request line with its CRLF, set by the caller */
     uint64_t cl;
     const char *host;
     size_t host_len;
     framing_result_t res; /* the first refusal met, when bad */
 } framing_fields_t;
 
-/** Starts a request's field set. */
-void framing_fields_init(framing_fields_t *f);
+/** Starts a request's field set; line_len: the size of its request line, CRLF included. */
+void framing_fields_init(framing_fields_t *f, size_t line_len);
 /** Adds one field (name and value as sent, without the colon; value without its surrounding
  *  whitespace). Both borrowed for the life of f. Records the first rule broken. */
 void framing_fields_add(framing_fields_t *f, const char *name, size_t nlen, const char *value,
                         size_t vlen);
 /**
- * Applies the rules over the whole set: Content-Length and Transfer-Encoding together (400),
+ * Applies the rules over the whole set: more than FRAMING_MAX_FIELDS fields and query
+ * parameters, or a request line and fields over FRAMING_MAX_HEAD (431), Content-Length and Transfer-Encoding together (400),
  * Content-Lengths that differ (400), a transfer coding other than exactly "chunked" (501, 400
  * in HTTP/1.0), HTTP/1.1 without exactly one Host (400), an absolute-form target whose
  * authority is not the Host (400). http11: the request is HTTP/1.1; target as sent.

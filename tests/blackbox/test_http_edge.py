@@ -287,6 +287,92 @@ class OurRefusals(EdgeCase):
                 self.assertOneRefusal(raw, closed, 400, "BAD_REQUEST", what=name)
 
 
+def padded_request(method, target, fields, total, items, body=b""):
+    """A request whose header block (request line to blank line) is exactly total bytes in
+    exactly items header fields plus query parameters: fields first, then X-Pad-NN fillers."""
+    line = b"%s %s HTTP/1.1\r\n" % (method, target)
+    query = target.partition(b"?")[2]
+    fields = list(fields)
+    if body:
+        fields += [b"Content-Type: application/json", b"Content-Length: %d" % len(body)]
+    n_fill = items - (query.count(b"&") + 1 if query else 0) - len(fields)
+    fill = [b"X-Pad-%02d: " % i for i in range(n_fill)]
+    room = total - len(line) - sum(len(f) + 2 for f in fields + fill) - 2
+    assert n_fill > 0 and room >= 0, (n_fill, room)
+    fill = [f + b"v" * (room // n_fill + (i < room % n_fill)) for i, f in enumerate(fill)]
+    head = line + b"".join(f + b"\r\n" for f in fields + fill) + b"\r\n"
+    assert len(head) == total, (len(head), total)
+    return head + body
+
+
+class HeaderLimits(EdgeCase):
+    """The largest request the edge lets through (a 4 KiB header block, 40 header fields and
+    query parameters) fits the HTTP library's 8 KB connection pool together with the largest
+    answer we send, on the first request of a connection (checked by the edge on the raw
+    bytes) and on a later one (checked on what the library parsed); one byte or one field more
+    gets our 431, never the library's HTML page or a connection closed unanswered."""
+
+    def send_on_a_connection(self, data, later):
+        """data on a fresh connection, after a GET answered on it first when later; returns
+        (what came back for data, closed by the server)."""
+        s = socket.create_connection((self.server.host, self.server.port), timeout=3)
+        raw, closed = b"", False
+        try:
+            if later:
+                s.sendall(b"GET /api/health HTTP/1.1\r\nHost: t\r\n\r\n")
+                got = b""
+                while not parse_responses(got):
+                    chunk = s.recv(65536)
+                    self.assertTrue(chunk, "closed after the first request")
+                    got += chunk
+                self.assertEqual(parse_responses(got)[0][0], 200, got)
+            s.sendall(data)
+            while True:
+                try:
+                    chunk = s.recv(65536)
+                except socket.timeout:
+                    break
+                if not chunk:
+                    closed = True
+                    break
+                raw += chunk
+        finally:
+            s.close()
+        return raw, closed
+
+    def test_at_the_limit_served_beyond_it_refused(self):
+        base = [b"Host: 127.0.0.1", b"Origin: " + ORIGIN.encode(),
+                b"Accept-Encoding: gzip, deflate, br", b"Connection: close"]
+        tomar = json.dumps({"tag_spool": "NO-SUCH", "worker_id": ARMADOR,
+                            "operacion": "ARM"}).encode()
+        routes = [
+            (b"GET", b"/api/spools/iniciar?operacion=ARM", base, b"", 200),  # gzip, ETag, Vary
+            (b"GET", b"/api/workers", base, b"", 200),
+            (b"GET", b"/", base, b"", 200),  # the built-in UI, its security headers
+            (b"OPTIONS", b"/api/occupation/tomar",
+             base + [b"Access-Control-Request-Method: POST",
+                     b"Access-Control-Request-Headers: content-type, authorization"], b"", 200),
+            (b"POST", b"/api/occupation/tomar", base, tomar, 404),
+        ]
+        for method, target, fields, body, want in routes:
+            for later in (False, True):
+                for total, items, status in ((4096, 40, want), (4097, 20, 431), (1500, 41, 431)):
+                    name = "%s %s, %s request, %d bytes in %d fields" % (
+                        method.decode(), target.decode(), "later" if later else "first",
+                        total, items)
+                    with self.subTest(case=name):
+                        data = padded_request(method, target, fields, total, items, body)
+                        raw, closed = self.send_on_a_connection(data, later)
+                        if status == 431:
+                            self.assertOneRefusal(raw, closed, 431, "HEADERS_TOO_LARGE",
+                                                  what=name)
+                        else:
+                            resp = parse_responses(raw)
+                            self.assertTrue(resp, "%s: no answer, %r" % (name, raw[:200]))
+                            self.assertEqual(resp[0][0], status, "%s: %r" % (name, raw[:300]))
+        self.assertHealthy()
+
+
 class HostAndTarget(EdgeCase):
     """HTTP/1.1 needs one Host; an absolute-form target naming us is served; a NUL inside a
     header value is refused, not cut short (it made an evil Origin look allowed)."""
