@@ -14,18 +14,21 @@
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/clock.h"
+#include "util/thread.h"
 
 #define MAX_ENTRIES 64
 /* zlib's default level 6: the 5.3 MB v5 ARM list of the 10,000-spool demo plant becomes
- * 207 KB in 46 ms (level 1: 408 KB in 19 ms; level 9: 188 KB in 110 ms). It is paid once per
- * change, while every cached answer sends half the bytes of level 1. */
-#define GZIP_LEVEL 6
+ * 207 KB in 33 ms (level 1: 412 KB in 19 ms; level 9: 188 KB in 72 ms). It is paid once per
+ * change by the request that misses, while every cached answer sends half the bytes of
+ * level 1; level 9 comes later, off the request path, for hot entries (see list_cache.h). */
 
 typedef struct entry {
     char *key;
     uint64_t gen;
     list_body_t *body; /* the cache's reference */
     uint64_t used;     /* last use, for eviction */
+    unsigned hits;     /* answers served from this entry */
+    int hot;           /* handed to the recompression thread (once per entry) */
 } entry_t;
 
 /* A build in progress (list_cache_claim). Free while key is NULL. */
@@ -46,6 +49,15 @@ struct list_cache {
     size_t bytes, max_bytes;
     uint64_t clock;
 
+    /* The recompression thread (started with the first hot entry) and its one job: key at
+     * gen, whose body is job_body (a reference). Under mu. */
+    pthread_t hot_thread;
+    int hot_started, hot_stop;
+    pthread_cond_t hot_wake;
+    char *job_key;
+    uint64_t job_gen;
+    list_body_t *job_body;
+
     _Atomic uint64_t gen;
     store_t *store;
     atomic_int_least64_t next_check_ms; /* when the store's generation is due for a re-read */
@@ -65,18 +77,23 @@ list_body_t *list_body_ref(list_body_t *b)
 void list_body_release(list_body_t *b)
 {
     if (!b || atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) != 1) return;
-    free(b->json);
+    if (b->json_of) list_body_release(b->json_of);
+    else free(b->json);
     free(b->gz);
     free(b);
 }
 
-static size_t body_bytes(const list_body_t *b) { return b->json_len + b->gz_len; }
+/* What b keeps alive: its JSON and gzip, and the gzip of the body it borrows the JSON from. */
+static size_t body_bytes(const list_body_t *b)
+{
+    return b->json_len + b->gz_len + (b->json_of ? b->json_of->gz_len : 0);
+}
 
-/* gzip (RFC 1952) of in, or NULL when zlib fails or the result is not smaller. */
-static char *gzip(const char *in, size_t n, size_t *out_len)
+/* gzip (RFC 1952) of in at level, or NULL when zlib fails or the result is not smaller. */
+static char *gzip(const char *in, size_t n, int level, size_t *out_len)
 {
     z_stream z = {0};
-    if (deflateInit2(&z, GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return NULL;
     size_t cap = deflateBound(&z, (uLong)n);
     char *out = xmalloc(cap);
@@ -113,9 +130,32 @@ static list_body_t *body_new(buf_t *json)
     b->json = json->data ? buf_take(json) : xstrdup("");
     /* A list too large for one zlib call (4 GB) is simply sent uncompressed. */
     if (b->json_len > 0 && b->json_len < (size_t)UINT32_MAX)
-        b->gz = gzip(b->json, b->json_len, &b->gz_len);
+        b->gz = gzip(b->json, b->json_len, LIST_CACHE_GZIP_LEVEL, &b->gz_len);
+    b->gz_level = LIST_CACHE_GZIP_LEVEL;
     snprintf(b->etag, sizeof b->etag, "W/\"%zx-%016llx\"", b->json_len,
              (unsigned long long)fnv1a(b->json, b->json_len));
+    return b;
+}
+
+/* old's JSON, borrowed, with its gzip made again at LIST_CACHE_HOT_LEVEL; NULL when that is
+ * not smaller than old's. */
+static list_body_t *body_recompressed(list_body_t *old)
+{
+    size_t len = 0;
+    char *gz = gzip(old->json, old->json_len, LIST_CACHE_HOT_LEVEL, &len);
+    if (!gz || len >= old->gz_len) {
+        free(gz);
+        return NULL;
+    }
+    list_body_t *b = xcalloc(1, sizeof *b);
+    atomic_init(&b->refs, 1);
+    b->json_of = list_body_ref(old->json_of ? old->json_of : old);
+    b->json = old->json;
+    b->json_len = old->json_len;
+    b->gz = gz;
+    b->gz_len = len;
+    b->gz_level = LIST_CACHE_HOT_LEVEL;
+    memcpy(b->etag, old->etag, sizeof b->etag);
     return b;
 }
 
@@ -132,6 +172,7 @@ list_cache_t *list_cache_new(size_t max_bytes, store_t *store)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&c->built, &ca);
     pthread_condattr_destroy(&ca);
+    pthread_cond_init(&c->hot_wake, NULL);
     c->max_bytes = max_bytes;
     c->store = store;
     atomic_init(&c->gen, 1);
@@ -176,6 +217,13 @@ static void drop(list_cache_t *c, entry_t *e)
 void list_cache_free(list_cache_t *c)
 {
     if (!c) return;
+    pthread_mutex_lock(&c->mu);
+    c->hot_stop = 1;
+    pthread_cond_signal(&c->hot_wake);
+    pthread_mutex_unlock(&c->mu);
+    if (c->hot_started) pthread_join(c->hot_thread, NULL);
+    free(c->job_key); /* a job the thread never took */
+    list_body_release(c->job_body);
     for (int i = 0; i < MAX_ENTRIES; i++)
         if (c->e[i].key) drop(c, &c->e[i]);
     for (int i = 0; i < MAX_BUILDS; i++) {
@@ -183,8 +231,67 @@ void list_cache_free(list_cache_t *c)
         list_body_release(c->b[i].body);
     }
     pthread_cond_destroy(&c->built);
+    pthread_cond_destroy(&c->hot_wake);
     pthread_mutex_destroy(&c->mu);
     free(c);
+}
+
+/* Replaces old by nb in the entry of key at gen when the entry still holds old and the bytes
+ * fit. Under c->mu. */
+static void swap_in(list_cache_t *c, const char *key, uint64_t gen, list_body_t *old,
+                    list_body_t *nb)
+{
+    for (int i = 0; i < MAX_ENTRIES; i++) {
+        entry_t *e = &c->e[i];
+        if (!e->key || e->gen != gen || e->body != old || strcmp(e->key, key) != 0) continue;
+        size_t bytes = c->bytes - body_bytes(old) + body_bytes(nb);
+        if (bytes > c->max_bytes) return;
+        c->bytes = bytes;
+        e->body = list_body_ref(nb);
+        list_body_release(old); /* the entry's reference; senders keep theirs */
+        return;
+    }
+}
+
+/* The recompression thread: one job at a time, skipped when its generation is gone. */
+static void *hot_main(void *arg)
+{
+    list_cache_t *c = arg;
+    pthread_mutex_lock(&c->mu);
+    for (;;) {
+        while (!c->hot_stop && !c->job_key) pthread_cond_wait(&c->hot_wake, &c->mu);
+        if (c->hot_stop) break;
+        list_body_t *old = c->job_body, *nb = NULL;
+        uint64_t gen = c->job_gen;
+        pthread_mutex_unlock(&c->mu);
+        if (gen == atomic_load(&c->gen)) nb = body_recompressed(old); /* outside the lock */
+        pthread_mutex_lock(&c->mu);
+        if (nb) swap_in(c, c->job_key, gen, old, nb);
+        free(c->job_key);
+        c->job_key = NULL;
+        c->job_body = NULL;
+        list_body_release(old);
+        list_body_release(nb);
+    }
+    pthread_mutex_unlock(&c->mu);
+    return NULL;
+}
+
+/* Counts a hit on e; the LIST_CACHE_HOT_HITS-th hands it to the recompression thread when it
+ * is idle (otherwise a later hit does). Under c->mu. */
+static void count_hit(list_cache_t *c, entry_t *e)
+{
+    if (++e->hits < LIST_CACHE_HOT_HITS || e->hot || c->job_key || c->hot_stop) return;
+    if (!e->body->gz || e->body->gz_level >= LIST_CACHE_HOT_LEVEL) return;
+    if (!c->hot_started) {
+        if (thread_start(&c->hot_thread, "zeues-list-gz", hot_main, c) != 0) return;
+        c->hot_started = 1;
+    }
+    e->hot = 1;
+    c->job_key = xstrdup(e->key);
+    c->job_gen = e->gen;
+    c->job_body = list_body_ref(e->body);
+    pthread_cond_signal(&c->hot_wake);
 }
 
 /* The cached body for key at gen with a new reference, or NULL. Under c->mu. */
@@ -197,6 +304,7 @@ static list_body_t *lookup(list_cache_t *c, const char *key, uint64_t gen)
         if (e->gen == gen) {
             b = list_body_ref(e->body);
             e->used = ++c->clock;
+            count_hit(c, e);
         } else if (e->gen < gen) {
             drop(c, e);
         }

@@ -34,8 +34,20 @@ typedef struct list_body {
     size_t json_len;
     char *gz;        /* gzip of json, NULL when compression failed or did not make it smaller */
     size_t gz_len;
+    int gz_level;    /* zlib level of gz: LIST_CACHE_GZIP_LEVEL, or LIST_CACHE_HOT_LEVEL */
     char etag[48];   /* weak validator of json's bytes, quoted: W/"..." (same for both codings) */
+    struct list_body *json_of; /* the body whose json this one borrows (holds a reference) */
 } list_body_t;
+
+/* A body is built with zlib's default level (LIST_CACHE_GZIP_LEVEL), paid by the request that
+ * misses. Once an entry has been served LIST_CACHE_HOT_HITS times in its generation, a thread
+ * of the cache compresses it again at LIST_CACHE_HOT_LEVEL and swaps the new body in (same
+ * JSON, same ETag; answers already under way keep the old one): a list that tablets keep
+ * asking for while nothing changes is sent with about 10% fewer bytes, and no request waits
+ * for the slower level. */
+#define LIST_CACHE_GZIP_LEVEL 6
+#define LIST_CACHE_HOT_LEVEL 9
+#define LIST_CACHE_HOT_HITS 32
 
 typedef struct list_cache list_cache_t;
 

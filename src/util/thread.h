@@ -19,6 +19,8 @@
  *   zeues-reconcile  locks/reconcile.c  store reads and lock calls; never writes the store
  *   zeues-wal-ckpt   store/store_sqlite.c  checkpoints the SQLite WAL on its own connection
  *   zeues-log        util/log.c       writes the access-log lines the HTTP threads buffered
+ *   zeues-list-gz    http/list_cache.c  compresses hot cached lists again at a higher level
+ *                                     (started with the first one); touches only the cache
  *   zeues-sheets     app/sheets_sync.c  the Google Sheets sync: store reads, its cursors
  *                                     (sync_put), the import of a pull; HTTPS to Google
  * Shared objects are thread-safe by their own locks (store, rpool, locks, notify, list cache,

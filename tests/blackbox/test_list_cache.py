@@ -97,6 +97,30 @@ class ListCaching(TwoInstances):
                 self.assertEqual(json.loads(gzip.decompress(z.body)), plain.json)
                 self.assertEqual(z.headers["etag"], plain.headers["etag"])
 
+    def test_a_hot_list_is_sent_smaller_with_the_same_content(self):
+        """A list asked for again and again while nothing changes is compressed once more at
+        zlib's level 9, off the request path: every answer decompresses to the same JSON under
+        the same ETag, and after the hot threshold (32 answers) the gzip gets smaller."""
+        path = "/api/spools/iniciar?operacion=ARM"
+        gz = {"Accept-Encoding": "gzip, deflate, br"}
+        # A new generation (same content) so that the entry starts cold whatever ran before.
+        harness.store_exec(self.db, "BEGIN; %s; COMMIT" % generation_bump_sql())
+        time.sleep(0.3)  # > LIST_CACHE_RECHECK_MS: the next request sees the new generation
+        plain = self.ok(self.server.get(path))
+        first = self.ok(self.server.get(path, headers=gz))
+        sizes = []
+        for _ in range(200):
+            r = self.ok(self.server.get(path, headers=gz))
+            self.assertEqual(r.headers.get("content-encoding"), "gzip")
+            self.assertEqual(r.headers["etag"], plain.headers["etag"])
+            self.assertEqual(gzip.decompress(r.body), plain.body)
+            sizes.append(len(r.body))
+            if len(r.body) < len(first.body):
+                break
+            time.sleep(0.01)
+        self.assertLess(sizes[-1], len(first.body), "never recompressed: %r" % sizes[-5:])
+        self.assertGreaterEqual(len(sizes), 30, "recompressed before it was hot")
+
     def test_gzip_refused_is_never_sent(self):
         path = "/api/spools/iniciar?operacion=ARM"
         plain = self.ok(self.server.get(path)).body

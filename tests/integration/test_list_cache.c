@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <cmocka.h>
@@ -134,6 +135,82 @@ static void test_gzip_made_when_smaller(void **state)
     list_body_t *tiny = put_str(NULL, "k", 1, "{}");
     assert_null(tiny->gz); /* the gzip framing alone is larger */
     list_body_release(tiny);
+}
+
+/* About n bytes of list JSON that level 9 compresses better than level 6: rows of varied
+ * values (a fixed pseudo-random sequence), as a real list. Caller frees. */
+static char *varied_list(size_t n)
+{
+    static const char *states[] = {"PENDIENTE", "EN_PROGRESO", "COMPLETADO", "RECHAZADO"};
+    char *s = malloc(n + 256);
+    assert_non_null(s);
+    size_t len = (size_t)snprintf(s, n, "{\"spools\":[");
+    uint32_t x = 12345;
+    for (int i = 0; len < n; i++) {
+        x = x * 1103515245u + 12345u;
+        len += (size_t)snprintf(s + len, 256,
+                                "%s{\"tag\":\"MK-%04u-CW-%05u-%03u\",\"arm\":\"%s\",\"v\":%u,"
+                                "\"fecha\":\"2026-%02u-%02u\"}",
+                                i ? "," : "", (x >> 8) % 9000 + 1000, (x >> 3) % 100000,
+                                (unsigned)i % 1000, states[(x >> 20) % 4], (x >> 12) % 50,
+                                (x >> 16) % 12 + 1, (x >> 24) % 28 + 1);
+    }
+    memcpy(s + len, "]}", 3);
+    return s;
+}
+
+static void test_hot_entry_recompressed(void **state)
+{
+    (void)state;
+    list_cache_t *c = list_cache_new(1 << 22, NULL);
+    uint64_t g = list_cache_generation(c);
+    char *json = varied_list(400000);
+    list_body_t *first = put_str(c, "k", g, json);
+    assert_non_null(first->gz);
+    assert_int_equal(first->gz_level, LIST_CACHE_GZIP_LEVEL);
+    /* Not yet hot: the same body however long one waits. */
+    for (int i = 0; i < LIST_CACHE_HOT_HITS - 2; i++) list_body_release(list_cache_get(c, "k", g));
+    sleep_ms(50);
+    list_body_t *b = list_cache_get(c, "k", g);
+    assert_ptr_equal(b, first);
+    list_body_release(b);
+    /* The LIST_CACHE_HOT_HITS-th hit: a better body replaces it soon after. */
+    list_body_release(list_cache_get(c, "k", g));
+    b = NULL;
+    for (int i = 0; i < 500; i++) {
+        b = list_cache_get(c, "k", g);
+        if (b != first) break;
+        list_body_release(b);
+        b = NULL;
+        sleep_ms(10);
+    }
+    assert_non_null(b);
+    assert_int_equal(b->gz_level, LIST_CACHE_HOT_LEVEL);
+    assert_true(b->gz_len < first->gz_len);
+    assert_int_equal((unsigned char)b->gz[0], 0x1f);
+    assert_int_equal(b->json_len, strlen(json));
+    assert_memory_equal(b->json, json, b->json_len);
+    assert_string_equal(b->etag, first->etag); /* the same JSON, the same validator */
+    /* Hot once: it stays the body of this generation. */
+    for (int i = 0; i < 3 * LIST_CACHE_HOT_HITS; i++) list_body_release(list_cache_get(c, "k", g));
+    sleep_ms(50);
+    list_body_t *again = list_cache_get(c, "k", g);
+    assert_ptr_equal(again, b);
+    list_body_release(again);
+    /* A change: the next generation starts again from a default-level build. */
+    list_cache_changed(c);
+    uint64_t g2 = list_cache_generation(c);
+    assert_null(list_cache_get(c, "k", g2));
+    list_body_t *next = put_str(c, "k", g2, json);
+    assert_int_equal(next->gz_level, LIST_CACHE_GZIP_LEVEL);
+    list_body_release(next);
+    /* Both older bodies outlive the cache, the borrowed JSON included. */
+    list_cache_free(c);
+    assert_memory_equal(first->json, json, first->json_len);
+    assert_memory_equal(b->json, json, b->json_len);
+    list_body_release(first);
+    list_body_release(b);
+    free(json);
 }
 
 static void test_store_generation_rechecked(void **state)
@@ -315,6 +392,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_body_outlives_cache),
         cmocka_unit_test(test_etag_names_the_bytes),
         cmocka_unit_test(test_gzip_made_when_smaller),
+        cmocka_unit_test(test_hot_entry_recompressed),
         cmocka_unit_test(test_store_generation_rechecked),
         cmocka_unit_test(test_bounded_bytes),
         cmocka_unit_test(test_one_build_for_many_misses),
