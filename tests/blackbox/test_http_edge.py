@@ -91,6 +91,38 @@ def exchange(server, data, timeout=2.0, source=None):
     return out, closed, first if first is not None else time.monotonic() - t0
 
 
+def exchange_on_a_used_connection(server, data, used=True, timeout=3):
+    """Sends data on a fresh connection, after a GET answered 200 on it first when used (so
+    that data is a later request of a keep-alive connection, read by the library alone);
+    returns (what came back for data, closed by the server)."""
+    s = socket.create_connection((server.host, server.port), timeout=timeout)
+    raw, closed = b"", False
+    try:
+        if used:
+            s.sendall(b"GET /api/health HTTP/1.1\r\nHost: t\r\n\r\n")
+            got = b""
+            while not parse_responses(got):
+                chunk = s.recv(65536)
+                if not chunk:
+                    raise AssertionError("closed after the first request: %r" % got)
+                got += chunk
+            if parse_responses(got)[0][0] != 200:
+                raise AssertionError("first request not answered 200: %r" % got)
+        s.sendall(data)
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                break
+            if not chunk:
+                closed = True
+                break
+            raw += chunk
+    finally:
+        s.close()
+    return raw, closed
+
+
 class EdgeCase(ZeuesTestCase):
     SERVER_ENV = {"ALLOWED_ORIGINS": ORIGIN}
 
@@ -156,28 +188,10 @@ class Smuggling(EdgeCase):
     def test_same_rules_on_a_later_request_of_a_keep_alive_connection(self):
         """The first request is fine; the second, sent after the first answer, smuggles."""
         tag = self.free_tag()
-        s = socket.create_connection((self.server.host, self.server.port), timeout=3)
-        try:
-            s.sendall(b"GET /api/health HTTP/1.1\r\nHost: t\r\n\r\n")
-            got = b""
-            while not parse_responses(got):
-                got += s.recv(65536)
-            self.assertEqual(parse_responses(got)[0][0], 200, got)
-            s.sendall(b"POST /api/health HTTP/1.1\r\nHost: t\r\nOrigin: " + ORIGIN.encode() +
-                      b"\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" +
-                      self.hidden_tomar(tag))
-            raw, closed = b"", False
-            while True:
-                try:
-                    chunk = s.recv(65536)
-                except socket.timeout:
-                    break
-                if not chunk:
-                    closed = True
-                    break
-                raw += chunk
-        finally:
-            s.close()
+        raw, closed = exchange_on_a_used_connection(
+            self.server, b"POST /api/health HTTP/1.1\r\nHost: t\r\nOrigin: " + ORIGIN.encode() +
+            b"\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" +
+            self.hidden_tomar(tag))
         self.assertOneRefusal(raw, closed, 400, "BAD_REQUEST", what="second request")
         self.assertFalse(self.occupied(tag), "the hidden TOMAR ran")
 
@@ -312,34 +326,6 @@ class HeaderLimits(EdgeCase):
     bytes) and on a later one (checked on what the library parsed); one byte or one field more
     gets our 431, never the library's HTML page or a connection closed unanswered."""
 
-    def send_on_a_connection(self, data, later):
-        """data on a fresh connection, after a GET answered on it first when later; returns
-        (what came back for data, closed by the server)."""
-        s = socket.create_connection((self.server.host, self.server.port), timeout=3)
-        raw, closed = b"", False
-        try:
-            if later:
-                s.sendall(b"GET /api/health HTTP/1.1\r\nHost: t\r\n\r\n")
-                got = b""
-                while not parse_responses(got):
-                    chunk = s.recv(65536)
-                    self.assertTrue(chunk, "closed after the first request")
-                    got += chunk
-                self.assertEqual(parse_responses(got)[0][0], 200, got)
-            s.sendall(data)
-            while True:
-                try:
-                    chunk = s.recv(65536)
-                except socket.timeout:
-                    break
-                if not chunk:
-                    closed = True
-                    break
-                raw += chunk
-        finally:
-            s.close()
-        return raw, closed
-
     def test_at_the_limit_served_beyond_it_refused(self):
         base = [b"Host: 127.0.0.1", b"Origin: " + ORIGIN.encode(),
                 b"Accept-Encoding: gzip, deflate, br", b"Connection: close"]
@@ -362,7 +348,7 @@ class HeaderLimits(EdgeCase):
                         total, items)
                     with self.subTest(case=name):
                         data = padded_request(method, target, fields, total, items, body)
-                        raw, closed = self.send_on_a_connection(data, later)
+                        raw, closed = exchange_on_a_used_connection(self.server, data, later)
                         if status == 431:
                             self.assertOneRefusal(raw, closed, 431, "HEADERS_TOO_LARGE",
                                                   what=name)
