@@ -88,7 +88,10 @@ typedef struct sqlite_store {
      * holding write_mu, a 15-25 ms stall for every writer queued behind it. */
     pthread_t ckpt_thread;
     int wal_restart_frames;  /* WAL_RESTART_BYTES in frames, for the writer's WAL hook */
-    _Atomic long long ckpt_next_restart_us; /* a blocked restart is retried from then on */
+    /* Monotonic time (us) before which no reset is tried: set after a RESTART (or, when
+     * idle, a TRUNCATE) that readers kept from completing, 100 ms on (1 s when idle); the
+     * WAL hook does not wake the checkpointer before it either. 0 = now. */
+    _Atomic long long ckpt_next_restart_us;
     pthread_mutex_t ckpt_mu;
     pthread_cond_t ckpt_cv;
     int ckpt_running, ckpt_stop;
