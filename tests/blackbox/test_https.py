@@ -16,6 +16,7 @@
 - cookies set over HTTPS carry Secure; a key that is not the certificate's, or only one of
   the two flags, stops the server at start-up with a message; the key never reaches the output.
 """
+import gzip
 import http.client
 import os
 import socket
@@ -202,6 +203,36 @@ class Https(CheckedTestCase):
         self.assertEqual(status, 200, body)
         self.assertIn("Secure", h["set-cookie"])
         self.assertIn("HttpOnly", h["set-cookie"])
+
+    def test_a_hot_list_is_whole_over_https(self):
+        """A list that became hot (compressed again at level 9 and swapped in by the cache's
+        thread) goes out whole through TLS, before and after the swap."""
+        r = run_cli("device", "add", "Tablet TLS hot", "--db", self.db)
+        code = r.stdout.split("Código de enrolamiento: ")[1].split()[0]
+        status, h, body = self.https("POST", "/api/devices/enroll",
+                                     body=('{"code": "%s"}' % code).encode(),
+                                     headers={"Content-Type": "application/json"})
+        self.assertEqual(status, 200, body)
+        cookie = h["set-cookie"].split(";")[0]
+        path = "/api/spools/iniciar?operacion=ARM"
+        status, _, plain = self.https("GET", path, headers={"Cookie": cookie})
+        self.assertEqual(status, 200, plain[:200])
+        gz = {"Cookie": cookie, "Accept-Encoding": "gzip"}
+        sizes = []
+        for _ in range(200):
+            status, h, body = self.https("GET", path, headers=gz)
+            self.assertEqual(status, 200, body[:200])
+            self.assertEqual(h.get("content-encoding"), "gzip")
+            self.assertEqual(gzip.decompress(body), plain)
+            sizes.append(len(body))
+            if len(sizes) > 40 and sizes[-1] < sizes[0]:
+                break
+            time.sleep(0.01)
+        self.assertLess(sizes[-1], sizes[0], "never recompressed: %r" % sizes[-5:])
+        for _ in range(3):
+            status, h, body = self.https("GET", path, headers=gz)
+            self.assertEqual((status, len(body)), (200, sizes[-1]))
+            self.assertEqual(gzip.decompress(body), plain)
 
     # -- the redirect port -----------------------------------------------------------------------
     def test_redirect_port(self):

@@ -120,6 +120,29 @@ class ListCaching(TwoInstances):
             time.sleep(0.01)
         self.assertLess(sizes[-1], len(first.body), "never recompressed: %r" % sizes[-5:])
         self.assertGreaterEqual(len(sizes), 30, "recompressed before it was hot")
+        # After the swap, on one keep-alive connection, answers of both codings in turn stay
+        # whole and in step (the old body is still alive for answers under way).
+        hot = sizes[-1]
+        c = http.client.HTTPConnection(self.server.host, self.server.port, timeout=10)
+        try:
+            for headers in (gz, gz, {}, gz, dict(gz, Origin=ORIGIN), {}, gz):
+                c.request("GET", path, headers=headers)
+                r = c.getresponse()
+                body = r.read()
+                self.assertEqual(r.status, 200, body[:200])
+                self.assertEqual(r.getheader("etag"), plain.headers["etag"])
+                self.assertEqual(r.getheader("content-type"), "application/json")
+                if headers.get("Origin"):
+                    self.assertEqual(r.getheader("access-control-allow-origin"), ORIGIN)
+                if not headers:
+                    self.assertIsNone(r.getheader("content-encoding"))
+                    self.assertEqual(body, plain.body)
+                    continue
+                self.assertEqual(r.getheader("content-encoding"), "gzip")
+                self.assertEqual(int(r.getheader("content-length")), hot)
+                self.assertEqual(gzip.decompress(body), plain.body)
+        finally:
+            c.close()
 
     def test_gzip_refused_is_never_sent(self):
         path = "/api/spools/iniciar?operacion=ARM"
