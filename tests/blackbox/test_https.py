@@ -194,26 +194,25 @@ class Https(CheckedTestCase):
                     raise
                 time.sleep(0.1)
 
-    def test_cookies_over_https_are_secure(self):
-        r = run_cli("device", "add", "Tablet TLS", "--db", self.db)
+    def enrol(self, name):
+        """Enrols a new tablet NAME over HTTPS; returns the answer's headers."""
+        r = run_cli("device", "add", name, "--db", self.db)
         code = r.stdout.split("Código de enrolamiento: ")[1].split()[0]
         status, h, body = self.https("POST", "/api/devices/enroll",
                                      body=('{"code": "%s"}' % code).encode(),
                                      headers={"Content-Type": "application/json"})
         self.assertEqual(status, 200, body)
+        return h
+
+    def test_cookies_over_https_are_secure(self):
+        h = self.enrol("Tablet TLS")
         self.assertIn("Secure", h["set-cookie"])
         self.assertIn("HttpOnly", h["set-cookie"])
 
     def test_a_hot_list_is_whole_over_https(self):
         """A list that became hot (compressed again at level 9 and swapped in by the cache's
         thread) goes out whole through TLS, before and after the swap."""
-        r = run_cli("device", "add", "Tablet TLS hot", "--db", self.db)
-        code = r.stdout.split("Código de enrolamiento: ")[1].split()[0]
-        status, h, body = self.https("POST", "/api/devices/enroll",
-                                     body=('{"code": "%s"}' % code).encode(),
-                                     headers={"Content-Type": "application/json"})
-        self.assertEqual(status, 200, body)
-        cookie = h["set-cookie"].split(";")[0]
+        cookie = self.enrol("Tablet TLS hot")["set-cookie"].split(";")[0]
         path = "/api/spools/iniciar?operacion=ARM"
         status, _, plain = self.https("GET", path, headers={"Cookie": cookie})
         self.assertEqual(status, 200, plain[:200])
