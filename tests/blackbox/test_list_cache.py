@@ -3,9 +3,10 @@
 it (the same JSON once decompressed, never when q=0), ETag / If-None-Match -> 304 with the CORS
 headers and no body, an ETag that changes with the list, and no stale list on either of two
 instances sharing one store (a change made through the other instance, and one made by a
-writer that publishes nothing). Also what the buffered access log and the 16 KB connection
-pool must still do: every request's line is whole and written by the time the server exits
-on SIGTERM, and large bodies with large headers still work on keep-alive connections."""
+writer that publishes nothing); a hot list compressed again at level 9, whole on a keep-alive
+connection. Also what the buffered access log and the 8 KB connection pool must still do:
+every request's line is whole and written by the time the server exits on SIGTERM, and large
+bodies with large headers still work on keep-alive connections."""
 import gzip
 import http.client
 import json
@@ -121,7 +122,7 @@ class ListCaching(TwoInstances):
         self.assertLess(sizes[-1], len(first.body), "never recompressed: %r" % sizes[-5:])
         self.assertGreaterEqual(len(sizes), 30, "recompressed before it was hot")
         # After the swap, on one keep-alive connection, answers of both codings in turn stay
-        # whole and in step (the old body is still alive for answers under way).
+        # whole and in step.
         hot = sizes[-1]
         c = http.client.HTTPConnection(self.server.host, self.server.port, timeout=10)
         try:
